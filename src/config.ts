@@ -1,0 +1,108 @@
+/**
+ * Every setting minibank reads, in one table: its environment variable, default, meaning and parser.
+ * `loadConfig` validates them all at start and names the variable at fault; the result is frozen.
+ * The README's settings table is generated from the same table (`npm run docs:settings`), so the
+ * two cannot drift apart.
+ */
+import { isKnownCurrency } from './domain/currency.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Parser<T> = (raw: string, env: string) => T;
+
+const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw, env) => {
+    if (!/^\d+$/.test(raw)) throw new ConfigError(`${env} must be a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${env} must be between ${min} and ${max}, got ${raw}`);
+    }
+    return value;
+  };
+
+const oneOf =
+  <T extends string>(...allowed: T[]): Parser<T> =>
+  (raw, env) => {
+    if (!(allowed as string[]).includes(raw)) {
+      throw new ConfigError(`${env} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  };
+
+const text: Parser<string> = (raw) => raw;
+
+const flag: Parser<boolean> = (raw, env) => {
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no', ''].includes(raw)) return false;
+  throw new ConfigError(`${env} must be on or off, got "${raw}"`);
+};
+
+const currency: Parser<string> = (raw, env) => {
+  if (!isKnownCurrency(raw)) throw new ConfigError(`${env} must be an ISO 4217 currency code such as USD, got "${raw}"`);
+  return raw;
+};
+
+const databaseUrl: Parser<string> = (raw, env) => {
+  if (raw !== '' && !/^postgres(ql)?:\/\//.test(raw)) {
+    throw new ConfigError(`${env} must be empty (embedded SQLite) or a postgres:// URL`);
+  }
+  return raw;
+};
+
+const secret: Parser<string> = (raw, env) => {
+  if (raw !== '' && Buffer.byteLength(raw, 'utf8') < 32) {
+    throw new ConfigError(`${env} must be at least 32 bytes long (generate one with: openssl rand -base64 48)`);
+  }
+  return raw;
+};
+
+interface Setting<T> {
+  env: string;
+  default: string;
+  doc: string;
+  parse: Parser<T>;
+}
+
+const setting = <T>(env: string, def: string, doc: string, parse: Parser<T>): Setting<T> => ({ env, default: def, doc, parse });
+
+export const settings = {
+  port: setting('PORT', '3000', 'TCP port the HTTP server listens on.', integer(0, 65535)),
+  host: setting('HOST', 'localhost', 'Address the HTTP server binds to (`0.0.0.0` for all interfaces).', text),
+  dataDir: setting('DATA_DIR', './data', 'Folder for the SQLite database, the access log and the generated secret.', text),
+  databaseUrl: setting('DATABASE_URL', '', 'Empty for embedded SQLite in DATA_DIR; a `postgres://` URL to use PostgreSQL.', databaseUrl),
+  dbPoolSize: setting('DB_POOL_SIZE', '10', 'PostgreSQL connection pool size.', integer(1, 200)),
+  sqliteBusyTimeoutMs: setting('SQLITE_BUSY_TIMEOUT_MS', '5000', 'How long SQLite waits for a lock held by another process.', integer(0, 60_000)),
+  secret: setting('SECRET', '', 'Signing secret for tokens, at least 32 bytes. Empty: generated once into DATA_DIR/secret (mode 0600).', secret),
+  tokenTtlSeconds: setting('TOKEN_TTL_SECONDS', '900', 'Lifetime of an API access token.', integer(60, 86_400)),
+  tokenIssuer: setting('TOKEN_ISSUER', 'minibank', 'The `iss` claim of issued tokens, checked on every request.', text),
+  tokenAudience: setting('TOKEN_AUDIENCE', 'minibank-api', 'The `aud` claim of issued tokens, checked on every request.', text),
+  currency: setting('CURRENCY', 'USD', 'ISO 4217 currency of newly opened accounts.', currency),
+  maxAmountMinor: setting('MAX_AMOUNT_MINOR', '100000000', 'Largest amount of one deposit, withdrawal or transfer, in minor units (cents).', integer(1, 9_000_000_000_000)),
+  bodyLimitBytes: setting('BODY_LIMIT_BYTES', '16384', 'Largest request body accepted; larger is 413.', integer(1024, 1_048_576)),
+  idempotencyKeyTtlHours: setting('IDEMPOTENCY_KEY_TTL_HOURS', '48', 'How long idempotency keys are remembered (at least 24).', integer(24, 24 * 365)),
+  argon2MemoryKib: setting('ARGON2_MEMORY_KIB', '19456', 'argon2id memory cost in KiB (OWASP minimum 19456).', integer(19_456, 1_048_576)),
+  argon2Iterations: setting('ARGON2_ITERATIONS', '2', 'argon2id time cost (OWASP minimum 2 at 19 MiB).', integer(2, 20)),
+  argon2Parallelism: setting('ARGON2_PARALLELISM', '1', 'argon2id parallelism.', integer(1, 16)),
+  logLevel: setting('LOG_LEVEL', 'info', 'Application log level.', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
+  logPretty: setting('LOG_PRETTY', 'off', 'Human-readable logs instead of JSON lines.', flag),
+} as const;
+
+type Settings = typeof settings;
+export type Config = { readonly [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never };
+
+/** Reads, validates and freezes the configuration; `overrides` (tests) win over the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(settings) as [string, Setting<unknown>][]) {
+    if (key in overrides) {
+      out[key] = (overrides as Record<string, unknown>)[key];
+      continue;
+    }
+    const raw = env[def.env] ?? def.default;
+    out[key] = def.parse(raw.trim(), def.env);
+  }
+  return Object.freeze(out) as Config;
+}

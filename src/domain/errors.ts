@@ -1,0 +1,42 @@
+/**
+ * The closed list of outcomes a client can be told about. Expected business outcomes are values of
+ * this list; anything else is a bug and surfaces as `internal_error`. The HTTP layer maps each code to
+ * a status in one exhaustive table (src/http/error-status.ts), which fails to compile when a code is
+ * added here without a status.
+ */
+export const errorCodes = [
+  'invalid_request',
+  'invalid_amount',
+  'unauthenticated',
+  'forbidden',
+  'csrf_failed',
+  'not_found',
+  'username_taken',
+  'idempotency_conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'insufficient_funds',
+  'same_account',
+  'currency_mismatch',
+  'account_frozen',
+  'rate_limited',
+  'internal_error',
+  'unavailable',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isDomainError(value: unknown): value is DomainError {
+  return value instanceof DomainError;
+}

@@ -1,0 +1,75 @@
+/**
+ * Money is an integer count of the currency's minor unit (cents), held as a bigint. Nothing here
+ * touches floating point: decimal text is split into digits and assembled exactly.
+ */
+import { currencyExponent } from './currency.js';
+import { DomainError } from './errors.js';
+
+/** Largest magnitude the storage columns (signed 64-bit) can hold. */
+export const INT64_MAX = 9_223_372_036_854_775_807n;
+
+/**
+ * Checks an amount that arrived as a JSON number (already proven an integer by the request schema)
+ * against the contract's rules: positive and at most the configured per-operation maximum.
+ */
+export function checkAmountMinor(unchecked: number | bigint, maxAmountMinor: bigint, param = 'amount'): bigint {
+  if (typeof unchecked === 'number' && !Number.isSafeInteger(unchecked)) {
+    throw new DomainError('invalid_amount', 'Amount must be a whole number of minor units (cents).', param);
+  }
+  const amount = BigInt(unchecked);
+  if (amount <= 0n) throw new DomainError('invalid_amount', 'Amount must be greater than zero.', param);
+  if (amount > maxAmountMinor) {
+    throw new DomainError('invalid_amount', `Amount must be at most ${maxAmountMinor} minor units.`, param);
+  }
+  return amount;
+}
+
+export interface DecimalFormat {
+  /** Character that separates whole units from the fraction: "." in en-US, "," in de-DE. */
+  decimalSeparator: '.' | ',';
+}
+
+/**
+ * Parses an amount the way people type it ("12.50", "12", "1,250.00", "$ 12.5") into minor units.
+ * Grouping separators are accepted only in well-formed groups of three, so "1,25" is not silently
+ * read as 125. More fraction digits than the currency has is an error, never a rounding.
+ */
+export function parseDecimalAmount(
+  text: string,
+  currency: string,
+  format: DecimalFormat = { decimalSeparator: '.' },
+  param = 'amount',
+): bigint {
+  const exponent = currencyExponent(currency);
+  const invalid = (message: string): never => {
+    throw new DomainError('invalid_amount', message, param);
+  };
+  const cleaned = text.trim().replace(/^[^\d\-+.,]+|[^\d.,]+$/gu, '').replace(/[\s\u00a0\u202f']/gu, '');
+  if (cleaned === '') invalid('Enter an amount, for example 12.50.');
+  if (/^[-+]/.test(cleaned)) invalid('Enter a positive amount, without a sign.');
+  const group = format.decimalSeparator === '.' ? ',' : '.';
+  const [wholeRaw = '', fraction = '', ...rest] = cleaned.split(format.decimalSeparator);
+  if (rest.length > 0) invalid('That amount has more than one decimal separator.');
+  const groupPattern = new RegExp(`^\\d{1,3}(\\${group}\\d{3})+$`);
+  if (wholeRaw.includes(group) && !groupPattern.test(wholeRaw)) invalid('That amount is not a number we can read.');
+  const whole = wholeRaw.split(group).join('');
+  if (!/^\d*$/.test(whole) || !/^\d*$/.test(fraction) || whole + fraction === '') {
+    invalid('That amount is not a number we can read.');
+  }
+  if (fraction.length > exponent) {
+    invalid(exponent === 0 ? `${currency} has no fractional part.` : `Use at most ${exponent} decimal places.`);
+  }
+  if (whole.length > 19) invalid('That amount is too large.');
+  const minor = BigInt(whole || '0') * 10n ** BigInt(exponent) + BigInt(fraction.padEnd(exponent, '0') || '0');
+  if (minor <= 0n) invalid('Amount must be greater than zero.');
+  return minor;
+}
+
+/** Plain decimal text of a minor-unit amount, e.g. 125000n USD -> "1250.00"; negative gets a "-". */
+export function formatDecimal(amountMinor: bigint, currency: string): string {
+  const exponent = currencyExponent(currency);
+  const sign = amountMinor < 0n ? '-' : '';
+  const digits = (amountMinor < 0n ? -amountMinor : amountMinor).toString().padStart(exponent + 1, '0');
+  if (exponent === 0) return sign + digits;
+  return `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+}
