@@ -1,0 +1,20 @@
+import { DomainError } from '../domain/errors.js';
+import { findLiveTokenUser } from '../storage/repositories/token-repository.js';
+import { nowMsBig, type AppContext } from './context.js';
+
+export interface Principal {
+  userId: string;
+  username: string;
+  /** The token's id, so logout can revoke exactly this token. */
+  tokenId: string;
+}
+
+/** A valid signature is not enough: the token must also be live in the database (not revoked). */
+export async function authenticateToken(ctx: AppContext, token: string): Promise<Principal> {
+  const claims = await ctx.tokens.verify(token, ctx.clock.nowMs());
+  const live = claims ? await findLiveTokenUser(ctx.storage.db, claims.jti, nowMsBig(ctx)) : undefined;
+  if (!claims || !live || live.userId !== claims.userId) {
+    throw new DomainError('unauthenticated', 'The access token is missing, invalid, expired or revoked.');
+  }
+  return { userId: live.userId, username: live.username, tokenId: claims.jti };
+}

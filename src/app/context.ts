@@ -1,0 +1,39 @@
+/**
+ * Everything a use case may touch, passed in rather than imported, so tests can swap the clock,
+ * the randomness or inject a fault.
+ */
+import type { Config } from '../config.js';
+import type { Storage } from '../storage/storage.js';
+import type { PasswordHasher } from './password-hasher.js';
+import type { TokenSigner } from './token-signer.js';
+
+export interface Clock {
+  nowMs(): number;
+}
+
+export interface Randomness {
+  uuid(): string;
+  /** `count` uniformly random decimal digits. */
+  digits(count: number): string;
+  /** `count` random bytes, for secrets. */
+  bytes(count: number): Buffer;
+}
+
+/** Seams for tests that must prove a failure half-way through a money movement moves nothing. */
+export interface FaultHooks {
+  afterDebit?(): void | Promise<void>;
+}
+
+export interface AppContext {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly random: Randomness;
+  readonly passwords: PasswordHasher;
+  readonly tokens: TokenSigner;
+  readonly faults: FaultHooks;
+  /** Idempotency keys whose first request is still running in this process (user id + key). */
+  readonly inFlightKeys: Set<string>;
+}
+
+export const nowMsBig = (ctx: Pick<AppContext, 'clock'>): bigint => BigInt(ctx.clock.nowMs());

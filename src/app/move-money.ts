@@ -1,0 +1,132 @@
+/**
+ * Deposits, withdrawals and transfers. Each is applied inside a transaction the caller owns, so many
+ * movements can share one commit (group commit) and each can sit in its own savepoint. Business
+ * failures are thrown as DomainError before anything is written, or roll back with their savepoint.
+ */
+import { parseAccountNumber } from '../domain/account-number.js';
+import { DomainError } from '../domain/errors.js';
+import { transferJournal, type Journal } from '../domain/journal.js';
+import { INT64_MAX } from '../domain/money.js';
+import { credit, debitIfCovered, findAccountByNumber, findAccountsByUser, findSystemAccount, lockAccounts } from '../storage/repositories/account-repository.js';
+import { appendTransaction } from '../storage/repositories/ledger-repository.js';
+import { findUserByUsername } from '../storage/repositories/user-repository.js';
+import type { AccountRow } from '../storage/schema.js';
+import type { Trx } from '../storage/storage.js';
+import { nowMsBig, type AppContext } from './context.js';
+import { findOwnedAccount } from './owned-account.js';
+import { accountView, type AccountView, type TransactionView } from './views.js';
+
+export type MovementRequest =
+  | { type: 'deposit'; accountId: string; amountMinor: bigint; memo: string | null }
+  | { type: 'withdrawal'; accountId: string; amountMinor: bigint; memo: string | null }
+  | { type: 'transfer'; fromAccountId: string; to: string; amountMinor: bigint; memo: string | null };
+
+export interface MovementResult {
+  transaction: TransactionView;
+  /** The actor's account after the movement (the payer's, for a transfer). */
+  account: AccountView;
+}
+
+interface Leg {
+  from: AccountRow;
+  to: AccountRow;
+  /** The account the result is reported for. */
+  subject: 'from' | 'to';
+}
+
+export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest): Promise<MovementResult> {
+  const leg = await planLeg(ctx, trx, actorUserId, request);
+  for (const account of [leg.from, leg.to]) {
+    if (account.status !== 'active') throw new DomainError('account_frozen', 'This account is frozen; no money can move in or out.');
+  }
+  if (leg.from.currency !== leg.to.currency) {
+    throw new DomainError('currency_mismatch', `The payee's account holds ${leg.to.currency}, not ${leg.from.currency}.`, 'to');
+  }
+  const amount = request.amountMinor;
+  const journal = transferJournal(leg.from.id, leg.to.id, leg.from.currency, amount);
+  const balances = await post(ctx, trx, journal, leg, amount);
+
+  const transactionId = ctx.random.uuid();
+  const createdAtMs = nowMsBig(ctx);
+  await appendTransaction(trx, { id: transactionId, type: request.type, memo: request.memo, actorUserId, createdAtMs }, [
+    { accountId: leg.from.id, amountMinor: -amount, balanceAfterMinor: balances.from },
+    { accountId: leg.to.id, amountMinor: amount, balanceAfterMinor: balances.to },
+  ]);
+
+  const subject = leg[leg.subject];
+  const other = leg.subject === 'from' ? leg.to : leg.from;
+  const balanceAfter = leg.subject === 'from' ? balances.from : balances.to;
+  const counterpartyUser = other.kind === 'user' && other.user_id ? await trx.selectFrom('users').select('username').where('id', '=', other.user_id).executeTakeFirst() : undefined;
+  return {
+    transaction: {
+      id: transactionId,
+      type: request.type,
+      amountMinor: amount,
+      direction: leg.subject === 'from' ? 'debit' : 'credit',
+      balanceAfterMinor: balanceAfter,
+      currency: subject.currency,
+      memo: request.memo,
+      counterparty: counterpartyUser ? { username: counterpartyUser.username, accountNumber: other.number } : null,
+      createdAtMs,
+      cursor: 0n,
+    },
+    account: accountView({ ...subject, balance: balanceAfter }),
+  };
+}
+
+/** Debit first, with the race-free conditional update, then credit: nothing is written on a refusal. */
+async function post(ctx: AppContext, trx: Trx, journal: Journal, leg: Leg, amount: bigint): Promise<{ from: bigint; to: bigint }> {
+  if (journal.length !== 2) throw new Error('a movement has exactly two legs');
+  await lockAccounts(trx, ctx.storage.dialect, [leg.from.id, leg.to.id]);
+  if (leg.to.kind === 'user' && BigInt(leg.to.balance) > INT64_MAX - amount) {
+    throw new DomainError('invalid_amount', 'That would exceed the largest balance an account can hold.', 'amount');
+  }
+  const fromBalance = await debitIfCovered(trx, leg.from.id, amount);
+  if (fromBalance === undefined) throw new DomainError('insufficient_funds', 'The balance does not cover this amount.', 'amount');
+  await ctx.faults.afterDebit?.();
+  const toBalance = await credit(trx, leg.to.id, amount);
+  return { from: BigInt(fromBalance), to: BigInt(toBalance) };
+}
+
+async function planLeg(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest): Promise<Leg> {
+  switch (request.type) {
+    case 'deposit': {
+      const account = await findOwnedAccount(trx, actorUserId, request.accountId);
+      return { from: await cashAccount(trx, account.currency), to: account, subject: 'to' };
+    }
+    case 'withdrawal': {
+      const account = await findOwnedAccount(trx, actorUserId, request.accountId);
+      return { from: account, to: await cashAccount(trx, account.currency), subject: 'from' };
+    }
+    case 'transfer': {
+      const from = await findOwnedAccount(trx, actorUserId, request.fromAccountId, 'from_account_id');
+      const to = await resolvePayee(trx, request.to, from.currency);
+      if (to.id === from.id) throw new DomainError('same_account', 'You cannot send money to the account it comes from.', 'to');
+      return { from, to, subject: 'from' };
+    }
+  }
+}
+
+async function cashAccount(trx: Trx, currency: string): Promise<AccountRow> {
+  const account = await findSystemAccount(trx, currency);
+  if (!account) throw new Error(`no system cash account for ${currency}`);
+  return account;
+}
+
+/**
+ * The payee's account from an account number (check digits verified) or a username (their first
+ * account in the payer's currency, else their first account).
+ */
+export async function resolvePayee(trx: Trx, to: string, currency: string): Promise<AccountRow> {
+  const notFound = new DomainError('not_found', 'No account matches that payee.', 'to');
+  const number = parseAccountNumber(to);
+  if (number) return (await findAccountByNumber(trx, number)) ?? Promise.reject(notFound);
+  const username = to.trim().toLowerCase();
+  if (!/^[a-z0-9._-]{3,32}$/.test(username)) throw notFound;
+  const user = await findUserByUsername(trx, username);
+  if (!user) throw notFound;
+  const accounts = await findAccountsByUser(trx, user.id);
+  const account = accounts.find((a) => a.currency === currency) ?? accounts[0];
+  if (!account) throw notFound;
+  return account;
+}

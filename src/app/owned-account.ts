@@ -1,0 +1,16 @@
+import { DomainError } from '../domain/errors.js';
+import { findAccountById } from '../storage/repositories/account-repository.js';
+import type { AccountRow } from '../storage/schema.js';
+import type { Db, Trx } from '../storage/storage.js';
+
+/**
+ * The account, if it belongs to this user. Someone else's account and a missing one give the same
+ * `not_found`, so account ids cannot be probed.
+ */
+export async function findOwnedAccount(db: Db | Trx, userId: string, accountId: string, param = 'account_id'): Promise<AccountRow> {
+  const account = accountId.length <= 64 ? await findAccountById(db, accountId) : undefined;
+  if (!account || account.kind !== 'user' || account.user_id !== userId) {
+    throw new DomainError('not_found', 'No such account.', param);
+  }
+  return account;
+}

@@ -1,0 +1,12 @@
+import crypto from 'node:crypto';
+import type { Randomness } from './context.js';
+
+export const systemRandomness: Randomness = {
+  uuid: () => crypto.randomUUID(),
+  digits(count) {
+    let out = '';
+    for (let i = 0; i < count; i++) out += crypto.randomInt(10).toString();
+    return out;
+  },
+  bytes: (count) => crypto.randomBytes(count),
+};

@@ -1,0 +1,65 @@
+/**
+ * What use cases hand back: plain values in domain terms (bigint money, epoch-ms times). The HTTP
+ * layer turns them into the contract's JSON shapes and the pages into HTML.
+ */
+import type { AccountRow, UserRow } from '../storage/schema.js';
+import type { EntryView } from '../storage/repositories/ledger-repository.js';
+
+export interface UserView {
+  id: string;
+  username: string;
+  createdAtMs: bigint;
+}
+
+export interface AccountView {
+  id: string;
+  number: string;
+  currency: string;
+  balanceMinor: bigint;
+  status: 'active' | 'frozen';
+  createdAtMs: bigint;
+}
+
+export interface TransactionView {
+  id: string;
+  type: 'deposit' | 'withdrawal' | 'transfer';
+  amountMinor: bigint;
+  direction: 'credit' | 'debit';
+  balanceAfterMinor: bigint;
+  currency: string;
+  memo: string | null;
+  counterparty: { username: string; accountNumber: string } | null;
+  createdAtMs: bigint;
+  /** Internal cursor for keyset pagination; never shown to clients. */
+  cursor: bigint;
+}
+
+export const userView = (row: UserRow): UserView => ({ id: row.id, username: row.username, createdAtMs: BigInt(row.created_at) });
+
+export const accountView = (row: AccountRow): AccountView => ({
+  id: row.id,
+  number: row.number,
+  currency: row.currency,
+  balanceMinor: BigInt(row.balance),
+  status: row.status,
+  createdAtMs: BigInt(row.created_at),
+});
+
+export function transactionView(entry: EntryView, currency: string): TransactionView {
+  const credit = entry.amountMinor > 0n;
+  return {
+    id: entry.transactionId,
+    type: entry.type,
+    amountMinor: credit ? entry.amountMinor : -entry.amountMinor,
+    direction: credit ? 'credit' : 'debit',
+    balanceAfterMinor: entry.balanceAfterMinor,
+    currency,
+    memo: entry.memo,
+    counterparty:
+      entry.counterpartyUsername !== null && entry.counterpartyAccountNumber !== null
+        ? { username: entry.counterpartyUsername, accountNumber: entry.counterpartyAccountNumber }
+        : null,
+    createdAtMs: entry.createdAtMs,
+    cursor: entry.entrySeq,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Builds the Fastify application (without listening): the composition root that wires storage,
+ * use cases and plugins together. Tests call it with their own config, clock and fault hooks.
+ */
+import crypto from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext, Clock, FaultHooks, Randomness } from '../app/context.js';
+import { createPasswordHasher } from '../app/password-hasher.js';
+import { systemRandomness } from '../app/system-randomness.js';
+import { createTokenSigner } from '../app/token-signer.js';
+import type { Config } from '../config.js';
+import { resolveSecret } from '../secret-file.js';
+import { migrateToLatest } from '../storage/migrate.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { Storage } from '../storage/storage.js';
+import { parseJsonBody } from './json-body.js';
+import errorsPlugin from './plugins/errors.js';
+import apiRoutes from './routes/api/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}
+
+export interface BuildOptions {
+  config: Config;
+  clock?: Clock;
+  random?: Randomness;
+  faults?: FaultHooks;
+  /** An already open storage (tests share one database between app instances). */
+  storage?: Storage;
+  /** A pino logger; tests leave it out for silence. */
+  logger?: FastifyBaseLogger;
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() };
+
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const storage = options.storage ?? openStorage(config);
+  await migrateToLatest(storage);
+  const secret = resolveSecret(config);
+  const ctx: AppContext = {
+    config,
+    storage,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? systemRandomness,
+    faults: options.faults ?? {},
+    passwords: await createPasswordHasher({ memoryCostKib: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism }),
+    tokens: createTokenSigner({ secret, issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.tokenTtlSeconds }),
+    inFlightKeys: new Set(),
+  };
+
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+    trustProxy: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+  app.decorate('ctx', ctx);
+  app.decorateRequest('principal', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  if (!options.storage) app.addHook('onClose', async () => storage.close());
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+    }
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(apiRoutes, { prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,89 @@
+/**
+ * One place where every failure becomes the contract's error shape. Expected outcomes carry their
+ * code; framework errors (bad JSON, too large, wrong content type, schema violations) are mapped to
+ * theirs; anything else is a bug: logged in full, answered with `internal_error` and a request id.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { DomainError, isDomainError, type ErrorCode } from '../../domain/errors.js';
+import { errorBody, errorStatus } from '../error-status.js';
+
+interface ValidationIssue {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** Turns the first schema violation into a contract error naming the field. */
+export function validationToDomainError(issues: ValidationIssue[], context: string | undefined): DomainError {
+  const issue = issues[0];
+  if (!issue) return new DomainError('invalid_request', 'The request is not valid.');
+  const field =
+    issue.keyword === 'required'
+      ? String(issue.params.missingProperty)
+      : issue.keyword === 'additionalProperties'
+        ? String(issue.params.additionalProperty)
+        : issue.instancePath.replace(/^\//, '').split('/')[0] ?? '';
+  if (context === 'body' && field === 'amount') {
+    return new DomainError('invalid_amount', 'Amount must be a positive whole number of minor units (cents), within the limit.', 'amount');
+  }
+  if (issue.keyword === 'additionalProperties') return new DomainError('invalid_request', `Unknown field "${field}".`, field);
+  if (issue.keyword === 'required') return new DomainError('invalid_request', `Missing required field "${field}".`, field);
+  if (field === '') return new DomainError('invalid_request', `The ${context ?? 'request'} must be a JSON object.`);
+  return new DomainError('invalid_request', `Field "${field}" ${issue.message ?? 'is not valid'}.`, field);
+}
+
+const frameworkCodes: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'The request body is too large.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'Send the request body as application/json.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'The Content-Length header does not match the body.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_request', 'The request body is empty; send a JSON object.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_request', 'The request body is not valid JSON.'],
+};
+
+/** Maps any thrown value to a DomainError, or null when it is a bug (a 5xx). */
+export function toDomainError(error: unknown): DomainError | null {
+  if (isDomainError(error)) return error;
+  const e = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
+  if (e?.validation) return validationToDomainError(e.validation, e.validationContext);
+  const mapped = e?.code ? frameworkCodes[e.code] : undefined;
+  if (mapped) return new DomainError(mapped[0], mapped[1]);
+  if (e instanceof SyntaxError || (e?.statusCode === 400 && /JSON|prototype|constructor/i.test(e.message))) {
+    return new DomainError('invalid_request', 'The request body is not valid JSON.');
+  }
+  if (e?.statusCode === 413) return new DomainError('payload_too_large', 'The request body is too large.');
+  if (e?.statusCode === 415) return new DomainError('unsupported_media_type', 'Send the request body as application/json.');
+  if (e?.statusCode === 404) return new DomainError('not_found', 'Not found.');
+  if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new DomainError('invalid_request', 'The request is not valid.');
+  return null;
+}
+
+export type ErrorRenderer = (request: FastifyRequest, reply: FastifyReply, status: number, error: DomainError) => unknown;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Pages register an HTML renderer for non-API paths; the JSON shape is the default. */
+    htmlErrorRenderer?: ErrorRenderer;
+  }
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): unknown {
+  const status = errorStatus[error.code];
+  const renderer = request.server.htmlErrorRenderer;
+  if (renderer && !request.url.startsWith('/api/')) return renderer(request, reply, status, error);
+  return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error.code, error.message, error.param, status >= 500 ? request.id : undefined));
+}
+
+export default fp(
+  async function errors(app: FastifyInstance) {
+    app.setErrorHandler((error, request, reply) => {
+      const domain = toDomainError(error);
+      if (domain) return sendError(request, reply, domain);
+      request.log.error({ err: error }, 'unhandled error');
+      return sendError(request, reply, new DomainError('internal_error', 'Something went wrong on our side. Quote the request id if you contact us.'));
+    });
+    app.setNotFoundHandler((request, reply) => sendError(request, reply, new DomainError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)));
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { issueToken, revokeApiToken } from '../../../app/sign-in.js';
+import { signUp } from '../../../app/sign-up.js';
+import { principalOf, requireApiUser } from '../../plugins/api-auth.js';
+import { AccountSchema, CredentialsBody, errorResponses, UserSchema } from './schemas.js';
+import { accountJson, userJson } from './serialize.js';
+
+export default async function authRoutes(app: FastifyInstance): Promise<void> {
+  app.post(
+    '/signup',
+    {
+      schema: {
+        body: CredentialsBody,
+        response: { 201: Type.Object({ user: UserSchema, account: AccountSchema }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { username: string; password: string };
+      const { user, account } = await signUp(app.ctx, body);
+      return reply.code(201).send({ user: userJson(user), account: accountJson(account) });
+    },
+  );
+
+  app.post(
+    '/auth/token',
+    {
+      schema: {
+        body: CredentialsBody,
+        response: {
+          200: Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const token = await issueToken(app.ctx, request.body as { username: string; password: string });
+      return { access_token: token.accessToken, token_type: 'Bearer' as const, expires_in: token.expiresInSeconds };
+    },
+  );
+
+  app.post('/auth/logout', { onRequest: requireApiUser, schema: { response: errorResponses } }, async (request, reply) => {
+    await revokeApiToken(app.ctx, principalOf(request).tokenId);
+    return reply.code(204).send();
+  });
+}

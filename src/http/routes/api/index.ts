@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { DomainError } from '../../../domain/errors.js';
+import accountRoutes from './accounts.js';
+import authRoutes from './auth.js';
+import moneyRoutes from './money.js';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The JSON API under /api/v1: only JSON bodies, never cached, never cookie-authenticated. */
+export default async function apiRoutes(app: FastifyInstance): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const type = request.headers['content-type'];
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    if (BODY_METHODS.has(request.method) && (hasBody || type !== undefined) && !/^application\/json\s*(;|$)/i.test(type ?? '')) {
+      throw new DomainError('unsupported_media_type', 'Send the request body as application/json.');
+    }
+  });
+  await app.register(authRoutes);
+  await app.register(accountRoutes);
+  await app.register(moneyRoutes);
+}

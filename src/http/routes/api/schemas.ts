@@ -1,0 +1,79 @@
+/**
+ * The contract's JSON shapes as TypeBox schemas. Response schemas double as a whitelist: fast-json-
+ * stringify writes only the listed fields, so nothing internal (hashes, other users' ids) can leak.
+ */
+import { Type } from 'typebox';
+import { IDEMPOTENCY_KEY_MAX_CHARS } from '../../../app/idempotency.js';
+import { MEMO_MAX_CHARS } from '../../../domain/memo.js';
+import { PASSWORD_MAX_CHARS } from '../../../app/password-policy.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Time = Type.String({ format: 'date-time' });
+/** Integer minor units; bigints are written exactly by fast-json-stringify. */
+const Money = Type.Integer();
+
+export const UserSchema = Type.Object({ id: Type.String(), username: Type.String(), created_at: Time }, { additionalProperties: false });
+
+export const AccountSchema = Type.Object(
+  { id: Type.String(), number: Type.String(), currency: Type.String(), balance: Money, created_at: Time },
+  { additionalProperties: false },
+);
+
+export const TransactionSchema = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.Union([Type.Literal('deposit'), Type.Literal('withdrawal'), Type.Literal('transfer')]),
+    amount: Money,
+    direction: Type.Union([Type.Literal('credit'), Type.Literal('debit')]),
+    balance_after: Money,
+    currency: Type.String(),
+    memo: Type.Union([Type.String(), Type.Null()]),
+    counterparty: Type.Union([Type.Object({ username: Type.String(), account_number: Type.String() }, { additionalProperties: false }), Type.Null()]),
+    created_at: Time,
+  },
+  { additionalProperties: false },
+);
+
+export const ErrorSchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), param: Type.Optional(Type.String()), request_id: Type.Optional(Type.String()) }),
+});
+
+export const CredentialsBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_CHARS * 4 }),
+  },
+  { additionalProperties: false },
+);
+
+const Memo = Type.Optional(Type.Union([Type.String({ maxLength: MEMO_MAX_CHARS * 4 }), Type.Null()]));
+
+export function moneyBodies(maxAmountMinor: number) {
+  const Amount = Type.Integer({ minimum: 1, maximum: maxAmountMinor });
+  return {
+    AccountMovementBody: Type.Object({ account_id: Id, amount: Amount, memo: Memo }, { additionalProperties: false }),
+    TransferBody: Type.Object(
+      { from_account_id: Id, to: Type.String({ minLength: 1, maxLength: 64 }), amount: Amount, memo: Memo },
+      { additionalProperties: false },
+    ),
+  };
+}
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_CHARS })),
+});
+
+export const AccountParams = Type.Object({ account_id: Id }, { additionalProperties: false });
+
+export const TransactionsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+    starting_after: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+export const errorResponses = {
+  '4xx': ErrorSchema,
+  '5xx': ErrorSchema,
+};

@@ -1,0 +1,26 @@
+/** Views (domain terms) to the contract's snake_case JSON. */
+import type { AccountView, TransactionView, UserView } from '../../../app/views.js';
+
+export const rfc3339 = (ms: bigint): string => new Date(Number(ms)).toISOString();
+
+export const userJson = (u: UserView) => ({ id: u.id, username: u.username, created_at: rfc3339(u.createdAtMs) });
+
+export const accountJson = (a: AccountView) => ({ id: a.id, number: a.number, currency: a.currency, balance: a.balanceMinor, created_at: rfc3339(a.createdAtMs) });
+
+export const transactionJson = (t: TransactionView) => ({
+  id: t.id,
+  type: t.type,
+  amount: t.amountMinor,
+  direction: t.direction,
+  balance_after: t.balanceAfterMinor,
+  currency: t.currency,
+  memo: t.memo,
+  counterparty: t.counterparty ? { username: t.counterparty.username, account_number: t.counterparty.accountNumber } : null,
+  created_at: rfc3339(t.createdAtMs),
+});
+
+/** JSON.stringify that writes bigints as exact integers (for bodies stored for idempotent replay). */
+export function stringifyExact(value: unknown): string {
+  const json = JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `\u0000big:${v}` : v));
+  return json.replace(/"\\u0000big:(-?\d+)"/g, '$1');
+}

@@ -1,0 +1,17 @@
+/**
+ * Versioned migrations, applied in name order at start and by `minibank migrate`. A migration is
+ * never edited once released: add a new file instead.
+ */
+import type { Kysely, Migration } from 'kysely';
+import type { Dialect } from '../storage.js';
+import * as initial from './001-initial.js';
+
+type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
+
+const all: Record<string, DialectMigration> = {
+  '001-initial': initial,
+};
+
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  return Object.fromEntries(Object.entries(all).map(([name, m]) => [name, { up: (db: Kysely<unknown>) => m.up(db, dialect) }]));
+}

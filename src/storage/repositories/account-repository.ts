@@ -1,0 +1,60 @@
+import type { AccountRow, NewAccountRow } from '../schema.js';
+import type { Db, Dialect, Trx } from '../storage.js';
+
+export async function insertAccount(db: Db | Trx, account: NewAccountRow): Promise<void> {
+  await db.insertInto('accounts').values(account).execute();
+}
+
+export async function findAccountById(db: Db | Trx, id: string): Promise<AccountRow | undefined> {
+  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findAccountByNumber(db: Db | Trx, number: string): Promise<AccountRow | undefined> {
+  return db.selectFrom('accounts').selectAll().where('number', '=', number).where('kind', '=', 'user').executeTakeFirst();
+}
+
+/** A user's accounts, oldest first: the first is their primary account, the one paid by username. */
+export async function findAccountsByUser(db: Db | Trx, userId: string): Promise<AccountRow[]> {
+  return db.selectFrom('accounts').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function findSystemAccount(db: Db | Trx, currency: string): Promise<AccountRow | undefined> {
+  return db.selectFrom('accounts').selectAll().where('kind', '=', 'system').where('currency', '=', currency).executeTakeFirst();
+}
+
+/**
+ * Takes row locks on the given accounts in id order, so two transfers between the same pair in
+ * opposite directions queue instead of deadlocking. SQLite needs nothing: BEGIN IMMEDIATE already
+ * holds the database's single write lock.
+ */
+export async function lockAccounts(trx: Trx, dialect: Dialect, ids: string[]): Promise<void> {
+  if (dialect !== 'postgres') return;
+  const ordered = [...new Set(ids)].sort();
+  await trx.selectFrom('accounts').select('id').where('id', 'in', ordered).orderBy('id').forUpdate().execute();
+}
+
+/**
+ * The race-free debit: subtracts only when the balance covers it, in one statement. Returns the new
+ * balance, or undefined when the account lacked the funds (no row changed). System accounts may go
+ * negative (the bank's cash is a liability), so the condition applies to user accounts only.
+ */
+export async function debitIfCovered(trx: Trx, accountId: string, amountMinor: bigint): Promise<bigint | undefined> {
+  const row = await trx
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '-', amountMinor) }))
+    .where('id', '=', accountId)
+    .where((eb) => eb.or([eb('kind', '=', 'system'), eb('balance', '>=', amountMinor)]))
+    .returning('balance')
+    .executeTakeFirst();
+  return row?.balance;
+}
+
+export async function credit(trx: Trx, accountId: string, amountMinor: bigint): Promise<bigint> {
+  const row = await trx
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '+', amountMinor) }))
+    .where('id', '=', accountId)
+    .returning('balance')
+    .executeTakeFirstOrThrow();
+  return row.balance;
+}

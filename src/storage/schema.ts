@@ -1,0 +1,79 @@
+/**
+ * The database as Kysely sees it. Columns are snake_case; repositories convert to camelCase.
+ * Every integer column is a bigint on both dialects (better-sqlite3 in safe-integer mode, pg with
+ * int8 parsed by BigInt), so money and times never pass through a float. Times are Unix epoch
+ * milliseconds.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  /** Stored lower-case, so the unique index makes usernames unique case-insensitively. */
+  username: string;
+  password_hash: string;
+  created_at: bigint;
+}
+
+export interface AccountsTable {
+  id: string;
+  number: string;
+  /** Null for the bank's own system accounts. */
+  user_id: string | null;
+  kind: 'user' | 'system';
+  currency: string;
+  /** Cached sum of this account's entries, updated in the same transaction as they are written. */
+  balance: bigint;
+  status: 'active' | 'frozen';
+  created_at: bigint;
+}
+
+export interface LedgerTransactionsTable {
+  /** Internal order of commit; the public id is `id`. */
+  seq: Generated<bigint>;
+  id: string;
+  type: 'deposit' | 'withdrawal' | 'transfer';
+  memo: string | null;
+  actor_user_id: string | null;
+  created_at: bigint;
+}
+
+export interface EntriesTable {
+  seq: Generated<bigint>;
+  transaction_seq: bigint;
+  account_id: string;
+  /** Signed: positive credits the account, negative debits it. */
+  amount: bigint;
+  balance_after: bigint;
+  created_at: bigint;
+}
+
+export interface ApiTokensTable {
+  jti: string;
+  user_id: string;
+  created_at: bigint;
+  expires_at: bigint;
+  revoked_at: bigint | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  /** Null while the first request is still running. */
+  response_status: number | null;
+  response_body: string | null;
+  created_at: bigint;
+}
+
+export interface Database {
+  users: UsersTable;
+  accounts: AccountsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  entries: EntriesTable;
+  api_tokens: ApiTokensTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type NewAccountRow = Insertable<AccountsTable>;
