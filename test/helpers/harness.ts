@@ -1,0 +1,96 @@
+/**
+ * Builds a real minibank app for one test, on a fresh SQLite file or a fresh PostgreSQL database,
+ * with small helpers for the API calls most tests need. Always `await harness.close()`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { Clock, FaultHooks } from '../../src/app/context.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { buildApp } from '../../src/http/app.js';
+import type { Dialect } from '../../src/storage/storage.js';
+import { createTempPgDatabase, postgresAvailable } from './postgres.js';
+
+export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
+export const PASSWORD = 'a long enough test passphrase';
+
+/** The dialects to run a suite on: SQLite always, PostgreSQL when a server answers (always in CI). */
+export async function dialects(): Promise<Dialect[]> {
+  return (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+export interface HarnessOptions {
+  config?: Partial<Config>;
+  clock?: Clock;
+  faults?: FaultHooks;
+}
+
+export interface TestUser {
+  username: string;
+  token: string;
+  userId: string;
+  accountId: string;
+  accountNumber: string;
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  config: Config;
+  dataDir: string;
+  inject(options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  /** Signs up and signs in a user; returns their token and first account. */
+  user(username: string): Promise<TestUser>;
+  deposit(user: TestUser, amount: number): Promise<void>;
+  balance(accountId: string): Promise<bigint>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(dialect: Dialect, options: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'minibank-test-'));
+  const pgDb = dialect === 'postgres' ? await createTempPgDatabase() : undefined;
+  const config = loadConfig({}, { dataDir, secret: TEST_SECRET, databaseUrl: pgDb?.url ?? '', dbPoolSize: 10, ...options.config });
+  const app = await buildApp({ config, clock: options.clock, faults: options.faults });
+  await app.ready();
+
+  const harness: Harness = {
+    app,
+    config,
+    dataDir,
+    inject: (o) => app.inject(o),
+    async user(username) {
+      const signup = await app.inject({ method: 'POST', url: '/api/v1/signup', payload: { username, password: PASSWORD } });
+      if (signup.statusCode !== 201) throw new Error(`signup ${username}: ${signup.statusCode} ${signup.body}`);
+      const { user, account } = signup.json();
+      const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password: PASSWORD } });
+      if (login.statusCode !== 200) throw new Error(`token ${username}: ${login.statusCode} ${login.body}`);
+      return { username, token: login.json().access_token, userId: user.id, accountId: account.id, accountNumber: account.number };
+    },
+    async deposit(user, amount) {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(user), payload: { account_id: user.accountId, amount } });
+      if (res.statusCode !== 201) throw new Error(`deposit: ${res.statusCode} ${res.body}`);
+    },
+    async balance(accountId) {
+      const row = await app.ctx.storage.db.selectFrom('accounts').select('balance').where('id', '=', accountId).executeTakeFirstOrThrow();
+      return BigInt(row.balance);
+    },
+    async close() {
+      await app.close();
+      await pgDb?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+export const auth = (user: { token: string }) => ({ authorization: `Bearer ${user.token}` });
+
+/** A snapshot of everything money-related, to prove a refused request changed nothing. */
+export async function ledgerSnapshot(app: FastifyInstance): Promise<string> {
+  const db = app.ctx.storage.db;
+  const accounts = await db.selectFrom('accounts').select(['id', 'balance', 'status']).orderBy('id').execute();
+  const entries = await db.selectFrom('entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const txns = await db.selectFrom('ledger_transactions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const users = await db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  return JSON.stringify({ accounts, entries: entries.n, txns: txns.n, users: users.n }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
