@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Clock, FaultHooks } from '../../src/app/context.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
@@ -38,7 +38,7 @@ export interface Harness {
   app: FastifyInstance;
   config: Config;
   dataDir: string;
-  inject(options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   /** Signs up and signs in a user; returns their token and first account. */
   user(username: string): Promise<TestUser>;
   deposit(user: TestUser, amount: number): Promise<void>;
