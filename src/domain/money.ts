@@ -44,10 +44,19 @@ export function parseDecimalAmount(
   const invalid = (message: string): never => {
     throw new DomainError('invalid_amount', message, param);
   };
-  const cleaned = text.trim().replace(/^[^\d\-+.,]+|[^\d.,]+$/gu, '').replace(/[\s\u00a0\u202f']/gu, '');
-  if (cleaned === '') invalid('Enter an amount, for example 12.50.');
-  if (/^[-+]/.test(cleaned)) invalid('Enter a positive amount, without a sign.');
   const group = format.decimalSeparator === '.' ? ',' : '.';
+  // Only currency symbols, this currency's code and spaces around the number are dropped ("$ 12.50",
+  // "12,50 €", "12 USD"). Anything else (a minus of any kind, brackets, a trailing "-", stray letters)
+  // stays and makes the amount unreadable, so a negative is never silently read as positive. A single
+  // space or apostrophe between digits is a grouping separator ("1 250.00", "1'250.00") and is checked
+  // like one, so "12 34" is not silently read as 1234.
+  const around = `(?:[\\p{Sc}\\s]|${currency})+`;
+  const cleaned = text
+    .trim()
+    .replace(new RegExp(`^${around}|${around}$`, 'giu'), '')
+    .replace(/(?<=\d)[\s'](?=\d)/gu, group);
+  if (cleaned === '') invalid('Enter an amount, for example 12.50.');
+  if (/^[-+(\p{Pd}\u2212\uff0b]/u.test(cleaned)) invalid('Enter a positive amount, without a sign.');
   const [wholeRaw = '', fraction = '', ...rest] = cleaned.split(format.decimalSeparator);
   if (rest.length > 0) invalid('That amount has more than one decimal separator.');
   const groupPattern = new RegExp(`^\\d{1,3}(\\${group}\\d{3})+$`);
