@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext, Clock, FaultHooks, Randomness } from '../app/context.js';
 import { createPasswordHasher } from '../app/password-hasher.js';
+import { schedulePurge } from '../app/purge-expired.js';
 import { systemRandomness } from '../app/system-randomness.js';
 import { createTokenSigner } from '../app/token-signer.js';
 import type { Config } from '../config.js';
@@ -66,7 +67,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  if (!options.storage) app.addHook('onClose', async () => storage.close());
+  const stopPurge = schedulePurge(ctx, (error) => app.log.warn({ err: error }, 'purge of expired keys and tokens failed'));
+  app.addHook('onClose', async () => {
+    await stopPurge();
+    if (!options.storage) await storage.close();
+  });
 
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {

@@ -16,10 +16,11 @@ const MAX_ATTEMPTS = 8;
 export interface PostgresOptions {
   url: string;
   poolSize: number;
+  onIdleError?(error: Error): void;
 }
 
 export function createPgPool(options: PostgresOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,
     types: {
@@ -27,6 +28,11 @@ export function createPgPool(options: PostgresOptions): pg.Pool {
         oid === INT8_OID ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection can fail (server restart, admin termination). pg reports that as an 'error'
+  // event on the pool; unhandled, it would crash the process. The pool drops the client itself, and
+  // the next query opens a fresh one, so noting it is enough.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,33 @@
+import { deleteKeysOlderThan } from '../storage/repositories/idempotency-repository.js';
+import { deleteExpiredTokens } from '../storage/repositories/token-repository.js';
+import type { AppContext } from './context.js';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Housekeeping: forgets idempotency keys older than their retention (at least 24 hours, per the
+ * contract) and API tokens past their expiry. Ledger rows are never purged.
+ */
+export async function purgeExpired(ctx: AppContext): Promise<void> {
+  const nowMs = ctx.clock.nowMs();
+  await deleteKeysOlderThan(ctx.storage.db, BigInt(nowMs - ctx.config.idempotencyKeyTtlHours * HOUR_MS));
+  await deleteExpiredTokens(ctx.storage.db, BigInt(nowMs));
+}
+
+/**
+ * Runs `purgeExpired` now and then hourly. Failures are reported, not fatal. The returned stop
+ * function waits for a run in progress, so the database is never closed under it.
+ */
+export function schedulePurge(ctx: AppContext, onError: (error: unknown) => void): () => Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = purgeExpired(ctx).catch(onError);
+  };
+  const timer = setInterval(run, HOUR_MS);
+  timer.unref();
+  run();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
