@@ -1,0 +1,96 @@
+/**
+ * Child processes the bench measures: the real minibank server and a Fastify hello-world, each on a
+ * free local port, with their output in a log file (never a pipe the bench might not drain).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Child {
+  process: ChildProcess;
+  url: string;
+  logFile: string;
+  /** Peak resident set size so far, from the kernel's high-water mark (VmHWM), in bytes. */
+  peakRssBytes(): number | null;
+  stop(): Promise<void>;
+}
+
+function readHwm(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}; see ${logFile}:\n${tail(logFile)}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`server did not answer within ${timeoutMs} ms; see ${logFile}:\n${tail(logFile)}`);
+}
+
+const tail = (file: string) => {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '';
+  }
+};
+
+export async function startChild(options: { args: string[]; env: NodeJS.ProcessEnv; port: number; logFile: string; probePath: string; cwd: string }): Promise<Child> {
+  const out = fs.openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  const url = `http://127.0.0.1:${options.port}`;
+  let lastHwm: number | null = null;
+  const result: Child = {
+    process: child,
+    url,
+    logFile: options.logFile,
+    peakRssBytes: () => {
+      lastHwm = readHwm(child.pid) ?? lastHwm;
+      return lastHwm;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      result.peakRssBytes();
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await waitUntilUp(url + options.probePath, child, options.logFile, 60_000);
+  } catch (error) {
+    await result.stop();
+    throw error;
+  }
+  return result;
+}
+
+export const benchDir = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+export const repoDir = path.dirname(benchDir);

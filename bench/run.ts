@@ -1,0 +1,291 @@
+/**
+ * `npm run bench`: measures minibank under load against a Fastify hello-world measured in the same
+ * run, and prints one table. See bench/README.md for what each row means and how the bank is seeded.
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { argon2VerificationsPerSecond } from './lib/argon2-rate.js';
+import { parseArgs, wants, type BenchArgs } from './lib/args.js';
+import { pick, randomKey, runLoad, type LoadFigures, type LoadRequest } from './lib/load.js';
+import { browserSession, probeStack, type StackParts } from './lib/probe.js';
+import { benchDir, freePort, repoDir, startChild, type Child } from './lib/processes.js';
+import { recordInDocs, renderTable, writeResults, type Row } from './lib/report.js';
+import { BENCH_PASSWORD, seedBank, type BenchUser } from './lib/seed.js';
+
+const log = (line: string) => console.error(line);
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const serverEntry = prepareServerBuild(args);
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'minibank-bench-'));
+  const dataDir = path.join(workDir, 'data');
+  const pgDb = args.backend === 'postgres' ? await createPgDatabase(args.pgUrl) : undefined;
+  let server: Child | undefined;
+  const cleanup = async () => {
+    await server?.stop().catch(() => {});
+    await pgDb?.drop().catch((e: unknown) => log(`could not drop ${pgDb.name}: ${String(e)}`));
+    fs.rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DATABASE_URL: pgDb?.url ?? '',
+      SECRET: crypto.randomBytes(48).toString('base64'),
+      // Allowed for load tests by the contract; nothing else of the stack is turned off.
+      RATE_LIMITS: 'off',
+      TOKEN_TTL_SECONDS: '86400',
+      DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10',
+    };
+    const config = loadConfig(env);
+    const historySizes = [wants(args, 'history-1k') ? 1000 : 0, wants(args, 'history-big') ? args.historySize : 0].filter((n) => n > 0);
+    log(`seeding ${args.backend} (${args.accounts} accounts${historySizes.length ? `, histories of ${historySizes.join(' and ')} entries` : ''})`);
+    const bank = await seedBank(config, { accounts: args.accounts, historySizes, log });
+
+    const rows: Row[] = [];
+    const raw: Record<string, unknown> = {};
+    const load = (url: string, request: LoadRequest, connections = args.connections) => measure(url, request, connections, args);
+
+    log('measuring the Fastify hello-world');
+    const helloBefore = await measureHello(args, workDir, load);
+    let argon2Rate: number | null = null;
+    if (wants(args, 'token') || wants(args, 'healthz-under-token-flood')) {
+      argon2Rate = await argon2VerificationsPerSecond(config, Math.max(1, Math.min(args.durationS, 5)));
+      log(`raw argon2id: ${argon2Rate.toFixed(1)} verifications/s`);
+    }
+
+    log(`starting the server (${serverEntry.join(' ')})`);
+    server = await startChild({
+      args: [...args.serverNodeFlags, ...serverEntry, 'serve'],
+      env,
+      port,
+      logFile: path.join(workDir, 'server.log'),
+      probePath: '/api/v1/me',
+      cwd: repoDir,
+    });
+    const users = bank.users;
+    const stack = await probeStack(server.url, users[0]!.token, dataDir);
+    log(`stack present: ${JSON.stringify(stack)}`);
+    const bearer = (u: BenchUser) => ({ authorization: `Bearer ${u.token}` });
+    const measured: Record<string, LoadFigures> = {};
+
+    if (wants(args, 'transfers')) {
+      log('POST /api/v1/transfers');
+      measured.transfers = await load(server.url, {
+        method: 'POST',
+        path: '/api/v1/transfers',
+        headers: { 'content-type': 'application/json' },
+        vary: () => {
+          const payer = pick(users);
+          let payee = pick(users);
+          while (payee === payer) payee = pick(users);
+          return {
+            headers: { ...bearer(payer), 'idempotency-key': randomKey() },
+            body: JSON.stringify({ from_account_id: payer.accountId, to: payee.accountNumber, amount: 1 + Math.floor(Math.random() * 100) }),
+          };
+        },
+      });
+    }
+    if (wants(args, 'me')) {
+      log('GET /api/v1/me');
+      measured.me = await load(server.url, { method: 'GET', path: '/api/v1/me', vary: () => ({ headers: bearer(pick(users)) }) });
+    }
+    for (const [name, size] of [['history-1k', 1000], ['history-big', args.historySize]] as const) {
+      const subject = bank.histories.get(size);
+      if (!wants(args, name) || !subject) continue;
+      log(`GET /api/v1/accounts/{id}/transactions (${size} entries)`);
+      measured[name] = await load(server.url, { method: 'GET', path: `/api/v1/accounts/${subject.accountId}/transactions`, headers: bearer(subject) });
+    }
+    let dashboardNote = '';
+    if (wants(args, 'dashboard')) {
+      const session = await browserSession(server.url, users[1]!.username, BENCH_PASSWORD);
+      if ('cookie' in session) {
+        log('GET /dashboard');
+        measured.dashboard = await load(server.url, { method: 'GET', path: '/dashboard', headers: { cookie: session.cookie } });
+      } else {
+        dashboardNote = `skipped: ${session.skipped}`;
+        log(`GET /dashboard ${dashboardNote}`);
+      }
+    }
+    const tokenRequest: LoadRequest = {
+      method: 'POST',
+      path: '/api/v1/auth/token',
+      headers: { 'content-type': 'application/json' },
+      vary: () => ({ body: JSON.stringify({ username: pick(users).username, password: BENCH_PASSWORD }) }),
+    };
+    if (wants(args, 'token')) {
+      log('POST /api/v1/auth/token');
+      measured.token = await load(server.url, tokenRequest);
+    }
+    let healthzNote = '';
+    if (wants(args, 'healthz-under-token-flood')) {
+      if (stack.healthz) {
+        log('GET /healthz while the token endpoint is flooded');
+        const [flood, health] = await Promise.all([
+          load(server.url, tokenRequest),
+          new Promise<void>((resolve) => setTimeout(resolve, 500)).then(() =>
+            runLoad(server!.url, { method: 'GET', path: '/healthz' }, { connections: 1, durationS: Math.max(0.5, args.durationS - 1) }),
+          ),
+        ]);
+        measured['healthz-under-token-flood'] = health;
+        raw.tokenDuringHealthProbe = flood;
+      } else {
+        healthzNote = 'skipped: GET /healthz not present yet';
+        log(`GET /healthz ${healthzNote}`);
+      }
+    }
+    const peakRss = server.peakRssBytes();
+    await server.stop();
+    const serverLog = server.logFile;
+    server = undefined;
+
+    log('measuring the Fastify hello-world again');
+    const helloAfter = await measureHello(args, workDir, load);
+    const helloRps = (helloBefore.requestsPerSecond + helloAfter.requestsPerSecond) / 2;
+
+    rows.push(row('GET / Fastify hello-world (reference)', { ...helloBefore, requestsPerSecond: helloRps }, 1, 'x hello', 'reference', null, `mean of ${helloBefore.requestsPerSecond.toFixed(0)} before, ${helloAfter.requestsPerSecond.toFixed(0)} after`));
+    const vsHello = (name: string, label: string, min: number, extra?: (f: LoadFigures) => { ok: boolean; text: string }) => {
+      const f = measured[name];
+      if (!f) return;
+      const ratio = f.requestsPerSecond / helloRps;
+      const more = extra?.(f);
+      rows.push(row(label, f, ratio, 'x hello', `>= ${min}${more ? `, ${more.text}` : ''}`, ratio >= min && (more?.ok ?? true), ''));
+    };
+    const durabilityNote = args.backend === 'sqlite' ? 'SQLite synchronous=FULL' : 'PostgreSQL';
+    vsHello('transfers', `POST /api/v1/transfers (${durabilityNote})`, args.backend === 'sqlite' ? 0.35 : 0.2, args.backend === 'sqlite' ? (f) => ({ ok: f.p99Ms <= 25, text: 'p99 <= 25 ms' }) : undefined);
+    vsHello('me', 'GET /api/v1/me', 0.5);
+    if (measured.dashboard) vsHello('dashboard', 'GET /dashboard (session cookie)', 0.25);
+    else if (wants(args, 'dashboard')) rows.push(skipped('GET /dashboard (session cookie)', '>= 0.25', dashboardNote));
+    const h1k = measured['history-1k'];
+    const hBig = measured['history-big'];
+    if (h1k) rows.push(row('GET .../transactions, 1,000 entries', h1k, h1k.requestsPerSecond / helloRps, 'x hello', 'reference for the next row', null, ''));
+    if (hBig) {
+      const growth = h1k ? hBig.p99Ms / h1k.p99Ms : null;
+      rows.push(
+        row(`GET .../transactions, ${args.historySize.toLocaleString('en-US')} entries`, hBig, hBig.requestsPerSecond / helloRps, 'x hello', 'p99 <= 1.5x the 1,000 row', growth === null ? null : growth <= 1.5, growth === null ? '' : `p99 is ${growth.toFixed(2)}x the 1,000 row`),
+      );
+    }
+    if (measured.token && argon2Rate) {
+      const ratio = measured.token.requestsPerSecond / argon2Rate;
+      rows.push(row('POST /api/v1/auth/token (argon2id)', measured.token, ratio, 'x raw argon2id', '>= 0.9', ratio >= 0.9, `raw argon2id ${argon2Rate.toFixed(1)}/s`));
+    }
+    const hz = measured['healthz-under-token-flood'];
+    if (hz) rows.push(row('GET /healthz during token flood (1 connection)', hz, null, '', 'p99 < 10 ms', hz.p99Ms < 10, ''));
+    else if (wants(args, 'healthz-under-token-flood')) rows.push(skipped('GET /healthz during token flood', 'p99 < 10 ms', healthzNote));
+    const rssMb = peakRss === null ? null : peakRss / 1024 / 1024;
+    rows.push({ scenario: 'peak RSS of the server (whole run)', requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: null, ratio: null, ratioTo: '', target: '<= 250 MB', met: rssMb === null ? null : rssMb <= 250, note: rssMb === null ? 'unavailable' : `${rssMb.toFixed(0)} MB` });
+
+    const table = renderTable(rows);
+    const stackLine = describeStack(stack);
+    const header = `minibank bench, ${args.backend}, ${args.connections} connections, ${args.durationS} s per scenario, ${started.toISOString()}, ${os.cpus().length} CPUs, node ${process.version}, server from ${args.server}`;
+    console.log(`\n${header}\n${stackLine}\n\n${table}\n`);
+    console.log('Ratios compare figures taken minutes apart on one machine; absolute req/s on a shared machine are noisy.');
+
+    const results = { started: started.toISOString(), args, stack, helloBefore, helloAfter, argon2VerificationsPerSecond: argon2Rate, measured, rows, peakRssBytes: peakRss, seedTimingsMs: bank.timings, raw, host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() } };
+    if (args.resultsDir !== 'none') log(`results written to ${writeResults(path.resolve(repoDir, args.resultsDir), results, args.backend)}`);
+    if (args.writeDocs) {
+      recordInDocs(path.join(repoDir, 'docs/performance.md'), args.backend, `${header}\n\n${stackLine}\n\n${table}`);
+      log('docs/performance.md updated');
+    }
+    if (fs.existsSync(serverLog)) {
+      const errors = fs.readFileSync(serverLog, 'utf8').split('\n').filter((l) => /"level":(50|60)/.test(l));
+      if (errors.length) log(`the server logged ${errors.length} error line(s), first: ${errors[0]!.slice(0, 500)}`);
+    }
+  } finally {
+    await cleanup();
+  }
+}
+
+function describeStack(stack: StackParts): string {
+  const part = (name: string, on: boolean) => `${name} ${on ? 'yes' : 'no'}`;
+  return `Stack measured: ${[
+    part('pages', stack.pages),
+    part('/healthz', stack.healthz),
+    part('/metrics', stack.metrics),
+    part('access log', stack.accessLog),
+    `security headers ${stack.securityHeaders.length ? stack.securityHeaders.join(', ') : 'none'}`,
+    'rate limits off (RATE_LIMITS=off, as the contract allows for load tests)',
+  ].join('; ')}.`;
+}
+
+function row(scenario: string, f: LoadFigures, ratio: number | null, ratioTo: string, target: string, met: boolean | null, note: string): Row {
+  return { scenario, requestsPerSecond: f.requestsPerSecond, p50Ms: f.p50Ms, p99Ms: f.p99Ms, errors: f.errors, ratio, ratioTo, target, met, note };
+}
+
+function skipped(scenario: string, target: string, note: string): Row {
+  return { scenario, requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: null, ratio: null, ratioTo: '', target, met: null, note };
+}
+
+async function measure(url: string, request: LoadRequest, connections: number, args: BenchArgs): Promise<LoadFigures> {
+  if (args.warmupS > 0) await runLoad(url, request, { connections, durationS: args.warmupS });
+  const figures = await runLoad(url, request, { connections, durationS: args.durationS });
+  log(`  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors} ${JSON.stringify(figures.statusCodes)}`);
+  return figures;
+}
+
+async function measureHello(args: BenchArgs, workDir: string, load: (url: string, r: LoadRequest) => Promise<LoadFigures>): Promise<LoadFigures> {
+  const port = await freePort();
+  const hello = await startChild({
+    args: [path.join(benchDir, 'hello-world.mjs')],
+    env: { ...process.env, PORT: String(port), NODE_ENV: 'production' },
+    port,
+    logFile: path.join(workDir, 'hello.log'),
+    probePath: '/',
+    cwd: repoDir,
+  });
+  try {
+    return await load(hello.url, { method: 'GET', path: '/' });
+  } finally {
+    await hello.stop();
+  }
+}
+
+/** Compiles the server so the numbers are those of `npm start`; falls back to tsx if it cannot. */
+function prepareServerBuild(args: BenchArgs): string[] {
+  const tsx = ['--import', 'tsx', path.join(repoDir, 'src/cli/main.ts')];
+  if (args.server === 'tsx') return tsx;
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoDir, encoding: 'utf8' });
+  const entry = path.join(repoDir, 'dist/cli/main.js');
+  if (build.status !== 0) {
+    if (!fs.existsSync(entry)) {
+      log(`npm run build failed and there is no dist; running the sources with tsx instead:\n${build.stdout}${build.stderr}`);
+      args.server = 'tsx';
+      return tsx;
+    }
+    log(`warning: npm run build reported errors (the compiled files were still written):\n${(build.stdout + build.stderr).slice(0, 2000)}`);
+  }
+  return [entry];
+}
+
+async function createPgDatabase(adminUrl: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `minibank_bench_${crypto.randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+  process.exitCode = 1;
+});
