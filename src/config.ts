@@ -59,6 +59,21 @@ const secret: Parser<string> = (raw, env) => {
   return raw;
 };
 
+/** Empty, or the origin people reach the bank at: scheme, host and optional port, no path. */
+const publicUrl: Parser<string> = (raw, env) => {
+  if (raw === '') return raw;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${env} must be empty or an origin such as https://bank.example, got "${raw}"`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
+    throw new ConfigError(`${env} must be an http(s) origin without a path, such as https://bank.example, got "${raw}"`);
+  }
+  return url.origin;
+};
+
 interface Setting<T> {
   env: string;
   default: string;
@@ -88,6 +103,10 @@ export const settings = {
   argon2Parallelism: setting('ARGON2_PARALLELISM', '1', 'argon2id parallelism.', integer(1, 16)),
   logLevel: setting('LOG_LEVEL', 'info', 'Application log level.', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
   logPretty: setting('LOG_PRETTY', 'off', 'Human-readable logs instead of JSON lines.', flag),
+  publicUrl: setting('PUBLIC_URL', '', 'Origin people reach the web pages at (e.g. `https://bank.example`). When it is https, cookies are `Secure` and `__Host-` prefixed; form posts must come from this origin. Empty: the request\'s own Host, plain http.', publicUrl),
+  sessionIdleMinutes: setting('SESSION_IDLE_MINUTES', '30', 'A web session ends after this many minutes without a request.', integer(1, 24 * 60)),
+  sessionAbsoluteHours: setting('SESSION_ABSOLUTE_HOURS', '12', 'A web session ends this many hours after sign-in, however active.', integer(1, 24 * 30)),
+  sessionsPerUserMax: setting('SESSIONS_PER_USER_MAX', '20', 'Most open web sessions one user may have; signing in again ends the oldest.', integer(1, 1000)),
 } as const;
 
 type Settings = typeof settings;

@@ -17,6 +17,8 @@ import type { Storage } from '../storage/storage.js';
 import { parseJsonBody } from './json-body.js';
 import errorsPlugin from './plugins/errors.js';
 import apiRoutes from './routes/api/index.js';
+import htmlErrorsPlugin from './plugins/html-errors.js';
+import pageRoutes from './routes/pages/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -84,5 +86,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   await app.register(errorsPlugin);
   await app.register(apiRoutes, { prefix: '/api/v1' });
+  // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.
+  await app.register(htmlErrorsPlugin);
+  await app.register(pageRoutes);
   return app;
 }

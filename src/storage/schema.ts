@@ -65,6 +65,20 @@ export interface IdempotencyKeysTable {
   created_at: bigint;
 }
 
+/** A signed-in browser (web pages). Only the SHA-256 of the cookie's random id is stored. */
+export interface SessionsTable {
+  id_hash: string;
+  /** A separate random id shown to the user to name this session (revoke buttons). */
+  handle: string;
+  user_id: string;
+  created_at: bigint;
+  last_seen_at: bigint;
+  /** Absolute end of the session, whatever the activity. */
+  expires_at: bigint;
+  user_agent: string;
+  ip: string;
+}
+
 export interface Database {
   users: UsersTable;
   accounts: AccountsTable;
@@ -72,8 +86,10 @@ export interface Database {
   entries: EntriesTable;
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
+  sessions: SessionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type NewAccountRow = Insertable<AccountsTable>;
+export type SessionRow = Selectable<SessionsTable>;

@@ -40,6 +40,8 @@ const frameworkCodes: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'The Content-Length header does not match the body.'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_request', 'The request body is empty; send a JSON object.'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_request', 'The request body is not valid JSON.'],
+  FST_CSRF_MISSING_SECRET: ['csrf_failed', 'This form has expired or did not come from minibank. Go back, reload the page and try again.'],
+  FST_CSRF_INVALID_TOKEN: ['csrf_failed', 'This form has expired or did not come from minibank. Go back, reload the page and try again.'],
 };
 
 /** Maps any thrown value to a DomainError, or null when it is a bug (a 5xx). */

@@ -5,11 +5,13 @@
 import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../storage.js';
 import * as initial from './001-initial.js';
+import * as sessions from './002-sessions.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
 const all: Record<string, DialectMigration> = {
   '001-initial': initial,
+  '002-sessions': sessions,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

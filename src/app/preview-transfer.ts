@@ -1,0 +1,25 @@
+import { DomainError } from '../domain/errors.js';
+import { resolvePayee } from './move-money.js';
+import type { AppContext } from './context.js';
+import { findOwnedAccount } from './owned-account.js';
+
+export interface PayeePreview {
+  username: string | null;
+  accountNumber: string;
+}
+
+/**
+ * Who a transfer would pay, for the review step before money moves. Uses the same payee rules as the
+ * transfer itself (move-money's resolvePayee) and refuses early what the transfer would refuse.
+ * Reads only; the transfer re-checks everything when it runs.
+ */
+export async function previewPayee(ctx: AppContext, userId: string, fromAccountId: string, to: string): Promise<PayeePreview> {
+  return ctx.storage.db.transaction().execute(async (trx) => {
+    const from = await findOwnedAccount(trx, userId, fromAccountId, 'from_account_id');
+    const payee = await resolvePayee(trx, to, from.currency);
+    if (payee.id === from.id) throw new DomainError('same_account', 'You cannot send money to the account it comes from.', 'to');
+    if (payee.currency !== from.currency) throw new DomainError('currency_mismatch', `The payee's account holds ${payee.currency}, not ${from.currency}.`, 'to');
+    const user = payee.user_id ? await trx.selectFrom('users').select('username').where('id', '=', payee.user_id).executeTakeFirst() : undefined;
+    return { username: user?.username ?? null, accountNumber: payee.number };
+  });
+}

@@ -1,0 +1,50 @@
+import { findSessionWithUser, touchSession } from '../storage/repositories/session-repository.js';
+import { nowMsBig, type AppContext } from './context.js';
+import { hashSessionId, looksLikeSessionId } from './session-id.js';
+
+const MINUTE_MS = 60_000n;
+/** last_seen is written at most this often, so a burst of page views is not a burst of writes. */
+export const TOUCH_EVERY_MS = 10_000n;
+
+export interface ActiveSession {
+  idHash: string;
+  handle: string;
+  userId: string;
+  username: string;
+  createdAtMs: bigint;
+  lastSeenAtMs: bigint;
+  expiresAtMs: bigint;
+}
+
+/**
+ * The live session behind a cookie value, or null when there is none, or it has been idle longer
+ * than the idle timeout, or it has passed its absolute end. Reads only; `keepSessionAlive` records
+ * the activity once the request has passed its CSRF check.
+ */
+export async function resumeSession(ctx: AppContext, cookieValue: string | undefined): Promise<ActiveSession | null> {
+  if (!cookieValue || !looksLikeSessionId(cookieValue)) return null;
+  const row = await findSessionWithUser(ctx.storage.db, hashSessionId(cookieValue));
+  if (!row) return null;
+  const nowMs = nowMsBig(ctx);
+  const idleMs = BigInt(ctx.config.sessionIdleMinutes) * MINUTE_MS;
+  const lastSeenAtMs = BigInt(row.last_seen_at);
+  const expiresAtMs = BigInt(row.expires_at);
+  if (nowMs >= expiresAtMs || nowMs - lastSeenAtMs >= idleMs) return null;
+  return {
+    idHash: row.id_hash,
+    handle: row.handle,
+    userId: row.user_id,
+    username: row.username,
+    createdAtMs: BigInt(row.created_at),
+    lastSeenAtMs,
+    expiresAtMs,
+  };
+}
+
+/** Moves the idle deadline forward (at most one write per TOUCH_EVERY_MS per session). */
+export async function keepSessionAlive(ctx: AppContext, session: ActiveSession): Promise<void> {
+  const nowMs = nowMsBig(ctx);
+  if (nowMs - session.lastSeenAtMs < TOUCH_EVERY_MS) return;
+  await touchSession(ctx.storage.db, session.idHash, nowMs);
+  session.lastSeenAtMs = nowMs;
+}

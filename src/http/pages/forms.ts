@@ -1,0 +1,65 @@
+/**
+ * Small helpers shared by the page forms: reading urlencoded fields, turning a DomainError into an
+ * error beside its field, and the hidden idempotency key that makes a money form safe to resubmit.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { IdempotentResult } from '../../app/idempotency.js';
+import { DomainError, isDomainError, type ErrorCode } from '../../domain/errors.js';
+
+const FIELD_MAX_CHARS = 1024;
+
+/** One form field as text ('' when missing); a repeated field counts as its first value. */
+export function field(request: FastifyRequest, name: string): string {
+  const body = request.body as Record<string, unknown> | undefined;
+  const value = body?.[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  return typeof text === 'string' ? text.slice(0, FIELD_MAX_CHARS) : '';
+}
+
+export type FieldErrors = Record<string, string>;
+
+export interface ErrorItem {
+  field: string;
+  message: string;
+}
+
+/** The error summary's entries, in the order the fields appear on the form. */
+export function errorItems(errors: FieldErrors, order: string[]): ErrorItem[] {
+  const known = order.filter((f) => errors[f] !== undefined).map((f) => ({ field: f, message: errors[f]! }));
+  const rest = Object.keys(errors).filter((f) => !order.includes(f)).map((f) => ({ field: f, message: errors[f]! }));
+  return [...known, ...rest];
+}
+
+/** Runs `parse`, recording a DomainError against `name` instead of throwing. */
+export function tryField<T>(errors: FieldErrors, name: string, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    errors[name] = error.message;
+    return undefined;
+  }
+}
+
+/** A key for the hidden idempotency field: new for every form rendered. */
+export const FORM_KEY_FIELD = 'idempotency_key';
+const FORM_KEY = /^[A-Za-z0-9-]{16,64}$/;
+
+export function parseFormKey(raw: string): string | null {
+  return FORM_KEY.test(raw) ? raw : null;
+}
+
+/** The idempotency key used for a web form; prefixed so it never collides with an API client's keys. */
+export const webIdempotencyKey = (formKey: string) => `web:${formKey}`;
+
+export type MovementOutcome =
+  | { ok: true; body: { transaction: { counterparty: { username: string | null } | null } } }
+  | { ok: false; error: DomainError };
+
+/** Reads what postMovement returned (the API's encoded response, possibly a replay). */
+export function movementOutcome(result: IdempotentResult): MovementOutcome {
+  const body = JSON.parse(result.body) as { error?: { code: ErrorCode; message: string; param?: string } };
+  if (result.status === 201) return { ok: true, body: body as { transaction: { counterparty: { username: string | null } | null } } };
+  const e = body.error ?? { code: 'internal_error' as const, message: 'Something went wrong.' };
+  return { ok: false, error: new DomainError(e.code, e.message, e.param) };
+}

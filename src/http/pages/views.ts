@@ -1,0 +1,47 @@
+/**
+ * The template engine (eta, auto-escaping on: `<%= %>` escapes & < > " '; `<%~ %>` is only used for
+ * the layout body and partials) and the one function every page renders through, which adds what
+ * the layout needs: the signed-in user, a CSRF token for the sign-out button and forms, the flash.
+ */
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { FastifyReply } from 'fastify';
+import { csrfToken } from '../plugins/csrf.js';
+import { readFlash, type Flash } from './flash.js';
+
+/**
+ * Templates stay in src/views (tsc copies no .eta files); this resolves to it from both
+ * src/http/pages (tsx, tests) and dist/http/pages (npm start), which sit at the same depth.
+ */
+export const VIEWS_DIR = fileURLToPath(new URL('../../../src/views/', import.meta.url));
+
+export const eta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: process.env.NODE_ENV !== 'development', defaultExtension: '.eta' });
+if (!eta.config.autoEscape) throw new Error('eta must escape by default');
+
+export interface PageData {
+  title: string;
+  [key: string]: unknown;
+}
+
+export interface LayoutData extends PageData {
+  user: { username: string } | null;
+  csrf: string | null;
+  flash: Flash | null;
+  path: string;
+}
+
+/** Renders `template` inside the layout and sends it as HTML with `status`. */
+export function renderPage(reply: FastifyReply, template: string, data: PageData, status = 200): FastifyReply {
+  const request = reply.request;
+  const hasCsrf = typeof (reply as { generateCsrf?: unknown }).generateCsrf === 'function';
+  const session = (request as { session?: { username: string } | null }).session ?? null;
+  const full: LayoutData = {
+    ...data,
+    user: session ? { username: session.username } : null,
+    csrf: hasCsrf ? csrfToken(reply) : null,
+    flash: hasCsrf ? readFlash(reply) : null,
+    path: request.url.split('?')[0] ?? '/',
+  };
+  const html = eta.render(`./${template}`, full);
+  return reply.code(status).type('text/html; charset=utf-8').send(html);
+}

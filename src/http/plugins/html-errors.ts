@@ -1,0 +1,34 @@
+/**
+ * Friendly error pages (404, 403, 500, …) for everything outside /api, through the hook that
+ * errors.ts offers. A 5xx page says only that something failed, with the request id to quote.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { DomainError } from '../../domain/errors.js';
+import { renderPage } from '../pages/views.js';
+
+const TITLES: Record<number, string> = {
+  400: 'That request did not look right',
+  401: 'Please sign in',
+  403: 'That was not allowed',
+  404: 'Page not found',
+  409: 'That was already done',
+  413: 'That was too much at once',
+  415: 'That form could not be read',
+  429: 'Slow down a little',
+  500: 'Something went wrong',
+  503: 'minibank is busy',
+};
+
+export default fp(
+  async function htmlErrors(app: FastifyInstance) {
+    app.decorate('htmlErrorRenderer', (request, reply, status: number, error: DomainError) => {
+      const title = TITLES[status] ?? (status >= 500 ? TITLES[500]! : TITLES[400]!);
+      const message =
+        status === 404 ? 'We could not find that page. It may have moved, or the address may be mistyped.' : status >= 500 ? 'Our side failed to handle that. Nothing was changed; please try again in a moment.' : error.message;
+      reply.header('cache-control', 'no-store');
+      return renderPage(reply, 'error', { title, status, code: error.code, message, requestId: status >= 500 ? request.id : null }, status);
+    });
+  },
+  { name: 'html-errors' },
+);

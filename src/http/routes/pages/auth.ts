@@ -1,0 +1,90 @@
+/**
+ * Sign-up, sign-in and sign-out. Every sign-in opens a session under a new random id (the browser's
+ * previous one is ended), and `next` is followed only when it is a same-site path.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { endSession } from '../../../app/end-session.js';
+import { checkCredentials } from '../../../app/sign-in.js';
+import { signUp } from '../../../app/sign-up.js';
+import { startSession } from '../../../app/start-session.js';
+import { formatAccountNumber } from '../../../domain/account-number.js';
+import { isDomainError } from '../../../domain/errors.js';
+import { redirectWithFlash } from '../../pages/flash.js';
+import { errorItems, field, type FieldErrors } from '../../pages/forms.js';
+import { safeNextPath } from '../../pages/safe-next.js';
+import { renderPage } from '../../pages/views.js';
+import { clearSessionCookie, setSessionCookie } from '../../plugins/session.js';
+
+export default async function authPages(app: FastifyInstance): Promise<void> {
+  const ctx = app.ctx;
+
+  async function signIn(request: FastifyRequest, reply: FastifyReply, userId: string) {
+    const previous = request.sessionBinding !== 'anonymous' ? request.sessionBinding : undefined;
+    const started = await startSession(ctx, { userId, userAgent: request.headers['user-agent'], ip: request.ip, previousIdHash: previous });
+    setSessionCookie(reply, started);
+  }
+
+  const nextOf = (request: FastifyRequest) => safeNextPath((request.query as { next?: unknown }).next);
+
+  app.get('/login', async (request, reply) => {
+    const next = nextOf(request);
+    if (request.session) return reply.redirect(next ?? '/dashboard', 303);
+    return renderPage(reply, 'login', { title: 'Sign in', next, values: { username: '' }, errors: [] });
+  });
+
+  app.post('/login', async (request, reply) => {
+    const username = field(request, 'username').trim();
+    const password = field(request, 'password');
+    const next = safeNextPath(field(request, 'next'));
+    const errors: FieldErrors = {};
+    if (username === '') errors.username = 'Enter your username.';
+    if (password === '') errors.password = 'Enter your password.';
+    if (Object.keys(errors).length === 0) {
+      try {
+        const user = await checkCredentials(ctx, { username, password });
+        await signIn(request, reply, user.id);
+        return reply.redirect(next ?? '/dashboard', 303);
+      } catch (error) {
+        if (!isDomainError(error) || error.code !== 'unauthenticated') throw error;
+        errors.username = error.message;
+      }
+    }
+    const status = errors.username && username !== '' && password !== '' ? 401 : 400;
+    return renderPage(reply, 'login', { title: 'Sign in', next, values: { username }, errors: errorItems(errors, ['username', 'password']) }, status);
+  });
+
+  app.get('/signup', async (request, reply) => {
+    if (request.session) return reply.redirect('/dashboard', 303);
+    return renderPage(reply, 'signup', { title: 'Open an account', values: { username: '' }, errors: [] });
+  });
+
+  app.post('/signup', async (request, reply) => {
+    const username = field(request, 'username').trim();
+    const password = field(request, 'password');
+    const errors: FieldErrors = {};
+    if (username === '') errors.username = 'Choose a username.';
+    if (password === '') errors.password = 'Choose a password.';
+    if (Object.keys(errors).length === 0) {
+      try {
+        const { user, account } = await signUp(ctx, { username, password });
+        await signIn(request, reply, user.id);
+        return redirectWithFlash(reply, '/dashboard', {
+          kind: 'success',
+          text: `Welcome to minibank, ${user.username}. Your account number is ${formatAccountNumber(account.number)}.`,
+        });
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        errors[error.param === 'password' ? 'password' : 'username'] = error.message;
+      }
+    }
+    const status = errors.username && /taken/.test(errors.username) ? 409 : 400;
+    return renderPage(reply, 'signup', { title: 'Open an account', values: { username }, errors: errorItems(errors, ['username', 'password']) }, status);
+  });
+
+  app.post('/logout', async (request, reply) => {
+    if (request.session) await endSession(ctx, request.session.idHash);
+    clearSessionCookie(reply);
+    request.session = null;
+    return redirectWithFlash(reply, '/login', { kind: 'info', text: 'You have been signed out.' });
+  });
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { balanceHistory } from '../../../app/balance-history.js';
+import { listTransactions } from '../../../app/list-transactions.js';
+import { balanceChart } from '../../pages/balance-chart.js';
+import { formatAccountNumber, formatMoney } from '../../pages/format.js';
+import { primaryAccount } from '../../pages/primary-account.js';
+import { transactionRow } from '../../pages/transaction-rows.js';
+import { renderPage } from '../../pages/views.js';
+import { requireSession, sessionOf } from '../../plugins/session.js';
+
+const RECENT = 5;
+
+export default async function dashboardPage(app: FastifyInstance): Promise<void> {
+  app.get('/dashboard', { preHandler: requireSession }, async (request, reply) => {
+    const session = sessionOf(request);
+    const account = await primaryAccount(app.ctx, session.userId);
+    const [recent, history] = await Promise.all([
+      listTransactions(app.ctx, session.userId, { accountId: account.id, limit: RECENT }),
+      balanceHistory(app.ctx, session.userId, account.id, 30),
+    ]);
+    return renderPage(reply, 'dashboard', {
+      title: 'Dashboard',
+      account: {
+        number: formatAccountNumber(account.number),
+        balance: formatMoney(account.balanceMinor, account.currency),
+        currency: account.currency,
+        frozen: account.status === 'frozen',
+      },
+      recent: recent.data.map(transactionRow),
+      hasMore: recent.hasMore,
+      chart: balanceChart(history.points, history.currency),
+    });
+  });
+}

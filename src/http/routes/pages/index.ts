@@ -1,0 +1,55 @@
+/**
+ * The web bank: server-rendered pages with cookie sessions. Encapsulated, so its cookie, session,
+ * CSRF and form-body handling never touch /api. Order matters: cookies and the session are read
+ * on request, the CSRF check runs in preValidation (before any handler), session activity is
+ * recorded in preHandler, then the route runs.
+ */
+import path from 'node:path';
+import formbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { DomainError } from '../../../domain/errors.js';
+import { VIEWS_DIR } from '../../pages/views.js';
+import csrfPlugin from '../../plugins/csrf.js';
+import sessionPlugin from '../../plugins/session.js';
+import authPages from './auth.js';
+import dashboardPage from './dashboard.js';
+import homePage from './home.js';
+import moneyPages from './money.js';
+import settingsPages from './settings.js';
+import transactionsPages from './transactions.js';
+import transferPages from './transfer.js';
+
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+export default async function pageRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(formbody);
+  await app.register(sessionPlugin);
+  await app.register(csrfPlugin);
+  await app.register(fastifyStatic, {
+    root: path.join(VIEWS_DIR, 'static'),
+    prefix: '/static/',
+    maxAge: 3_600_000,
+    index: false,
+    dotfiles: 'deny',
+  });
+
+  app.addHook('onRequest', async (request) => {
+    // Page forms post urlencoded bodies only; anything else is refused before it is parsed.
+    if (request.method === 'POST' && !FORM_TYPE.test(request.headers['content-type'] ?? '')) {
+      throw new DomainError('unsupported_media_type', 'This form could not be read. Reload the page and try again.');
+    }
+  });
+  app.addHook('onSend', async (request, reply) => {
+    // Pages carry balances, names and CSRF tokens: never stored, so Back after sign-out shows nothing.
+    if (!request.url.startsWith('/static/')) reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(homePage);
+  await app.register(authPages);
+  await app.register(dashboardPage);
+  await app.register(moneyPages);
+  await app.register(transferPages);
+  await app.register(transactionsPages);
+  await app.register(settingsPages);
+}

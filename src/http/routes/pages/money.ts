@@ -1,0 +1,58 @@
+/** Deposit and withdraw: one form each, POST-redirect-GET, safe to resubmit (hidden idempotency key). */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { formatMoney } from '../../pages/format.js';
+import { errorItems, parseFormKey, type FieldErrors } from '../../pages/forms.js';
+import { redirectWithFlash } from '../../pages/flash.js';
+import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields } from '../../pages/movement-form.js';
+import { primaryAccount } from '../../pages/primary-account.js';
+import { renderPage } from '../../pages/views.js';
+import { requireSession, sessionOf } from '../../plugins/session.js';
+
+const KINDS = {
+  deposit: { path: '/deposit', type: 'deposit', title: 'Add money', verb: 'Add', done: 'Added' },
+  withdraw: { path: '/withdraw', type: 'withdrawal', title: 'Withdraw money', verb: 'Withdraw', done: 'Withdrew' },
+} as const;
+
+const ORDER = ['form', 'amount', 'memo'];
+
+export default async function moneyPages(app: FastifyInstance): Promise<void> {
+  const ctx = app.ctx;
+
+  for (const [kind, page] of Object.entries(KINDS)) {
+    const show = async (reply: FastifyReply, userId: string, values: MovementFields, errors: FieldErrors, status: number) => {
+      const account = await primaryAccount(ctx, userId);
+      return renderPage(
+        reply,
+        'money-form',
+        { title: page.title, kind, page, balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, values, errors: errorItems(errors, ORDER) },
+        status,
+      );
+    };
+
+    app.get(page.path, { preHandler: requireSession }, async (request, reply) =>
+      show(reply, sessionOf(request).userId, { amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200),
+    );
+
+    app.post(page.path, { preHandler: requireSession }, async (request, reply) => {
+      const session = sessionOf(request);
+      const account = await primaryAccount(ctx, session.userId);
+      const fields = readMovementFields(request);
+      const errors: FieldErrors = {};
+      const parsed = parseMovementFields(ctx, fields, account.currency, errors);
+      if (!parsed) return show(reply, session.userId, { ...fields, formKey: parseFormKey(fields.formKey) ?? ctx.random.uuid() }, errors, 400);
+      const outcome = await runMovement(ctx, session.userId, page.path, parsed.formKey, {
+        type: page.type,
+        accountId: account.id,
+        amountMinor: parsed.amountMinor,
+        memo: parsed.memo,
+      });
+      if (outcome.ok) {
+        return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `${page.done} ${formatMoney(parsed.amountMinor, account.currency)}.` });
+      }
+      // The key is now spent on this refusal; a corrected form needs a fresh one.
+      errors[refusalField(outcome.error)] = refusalMessage(outcome.error);
+      const status = outcome.error.code === 'idempotency_conflict' ? 409 : 422;
+      return show(reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, outcome.error.code === 'invalid_amount' ? 400 : status);
+    });
+  }
+}

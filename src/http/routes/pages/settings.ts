@@ -1,0 +1,87 @@
+/**
+ * Settings: change the password (current one required; every other session and every API token
+ * ends), see where you are signed in, end one session or all the others.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ActiveSession } from '../../../app/resume-session.js';
+import { changePassword } from '../../../app/change-password.js';
+import { revokeOtherSessions, revokeSession } from '../../../app/end-session.js';
+import { listSessions } from '../../../app/list-sessions.js';
+import { isDomainError } from '../../../domain/errors.js';
+import { describeUserAgent, formatDateTime, isoTime } from '../../pages/format.js';
+import { errorItems, field, type FieldErrors } from '../../pages/forms.js';
+import { redirectWithFlash } from '../../pages/flash.js';
+import { renderPage } from '../../pages/views.js';
+import { requireSession, sessionOf } from '../../plugins/session.js';
+
+export default async function settingsPages(app: FastifyInstance): Promise<void> {
+  const ctx = app.ctx;
+
+  const show = async (reply: FastifyReply, session: ActiveSession, errors: FieldErrors, status: number) => {
+    const sessions = await listSessions(ctx, session.userId, session.idHash);
+    return renderPage(
+      reply,
+      'settings',
+      {
+        title: 'Settings',
+        username: session.username,
+        errors: errorItems(errors, ['current_password', 'new_password']),
+        sessions: sessions.map((s) => ({
+          handle: s.handle,
+          current: s.current,
+          browser: describeUserAgent(s.userAgent),
+          userAgent: s.userAgent || 'not sent',
+          ip: s.ip,
+          created: formatDateTime(s.createdAtMs),
+          createdIso: isoTime(s.createdAtMs),
+          lastSeen: formatDateTime(s.lastSeenAtMs),
+          lastSeenIso: isoTime(s.lastSeenAtMs),
+        })),
+        otherCount: sessions.filter((s) => !s.current).length,
+      },
+      status,
+    );
+  };
+
+  app.get('/settings', { preHandler: requireSession }, async (request, reply) => show(reply, sessionOf(request), {}, 200));
+
+  app.post('/settings/password', { preHandler: requireSession }, async (request, reply) => {
+    const session = sessionOf(request);
+    const currentPassword = field(request, 'current_password');
+    const newPassword = field(request, 'new_password');
+    const errors: FieldErrors = {};
+    if (currentPassword === '') errors.current_password = 'Enter your current password.';
+    if (newPassword === '') errors.new_password = 'Enter a new password.';
+    if (Object.keys(errors).length === 0) {
+      try {
+        await changePassword(ctx, { userId: session.userId, currentSessionIdHash: session.idHash, currentPassword, newPassword });
+        return redirectWithFlash(reply, '/settings', { kind: 'success', text: 'Password changed. You were signed out everywhere else, and API tokens were revoked.' });
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        errors[error.param === 'current_password' ? 'current_password' : 'new_password'] = error.message;
+      }
+    }
+    return show(reply, session, errors, 400);
+  });
+
+  app.post('/settings/sessions/revoke', { preHandler: requireSession }, async (request, reply) => {
+    const session = sessionOf(request);
+    const handle = field(request, 'session');
+    if (handle === session.handle) {
+      return redirectWithFlash(reply, '/settings', { kind: 'info', text: 'To end this session, use Sign out.' });
+    }
+    try {
+      await revokeSession(ctx, session.userId, handle);
+    } catch (error) {
+      if (!isDomainError(error) || error.code !== 'not_found') throw error;
+      return redirectWithFlash(reply, '/settings', { kind: 'info', text: 'That session had already ended.' });
+    }
+    return redirectWithFlash(reply, '/settings', { kind: 'success', text: 'That session was signed out.' });
+  });
+
+  app.post('/settings/sessions/revoke-others', { preHandler: requireSession }, async (request, reply) => {
+    const session = sessionOf(request);
+    const count = await revokeOtherSessions(ctx, session.userId, session.idHash);
+    return redirectWithFlash(reply, '/settings', { kind: 'success', text: count === 1 ? 'Signed out 1 other session.' : `Signed out ${count} other sessions.` });
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * History: newest first, keyset pages (the "older" link carries the last id), filtered by date and
+ * type, each row with its running balance; the same filter as a streamed CSV file.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { listTransactions, PAGE_SIZE_MAX, type TransactionQuery } from '../../../app/list-transactions.js';
+import type { AppContext } from '../../../app/context.js';
+import { isDomainError } from '../../../domain/errors.js';
+import { formatDecimal } from '../../../domain/money.js';
+import { csvField, csvLine, csvText } from '../../pages/csv.js';
+import { formatMoney, isoDate, isoTime } from '../../pages/format.js';
+import { errorItems } from '../../pages/forms.js';
+import { filterQueryString, parseHistoryFilter } from '../../pages/history-filter.js';
+import { primaryAccount } from '../../pages/primary-account.js';
+import { transactionRow } from '../../pages/transaction-rows.js';
+import { renderPage } from '../../pages/views.js';
+import { requireSession, sessionOf } from '../../plugins/session.js';
+
+const PAGE_SIZE = 20;
+const CSV_HEADER = ['date', 'transaction_id', 'type', 'direction', 'amount', 'balance', 'currency', 'counterparty', 'counterparty_account', 'memo'];
+
+export default async function transactionsPages(app: FastifyInstance): Promise<void> {
+  const ctx = app.ctx;
+
+  app.get('/transactions', { preHandler: requireSession }, async (request, reply) => {
+    const session = sessionOf(request);
+    const account = await primaryAccount(ctx, session.userId);
+    const raw = request.query as Record<string, unknown>;
+    const filter = parseHistoryFilter(raw);
+    const after = typeof raw.after === 'string' && raw.after !== '' ? raw.after : undefined;
+    let rows: ReturnType<typeof transactionRow>[] = [];
+    let hasMore = false;
+    if (Object.keys(filter.errors).length === 0) {
+      try {
+        const page = await listTransactions(ctx, session.userId, { accountId: account.id, limit: PAGE_SIZE, startingAfter: after, ...filter.query });
+        rows = page.data.map(transactionRow);
+        hasMore = page.hasMore;
+      } catch (error) {
+        if (!isDomainError(error) || error.param !== 'starting_after') throw error;
+        filter.errors.form = 'That page of history no longer exists. Showing the newest transactions instead.';
+        return reply.redirect(`/transactions${filterQueryString(filter.values)}`, 303);
+      }
+    }
+    const last = rows[rows.length - 1];
+    return renderPage(
+      reply,
+      'transactions',
+      {
+        title: 'Transactions',
+        balance: formatMoney(account.balanceMinor, account.currency),
+        filter: filter.values,
+        errors: errorItems(filter.errors, ['from', 'to', 'type']),
+        rows,
+        isFirstPage: after === undefined,
+        firstPageUrl: `/transactions${filterQueryString(filter.values)}`,
+        olderUrl: hasMore && last ? `/transactions${filterQueryString(filter.values, last.id)}` : null,
+        csvUrl: `/transactions.csv${filterQueryString(filter.values)}`,
+        filtered: Boolean(filter.values.from || filter.values.to || (filter.values.type && filter.values.type !== 'all')),
+      },
+      Object.keys(filter.errors).length > 0 ? 400 : 200,
+    );
+  });
+
+  app.get('/transactions.csv', { preHandler: requireSession }, async (request, reply) => {
+    const session = sessionOf(request);
+    const account = await primaryAccount(ctx, session.userId);
+    const filter = parseHistoryFilter(request.query as Record<string, unknown>);
+    if (Object.keys(filter.errors).length > 0) {
+      return renderPage(reply, 'transactions', { title: 'Transactions', balance: formatMoney(account.balanceMinor, account.currency), filter: filter.values, errors: errorItems(filter.errors, ['from', 'to', 'type']), rows: [], isFirstPage: true, firstPageUrl: '/transactions', olderUrl: null, csvUrl: '/transactions.csv', filtered: true }, 400);
+    }
+    const name = `minibank-${account.number}-${isoDate(BigInt(ctx.clock.nowMs()))}.csv`;
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .header('x-content-type-options', 'nosniff')
+      .send(Readable.from(csvLines(ctx, session.userId, { accountId: account.id, ...filter.query })));
+  });
+}
+
+/** The file, a page of at most 100 rows at a time (keyset), so memory stays flat however long the history. */
+async function* csvLines(ctx: AppContext, userId: string, query: TransactionQuery): AsyncGenerator<string> {
+  yield csvLine(CSV_HEADER);
+  let startingAfter: string | undefined;
+  for (;;) {
+    const page = await listTransactions(ctx, userId, { ...query, limit: PAGE_SIZE_MAX, startingAfter });
+    let chunk = '';
+    for (const t of page.data) {
+      const signed = t.direction === 'debit' ? -t.amountMinor : t.amountMinor;
+      chunk += csvLine([
+        csvField(isoTime(t.createdAtMs)),
+        csvField(t.id),
+        csvField(t.type),
+        csvField(t.direction),
+        csvField(formatDecimal(signed, t.currency)),
+        csvField(formatDecimal(t.balanceAfterMinor, t.currency)),
+        csvField(t.currency),
+        csvText(t.counterparty?.username ?? ''),
+        csvField(t.counterparty?.accountNumber ?? ''),
+        csvText(t.memo ?? ''),
+      ]);
+    }
+    if (chunk) yield chunk;
+    const last = page.data[page.data.length - 1];
+    if (!page.hasMore || !last) return;
+    startingAfter = last.id;
+  }
+}
