@@ -74,6 +74,13 @@ const publicUrl: Parser<string> = (raw, env) => {
   return url.origin;
 };
 
+const metricsToken: Parser<string> = (raw, env) => {
+  if (raw !== '' && (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw))) {
+    throw new ConfigError(`${env} must be empty or at least 16 printable characters without spaces`);
+  }
+  return raw;
+};
+
 interface Setting<T> {
   env: string;
   default: string;
@@ -102,7 +109,11 @@ export const settings = {
   argon2Iterations: setting('ARGON2_ITERATIONS', '2', 'argon2id time cost (OWASP minimum 2 at 19 MiB).', integer(2, 20)),
   argon2Parallelism: setting('ARGON2_PARALLELISM', '1', 'argon2id parallelism.', integer(1, 16)),
   logLevel: setting('LOG_LEVEL', 'info', 'Application log level.', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
-  logPretty: setting('LOG_PRETTY', 'off', 'Human-readable logs instead of JSON lines.', flag),
+  logPretty: setting('LOG_PRETTY', 'off', 'Human-readable logs instead of JSON lines (only when set; never guessed from NODE_ENV).', flag),
+  accessLog: setting('ACCESS_LOG', '', 'Common Log Format access log: a file path (empty: DATA_DIR/access.log), `-` for stdout, `off` to disable. Reopened on SIGHUP.', text),
+  metricsToken: setting('METRICS_TOKEN', '', 'When set (at least 16 characters), GET /metrics needs `Authorization: Bearer <token>`.', metricsToken),
+  readyTimeoutMs: setting('READY_TIMEOUT_MS', '1000', 'GET /readyz answers 503 when the database takes longer than this to answer.', integer(10, 60_000)),
+  shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', '10000', 'On SIGTERM, how long requests in flight may take to finish before connections are cut.', integer(0, 600_000)),
   publicUrl: setting('PUBLIC_URL', '', 'Origin people reach the web pages at (e.g. `https://bank.example`). When it is https, cookies are `Secure` and `__Host-` prefixed; form posts must come from this origin. Empty: the request\'s own Host, plain http.', publicUrl),
   sessionIdleMinutes: setting('SESSION_IDLE_MINUTES', '30', 'A web session ends after this many minutes without a request.', integer(1, 24 * 60)),
   sessionAbsoluteHours: setting('SESSION_ABSOLUTE_HOURS', '12', 'A web session ends this many hours after sign-in, however active.', integer(1, 24 * 30)),

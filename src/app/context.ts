@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config.js';
 import type { Storage } from '../storage/storage.js';
+import type { AppObserver } from './observer.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { TokenSigner } from './token-signer.js';
 
@@ -32,6 +33,8 @@ export interface AppContext {
   readonly passwords: PasswordHasher;
   readonly tokens: TokenSigner;
   readonly faults: FaultHooks;
+  /** Metrics hear about movements and sign-ins through this (absent: nobody listens); never affects the outcome. */
+  readonly observer?: AppObserver;
   /** Idempotency keys whose first request is still running in this process (user id + key). */
   readonly inFlightKeys: Set<string>;
 }

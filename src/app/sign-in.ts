@@ -14,6 +14,7 @@ export async function checkCredentials(ctx: AppContext, input: { username: strin
   const username = input.username.trim().toLowerCase();
   const user = username.length <= 64 ? await findUserByUsername(ctx.storage.db, username) : undefined;
   const ok = await ctx.passwords.verify(user?.password_hash, input.password);
+  ctx.observer?.signIn(user && ok ? 'success' : 'failure');
   if (!user || !ok) throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
   if (ctx.passwords.needsRehash(user.password_hash)) {
     await updatePasswordHash(ctx.storage.db, user.id, await ctx.passwords.hash(input.password));

@@ -3,7 +3,7 @@
  * use cases and plugins together. Tests call it with their own config, clock and fault hooks.
  */
 import crypto from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext, Clock, FaultHooks, Randomness } from '../app/context.js';
 import { createPasswordHasher } from '../app/password-hasher.js';
 import { schedulePurge } from '../app/purge-expired.js';
@@ -14,8 +14,14 @@ import { resolveSecret } from '../secret-file.js';
 import { migrateToLatest } from '../storage/migrate.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
+import { openAccessLogSink } from './access-log-sink.js';
 import { parseJsonBody } from './json-body.js';
+import { Metrics } from './metrics.js';
+import accessLogPlugin from './plugins/access-log.js';
 import errorsPlugin from './plugins/errors.js';
+import healthPlugin from './plugins/health.js';
+import metricsPlugin from './plugins/metrics.js';
+import requestLogPlugin from './plugins/request-log.js';
 import apiRoutes from './routes/api/index.js';
 import htmlErrorsPlugin from './plugins/html-errors.js';
 import pageRoutes from './routes/pages/index.js';
@@ -44,10 +50,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const storage = options.storage ?? openStorage(config);
   await migrateToLatest(storage);
   const secret = resolveSecret(config);
+  const clock = options.clock ?? systemClock;
+  const metrics = new Metrics({ storage, clock });
   const ctx: AppContext = {
     config,
     storage,
-    clock: options.clock ?? systemClock,
+    clock,
+    observer: metrics.observer,
     random: options.random ?? systemRandomness,
     faults: options.faults ?? {},
     passwords: await createPasswordHasher({ memoryCostKib: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism }),
@@ -60,6 +69,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    // request-log.ts writes one line per request instead, without headers.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
@@ -84,6 +95,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     }
   });
 
+  // Observability first, so its hooks see every route, 404s and errors included.
+  await app.register(accessLogPlugin, { sink: openAccessLogSink(config, (error) => app.log.error({ err: error }, 'access log write failed')) });
+  await app.register(metricsPlugin, { metrics });
+  await app.register(requestLogPlugin);
+  await app.register(healthPlugin);
   await app.register(errorsPlugin);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.

@@ -1,37 +1,77 @@
 /**
- * Starts the bank: builds the app, listens, and shuts down cleanly on SIGTERM or SIGINT (stop
- * accepting, let requests in flight finish, close the database). A second signal exits at once.
+ * Starts the bank and stops it gracefully. On SIGTERM or SIGINT: /readyz turns 503, the listener
+ * closes, requests in flight finish (idle keep-alive connections are closed as they become idle),
+ * and after SHUTDOWN_TIMEOUT_MS whatever is still open is cut. Then the access log is flushed, the
+ * database closed (SQLite folds its WAL back in) and the process exits: 0 when every request
+ * finished, 1 when some had to be cut. A second signal exits at once. SIGHUP reopens the access log.
  */
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import type { Config } from '../config.js';
 import { buildApp } from './app.js';
+import { createLogger } from './logger.js';
+
+/** How often idle keep-alive connections are closed while draining (they become idle one by one). */
+const IDLE_SWEEP_MS = 50;
+/** Closing the database and flushing logs after the requests are done gets this long on top. */
+const CLOSE_GRACE_MS = 5000;
 
 export async function startServer(config: Config): Promise<FastifyInstance> {
-  const logger = pino({
-    level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.access_token'], censor: '[redacted]' },
-    ...(config.logPretty ? { transport: { target: 'pino/file', options: { destination: 1 } } } : {}),
-  });
+  const logger = createLogger(config);
   const app = await buildApp({ config, logger });
+  installSignalHandlers(app, config, () => logger.flush());
+  await app.listen({ port: config.port, host: config.host });
+  return app;
+}
+
+function installSignalHandlers(app: FastifyInstance, config: Config, flushLogs: () => void): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const exit = (code: number) => {
+    flushLogs();
+    process.exit(code);
+  };
+
+  const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       app.log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      exit(1);
     }
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
+    app.lifecycle.draining = true;
+    app.metrics.ready.set(0);
+    app.log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining requests in flight');
+
+    let cut = false;
+    const sweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const deadline = setTimeout(() => {
+      cut = true;
+      app.log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: cutting the connections still open');
+      app.server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    const lastResort = setTimeout(() => {
+      app.log.error('shutdown is stuck: exiting without a clean close');
+      exit(1);
+    }, config.shutdownTimeoutMs + CLOSE_GRACE_MS);
+    lastResort.unref();
+
     app.close().then(
-      () => process.exit(0),
+      () => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        app.log.info({ cut }, 'shutdown complete');
+        exit(cut ? 1 : 0);
+      },
       (error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };
+
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await app.listen({ port: config.port, host: config.host });
-  return app;
+  process.on('SIGHUP', () => {
+    // logrotate has moved access.log away: start a new file under the configured name.
+    app.accessLog?.reopen();
+    app.log.info({ file: app.accessLog?.file ?? null }, 'SIGHUP: access log reopened');
+  });
 }

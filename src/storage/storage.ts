@@ -3,6 +3,7 @@
  * with the dialect's locking and retry rules, and a clean close.
  */
 import type { Kysely, Transaction } from 'kysely';
+import type { QueryListener } from './query-observers.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -21,7 +22,18 @@ export interface Storage {
   writeTransaction<T>(work: (trx: Trx) => Promise<T>): Promise<T>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** Subscribes to every query's kind and duration (metrics); returns the unsubscribe function. */
+  observeQueries(listener: QueryListener): () => void;
+  /** Connection pool occupancy (PostgreSQL); null where there is no pool (SQLite's one connection). */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  max: number;
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 /** True when `error` is a unique-constraint violation on either dialect. */

@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
+import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
 import type { Storage } from '../storage.js';
 
@@ -39,10 +40,13 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function openPostgres(options: PostgresOptions): Storage {
   const pool = createPgPool(options);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const queries = createQueryObservers();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queries.log });
   return {
     dialect: 'postgres',
     db,
+    observeQueries: queries.subscribe,
+    poolStats: () => ({ max: options.poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async writeTransaction(work) {
       for (let attempt = 1; ; attempt++) {
         try {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
 import type { Storage } from '../storage.js';
 
@@ -42,10 +43,13 @@ export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Datab
 
 export function openSqlite(options: SqliteOptions): Storage {
   const raw = openSqliteDatabase(options);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const queries = createQueryObservers();
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }), log: queries.log });
   return {
     dialect: 'sqlite',
     db,
+    observeQueries: queries.subscribe,
+    poolStats: () => null,
     writeTransaction: (work) => db.transaction().execute(work),
     async ping() {
       await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();

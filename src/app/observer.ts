@@ -1,0 +1,24 @@
+/**
+ * What the use cases report as they happen, for metrics and logs, without importing either:
+ * the HTTP layer supplies an implementation (prom-client counters); the CLI and benchmarks leave it out.
+ * Calls happen after the database transaction has committed, so a retried or rolled-back attempt
+ * is never counted.
+ */
+import type { ErrorCode } from '../domain/errors.js';
+
+export type MovementType = 'deposit' | 'withdrawal' | 'transfer';
+
+export interface MovementObservation {
+  type: MovementType;
+  /** `ok`, `replayed` (an idempotent retry: no money moved) or the refusal's error code. */
+  outcome: 'ok' | 'replayed' | 'internal_error' | ErrorCode;
+  /** Known when the movement went through; null for refusals decided before an account was read. */
+  currency: string | null;
+  /** Minor units moved; 0 unless the outcome is `ok`. */
+  amountMinor: bigint;
+}
+
+export interface AppObserver {
+  movement(observation: MovementObservation): void;
+  signIn(outcome: 'success' | 'failure'): void;
+}

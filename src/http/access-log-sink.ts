@@ -1,0 +1,83 @@
+/**
+ * Where access-log lines go: a file (default DATA_DIR/access.log), stdout (`-`), or nowhere (`off`).
+ * Lines are buffered in memory (pino's SonicBoom) and written asynchronously in blocks, never one
+ * synchronous write per request; a timer flushes a quiet log within a second. `reopen()` (SIGHUP)
+ * opens the path again, so logrotate can move the file away; `close()` flushes everything first.
+ */
+import path from 'node:path';
+import pino from 'pino';
+import type { Config } from '../config.js';
+
+export interface AccessLogSink {
+  /** The file written to, or null for stdout. */
+  readonly file: string | null;
+  write(line: string): void;
+  /** Opens the file again by name (after logrotate moved it); a no-op on stdout. */
+  reopen(): void;
+  /** Resolves when every buffered line has been handed to the operating system. */
+  flush(): Promise<void>;
+  /** Flushes and closes; later writes are dropped. */
+  close(): Promise<void>;
+}
+
+/** Writes are gathered until this many bytes, or the flush timer fires. */
+const BUFFER_BYTES = 8 * 1024;
+const FLUSH_EVERY_MS = 1000;
+/** If the disk stalls, drop lines past this rather than grow without bound (a `drop` is logged). */
+const MAX_BUFFER_BYTES = 16 * 1024 * 1024;
+
+export function accessLogTarget(config: Pick<Config, 'accessLog' | 'dataDir'>): string | 1 | null {
+  const setting = config.accessLog.trim();
+  if (setting === 'off') return null;
+  if (setting === '-') return 1;
+  return path.resolve(setting === '' ? path.join(config.dataDir, 'access.log') : setting);
+}
+
+export function openAccessLogSink(config: Pick<Config, 'accessLog' | 'dataDir'>, onError: (error: Error) => void): AccessLogSink | null {
+  const target = accessLogTarget(config);
+  if (target === null) return null;
+  const stream = pino.destination({
+    dest: target,
+    sync: false,
+    mkdir: target !== 1,
+    append: true,
+    // stdout is shared with the JSON logs: whole lines at once, no batching across them.
+    minLength: target === 1 ? 0 : BUFFER_BYTES,
+    maxLength: MAX_BUFFER_BYTES,
+    periodicFlush: target === 1 ? 0 : FLUSH_EVERY_MS,
+  });
+  stream.on('error', onError);
+  stream.on('drop', () => onError(new Error('access log buffer full: lines dropped')));
+  let closed = false;
+  const ready = new Promise<void>((resolve) => {
+    // The file opens asynchronously; flushing before it is open would fail.
+    if ((stream as unknown as { fd: number }).fd >= 0) resolve();
+    else stream.once('ready', () => resolve());
+  });
+
+  return {
+    file: target === 1 ? null : target,
+    write(line) {
+      if (!closed) stream.write(line);
+    },
+    reopen() {
+      if (closed || target === 1) return;
+      stream.reopen();
+    },
+    async flush() {
+      if (closed) return;
+      await ready;
+      await new Promise<void>((resolve) => stream.flush(() => resolve()));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await ready;
+      await new Promise<void>((resolve) => {
+        stream.once('close', () => resolve());
+        stream.once('error', () => resolve());
+        stream.end();
+      });
+    },
+  };
+}

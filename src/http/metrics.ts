@@ -1,0 +1,169 @@
+/**
+ * The Prometheus metrics of one app instance, in its own registry (tests build many apps in one
+ * process). Process-wide metrics (CPU, memory, event-loop lag, GC) live in one shared registry,
+ * created once, because there is one process however many apps it holds. The use cases report
+ * through `observer` (src/app/observer.ts), so src/app never imports prom-client.
+ */
+import client from 'prom-client';
+import { sql } from 'kysely';
+import type { AppObserver } from '../app/observer.js';
+import type { Clock } from '../app/context.js';
+import type { Storage } from '../storage/storage.js';
+
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+let processRegistry: client.Registry | undefined;
+
+/** Default Node.js/process metrics, including event-loop lag (`nodejs_eventloop_lag_*`), once per process. */
+function sharedProcessRegistry(): client.Registry {
+  if (!processRegistry) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 20 });
+  }
+  return processRegistry;
+}
+
+export interface MetricsOptions {
+  storage: Storage;
+  clock: Clock;
+  /** Idle limit of a web session, to count only sessions that are still usable (absent: expiry only). */
+  sessionIdleMs?: number;
+}
+
+export class Metrics {
+  readonly registry = new client.Registry();
+
+  readonly httpRequests = new client.Counter({
+    name: 'minibank_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new client.Histogram({
+    name: 'minibank_http_request_duration_seconds',
+    help: 'Time from receiving a request to finishing its response, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly moneyMoved = new client.Counter({
+    name: 'minibank_money_moved_minor_units_total',
+    help: 'Money moved by committed deposits, withdrawals and transfers, in minor units (cents), by type and currency.',
+    labelNames: ['type', 'currency'] as const,
+    registers: [this.registry],
+  });
+
+  readonly transactions = new client.Counter({
+    name: 'minibank_transactions_total',
+    help: 'Money movement requests by type, outcome (ok, replayed or the refusal code) and currency (none when refused before an account was read).',
+    labelNames: ['type', 'outcome', 'currency'] as const,
+    registers: [this.registry],
+  });
+
+  readonly logins = new client.Counter({
+    name: 'minibank_logins_total',
+    help: 'Password checks at sign-in (API tokens and web sessions), by outcome: success or failure.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Counted automatically for every 429 response; do not increment it again for those. */
+  readonly rateLimited = new client.Counter({
+    name: 'minibank_rate_limited_total',
+    help: 'Requests refused with 429 by a rate limit.',
+    registers: [this.registry],
+  });
+
+  /** Counted automatically for thrown FST_CSRF_* and csrf_failed errors; call inc() for a refusal that does not throw. */
+  readonly csrfRejected = new client.Counter({
+    name: 'minibank_csrf_rejected_total',
+    help: 'Form posts refused for a missing or invalid CSRF token.',
+    registers: [this.registry],
+  });
+
+  readonly securityEvents = new client.Counter({
+    name: 'minibank_security_events_total',
+    help: 'Security events recorded in the audit trail, by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dbQueryDuration = new client.Histogram({
+    name: 'minibank_db_query_duration_seconds',
+    help: 'Database statement time as the driver sees it, by statement kind and outcome.',
+    labelNames: ['kind', 'outcome'] as const,
+    buckets: DB_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly ready: client.Gauge;
+  readonly observer: AppObserver;
+  private readonly unsubscribe: () => void;
+
+  constructor(options: MetricsOptions) {
+    const { storage, clock, sessionIdleMs } = options;
+    sharedProcessRegistry();
+    this.unsubscribe = storage.observeQueries((q) => this.dbQueryDuration.observe({ kind: q.kind, outcome: q.failed ? 'error' : 'ok' }, q.durationMs / 1000));
+
+    new client.Gauge({
+      name: 'minibank_db_pool_connections',
+      help: 'PostgreSQL pool connections by state: max (configured), total (open), idle, waiting (callers queued for one). Absent on SQLite.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const stats = storage.poolStats();
+        if (!stats) return;
+        for (const [state, value] of Object.entries(stats)) this.set({ state }, value);
+      },
+    });
+
+    new client.Gauge({
+      name: 'minibank_active_sessions',
+      help: 'Web sessions neither expired nor idle, counted at scrape time.',
+      registers: [this.registry],
+      async collect() {
+        const nowMs = BigInt(clock.nowMs());
+        try {
+          const idleSince = sessionIdleMs === undefined ? 0n : nowMs - BigInt(sessionIdleMs);
+          const result = await sql<{ n: string | number | bigint }>`select count(*) as n from sessions where expires_at > ${nowMs} and last_seen_at > ${idleSince}`.execute(storage.db);
+          this.set(Number(result.rows[0]?.n ?? 0));
+        } catch {
+          // No sessions table (yet) or the database is down: leave the gauge as it was rather than fail the scrape.
+        }
+      },
+    });
+
+    this.ready = new client.Gauge({
+      name: 'minibank_ready',
+      help: '1 while this instance accepts traffic, 0 once it is shutting down.',
+      registers: [this.registry],
+    });
+    this.ready.set(1);
+
+    this.observer = {
+      movement: (m) => {
+        this.transactions.inc({ type: m.type, outcome: m.outcome, currency: m.currency ?? 'none' });
+        if (m.outcome === 'ok') this.moneyMoved.inc({ type: m.type, currency: m.currency ?? 'none' }, Number(m.amountMinor));
+      },
+      signIn: (outcome) => this.logins.inc({ outcome }),
+    };
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition: this app's metrics, then the process's. */
+  async render(): Promise<string> {
+    const own = await this.registry.metrics();
+    const processWide = await sharedProcessRegistry().metrics();
+    return `${own}\n${processWide}`;
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+}

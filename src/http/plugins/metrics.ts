@@ -1,0 +1,58 @@
+/**
+ * GET /metrics in Prometheus text format, and the hooks that count every request by route template
+ * (never the raw URL, so ids do not explode the label set) and status. With METRICS_TOKEN set, a
+ * scrape must send `Authorization: Bearer <token>`; the comparison is constant-time.
+ */
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { DomainError, isDomainError } from '../../domain/errors.js';
+import type { Metrics } from '../metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest();
+
+function tokenMatches(header: string | undefined, expected: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  // Hash both sides so the comparison takes the same time whatever the lengths.
+  return match?.[1] !== undefined && crypto.timingSafeEqual(sha256(match[1]), sha256(expected));
+}
+
+export default fp(
+  async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }) {
+    const { metrics } = options;
+    app.decorate('metrics', metrics);
+
+    app.addHook('onResponse', async (request, reply) => {
+      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+      if (reply.statusCode === 429) metrics.rateLimited.inc();
+    });
+
+    app.addHook('onError', async (_request, _reply, error) => {
+      const code = (error as { code?: unknown }).code;
+      if ((isDomainError(error) && error.code === 'csrf_failed') || (typeof code === 'string' && code.startsWith('FST_CSRF'))) {
+        metrics.csrfRejected.inc();
+      }
+    });
+
+    app.addHook('onClose', async () => metrics.dispose());
+
+    const token = app.ctx.config.metricsToken;
+    app.get('/metrics', { logLevel: 'warn' }, async (request, reply) => {
+      if (token && !tokenMatches(request.headers.authorization, token)) {
+        reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw new DomainError('unauthenticated', 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.');
+      }
+      const body = await metrics.render();
+      return reply.header('cache-control', 'no-store').type(metrics.contentType).send(body);
+    });
+  },
+  { name: 'metrics' },
+);

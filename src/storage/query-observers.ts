@@ -1,0 +1,56 @@
+/**
+ * Lets metrics see every query's duration without the storage layer knowing about Prometheus:
+ * the dialects hand Kysely's `log` callback to this fan-out, and observers subscribe and unsubscribe
+ * (one per app instance; tests share a storage between several apps).
+ */
+import type { LogEvent } from 'kysely';
+
+export type QueryKind = 'select' | 'insert' | 'update' | 'delete' | 'transaction' | 'other';
+
+export interface QueryObservation {
+  kind: QueryKind;
+  durationMs: number;
+  failed: boolean;
+}
+
+export type QueryListener = (observation: QueryObservation) => void;
+
+export interface QueryObservers {
+  /** Kysely's `log` option. */
+  log(event: LogEvent): void;
+  subscribe(listener: QueryListener): () => void;
+}
+
+const KINDS: Record<string, QueryKind> = {
+  select: 'select',
+  with: 'select',
+  insert: 'insert',
+  update: 'update',
+  delete: 'delete',
+  begin: 'transaction',
+  commit: 'transaction',
+  rollback: 'transaction',
+  savepoint: 'transaction',
+  release: 'transaction',
+};
+
+/** The statement's first keyword, so the metric's label set stays small and fixed. */
+export function queryKind(sqlText: string): QueryKind {
+  const word = /^\s*([a-z]+)/i.exec(sqlText)?.[1]?.toLowerCase() ?? '';
+  return KINDS[word] ?? 'other';
+}
+
+export function createQueryObservers(): QueryObservers {
+  const listeners = new Set<QueryListener>();
+  return {
+    log(event) {
+      if (listeners.size === 0) return;
+      const observation = { kind: queryKind(event.query.sql), durationMs: event.queryDurationMillis, failed: event.level === 'error' };
+      for (const listener of listeners) listener(observation);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
