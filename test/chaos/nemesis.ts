@@ -1,0 +1,95 @@
+/**
+ * The fault injector, on a seeded schedule: kill -9 then restart, and SIGSTOP for longer than the
+ * client timeout then SIGCONT. With two instances it only ever takes one down at a time, so the
+ * other keeps serving. It speeds up when it is behind its kill target (restart time varies with the
+ * machine) so the standard run always gets its kills in. A server that exits on its own is
+ * restarted and recorded as a crash.
+ */
+import type { Cluster } from './cluster.js';
+import type { History } from './history.js';
+import type { Prng } from './prng.js';
+import { sleep } from './server-process.js';
+
+export interface FaultEvent {
+  kind: 'kill' | 'pause' | 'crash';
+  instance: number;
+  /** When the fault began and when the instance was back (ready or resumed), ms since load start. */
+  startMs: number;
+  endMs: number;
+}
+
+export interface NemesisSettings {
+  minKills: number;
+  timeoutMs: number;
+  /** Share of faults that are pauses rather than kills, when not behind the kill target. */
+  pauseShare: number;
+}
+
+export class Nemesis {
+  readonly faults: FaultEvent[] = [];
+  private stopping = false;
+  private killCycleMs = 1500;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly rng: Prng,
+    private readonly history: History,
+    private readonly settings: NemesisSettings,
+  ) {}
+
+  get kills(): number {
+    return this.faults.filter((f) => f.kind === 'kill').length;
+  }
+
+  get pauses(): number {
+    return this.faults.filter((f) => f.kind === 'pause').length;
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async run(deadlineMs: number): Promise<void> {
+    while (!this.stopping && this.history.now() < deadlineMs) {
+      await this.restartCrashed();
+      const remainingMs = deadlineMs - this.history.now();
+      const killsBehind = this.settings.minKills - this.kills;
+      const behind = killsBehind > 0 && remainingMs / killsBehind < this.killCycleMs * 1.6;
+      const gapMs = behind ? this.rng.int(0, 100) : this.rng.int(200, 1200);
+      await sleep(gapMs);
+      if (this.stopping || this.history.now() >= deadlineMs - 300) break;
+      const target = this.cluster.pick(this.rng);
+      if (!behind && this.rng.chance(this.settings.pauseShare)) {
+        const startMs = this.history.now();
+        target.pause();
+        await sleep(this.settings.timeoutMs + this.rng.int(200, 1500));
+        target.resume();
+        this.faults.push({ kind: 'pause', instance: target.index, startMs, endMs: this.history.now() });
+      } else {
+        const startMs = this.history.now();
+        await target.kill9();
+        await sleep(this.rng.int(0, 300));
+        await target.start();
+        const endMs = this.history.now();
+        this.faults.push({ kind: 'kill', instance: target.index, startMs, endMs });
+        // A moving average of how long a kill takes, so the pacing adapts to this machine.
+        this.killCycleMs = this.killCycleMs * 0.7 + (endMs - startMs) * 0.3;
+      }
+    }
+  }
+
+  /** Brings every instance back: resumed if paused, restarted if dead. */
+  async heal(): Promise<void> {
+    for (const server of this.cluster.servers) server.resume();
+    await this.restartCrashed();
+  }
+
+  private async restartCrashed(): Promise<void> {
+    for (const server of this.cluster.servers) {
+      if (server.running) continue;
+      const startMs = this.history.now();
+      await server.start();
+      this.faults.push({ kind: 'crash', instance: server.index, startMs, endMs: this.history.now() });
+    }
+  }
+}

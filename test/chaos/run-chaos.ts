@@ -1,0 +1,152 @@
+/**
+ * One chaos run from start to verdict: fresh storage, real servers, users with a known total, the
+ * load and the nemesis together, then healing, resolving every unknown transfer with its original
+ * key, replaying every settled one, and the checker. Returns the verdict and writes the artifacts.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createBackend } from './backend.js';
+import { check, type CheckResult } from './checker.js';
+import { Cluster, type ChaosUser, createUsers } from './cluster.js';
+import { History, type TransferOp } from './history.js';
+import { Nemesis } from './nemesis.js';
+import { REPO_ROOT, type ChaosOptions } from './options.js';
+import { Prng } from './prng.js';
+import { computeStats, jsonReport, summaryText, svgPlot, type RunStats } from './report.js';
+import { TotalSampler } from './sampler.js';
+import { prepareServerCommand } from './server-build.js';
+import { freePort, ServerProcess, sleep } from './server-process.js';
+import { attemptTransfer, runClient } from './workload.js';
+
+export interface ChaosVerdict {
+  ok: boolean;
+  stats: RunStats;
+  result: CheckResult;
+  summary: string;
+  reportFile: string;
+  plotFile: string;
+  shutdowns: string[];
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
+  const log = (line: string) => {
+    if (options.verbose) console.log(`[chaos] ${line}`);
+  };
+  fs.mkdirSync(options.outDir, { recursive: true });
+  const rng = new Prng(options.seed);
+  const backend = await createBackend(options.backend, options.seed);
+  log(`storage: ${backend.label}`);
+  const servers: ServerProcess[] = [];
+  const command = await prepareServerCommand(options.server, `${options.backend}-${options.seed}`);
+  log(`servers run as: node ${command.args.join(' ')}`);
+  let keep = options.keep;
+  let history = new History(Date.now());
+  try {
+    const secretRng = rng.fork('secret');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: backend.databaseUrl,
+      SECRET: secretRng.text(48),
+      RATE_LIMITS: 'off',
+      LOG_LEVEL: 'warn',
+      TOKEN_TTL_SECONDS: '86400',
+    };
+    // The load runs without the shared limiter; the cross-instance check turns it on deliberately.
+    delete env.REDIS_URL;
+    for (let i = 0; i < options.instances; i++) {
+      // SQLite instances must share the data directory (it holds the database file); PostgreSQL ones get their own for their logs.
+      const dataDir = options.backend === 'sqlite' ? backend.dataDir : path.join(backend.dataDir, `instance-${i}`);
+      const server = new ServerProcess(i, await freePort(), command.args, { ...env, DATA_DIR: dataDir }, path.join(options.outDir, `instance-${i}.log`), () => history.now());
+      servers.push(server);
+      // One at a time: the first applies the migrations.
+      await server.start();
+    }
+    const cluster = new Cluster(servers);
+    const users = await createUsers(cluster, rng.fork('users'), options.users, options.timeoutMs);
+    const initialTotal = users.reduce((sum, u) => sum + u.initial, 0);
+    log(`${users.length} users hold ${initialTotal} in total; ${options.clients} clients for ${options.seconds} s against ${servers.map((s) => s.baseUrl).join(', ')}`);
+
+    const sampleStorage = backend.open();
+    history = new History(Date.now());
+    const sampler = new TotalSampler(sampleStorage, history);
+    const nemesis = new Nemesis(cluster, rng.fork('nemesis'), history, { minKills: options.minKills, timeoutMs: options.timeoutMs, pauseShare: 0.25 });
+    const deadlineMs = options.seconds * 1000;
+    sampler.start();
+    const progress = setInterval(() => {
+      const done = history.transfers.length;
+      log(`${(history.now() / 1000).toFixed(0)} s: ${done} transfers, ${history.reads.length} reads, ${nemesis.kills} kills, ${nemesis.pauses} pauses`);
+    }, 10_000);
+    const settings = { seed: options.seed, timeoutMs: options.timeoutMs, inlineAttempts: 3 };
+    const nemesisDone = nemesis.run(deadlineMs);
+    await Promise.all(Array.from({ length: options.clients }, (_, c) => runClient(c, rng.fork(`client-${c}`), cluster, users, history, settings, deadlineMs)));
+    nemesis.stop();
+    await nemesisDone;
+    clearInterval(progress);
+    const loadSeconds = history.now() / 1000;
+    await nemesis.heal();
+    log(`load over after ${loadSeconds.toFixed(1)} s; ${nemesis.kills} kills, ${nemesis.pauses} pauses; resolving unknowns`);
+
+    const finishRng = rng.fork('finish');
+    const unknown = history.transfers.filter((op) => op.final === 'unknown');
+    await inBatches(unknown, options.clients, (op) => settle(cluster, finishRng, history, users, op, 'resolve', options.timeoutMs * 2));
+    log(`resolved ${unknown.length} unknown transfers; replaying every settled transfer with its key`);
+    const settled = history.transfers.filter((op) => op.final !== 'unknown');
+    await inBatches(settled, options.clients, (op) => settle(cluster, finishRng, history, users, op, 'replay', options.timeoutMs * 2));
+    await sampler.stop();
+
+    const shutdowns: string[] = [];
+    for (const server of servers) shutdowns.push(`instance ${server.index}: ${await server.stop()}`);
+    const unexpectedExits = servers.flatMap((s) => s.unexpectedExits);
+    const verify = await runVerify(env, options.backend === 'sqlite' ? backend.dataDir : path.join(backend.dataDir, 'verify'));
+    const result = await check({ storage: sampleStorage, history, users, initialTotal, samples: sampler.samples, verify, unexpectedExits });
+    await sampleStorage.close();
+
+    const stats = computeStats(history, nemesis.faults, loadSeconds);
+    const reportFile = path.join(options.outDir, 'report.json');
+    const plotFile = path.join(options.outDir, 'plot.svg');
+    const title = `minibank chaos: ${options.backend} × ${options.instances}, seed ${options.seed}, ${stats.transfers.total} transfers, ${stats.faults.kills} kills, ${stats.faults.pauses} pauses, ${result.violations.length} violations`;
+    fs.writeFileSync(reportFile, JSON.stringify({ ...(jsonReport(options, stats, result, history, nemesis.faults, sampler.samples, initialTotal) as object), shutdowns, verify }, null, 2));
+    fs.writeFileSync(plotFile, svgPlot(history, nemesis.faults, sampler.samples, initialTotal, title));
+    const ok = result.violations.length === 0;
+    if (!ok) keep = true;
+    const summary = summaryText(options, stats, result, history, { initialTotal, artifacts: `${reportFile}, ${plotFile}${keep ? `; data kept at ${backend.label}` : ''}` }) + `\nshutdown: ${shutdowns.join(', ')}`;
+    return { ok, stats, result, summary, reportFile, plotFile, shutdowns };
+  } finally {
+    for (const server of servers) {
+      if (server.running) await server.kill9();
+      server.close();
+    }
+    command.cleanup();
+    if (!keep) await backend.destroy();
+  }
+}
+
+/** Retries `op` with its original key and body until the bank gives a definite answer (bounded). */
+async function settle(cluster: Cluster, rng: Prng, history: History, users: ChaosUser[], op: TransferOp, phase: 'resolve' | 'replay', timeoutMs: number): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    const attempt = await attemptTransfer(cluster, rng, history, users, op, phase, timeoutMs);
+    if (attempt.outcome !== 'unknown') return;
+    await sleep(Math.min(2000, 100 * (i + 1)));
+  }
+}
+
+async function inBatches<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+/** `minibank verify` as an operator would run it, against the same storage. */
+function runVerify(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ exitCode: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify'], { cwd: REPO_ROOT, env: { ...env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code) => resolve({ exitCode: code, output }));
+  });
+}

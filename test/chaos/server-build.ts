@@ -1,0 +1,42 @@
+/**
+ * How the servers are launched. A restart after kill -9 is the bottleneck of a chaos run, and
+ * `node --import tsx` transpiles every file again at each start; so by default the run bundles
+ * src/cli/main.ts once with esbuild (the compiler tsx itself uses; npm packages stay external) and
+ * starts plain `node` on the bundle. The bundle sits three folders below the repository root, like
+ * src/http/pages/views.ts does, so paths computed from import.meta.url (the views) still resolve.
+ * `--server tsx` runs the sources directly instead.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './options.js';
+
+export type ServerMode = 'bundle' | 'tsx';
+
+export interface ServerCommand {
+  args: string[];
+  mode: ServerMode;
+  cleanup(): void;
+}
+
+export async function prepareServerCommand(mode: ServerMode, tag: string): Promise<ServerCommand> {
+  const tsx: ServerCommand = { args: ['--import', 'tsx', 'src/cli/main.ts', 'serve'], mode: 'tsx', cleanup: () => {} };
+  if (mode === 'tsx') return tsx;
+  const outfile = path.join(REPO_ROOT, 'test-artifacts', 'chaos', '.build', `server-${tag}-${process.pid}.mjs`);
+  try {
+    const esbuild = await import('esbuild');
+    await esbuild.build({
+      entryPoints: [path.join(REPO_ROOT, 'src/cli/main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile,
+      logLevel: 'silent',
+    });
+  } catch (error) {
+    console.warn(`[chaos] could not bundle the server (${(error as Error).message.split('\n')[0]}); starting it through tsx instead`);
+    return tsx;
+  }
+  return { args: [outfile, 'serve'], mode: 'bundle', cleanup: () => fs.rmSync(outfile, { force: true }) };
+}
