@@ -4,6 +4,7 @@
  * The README's settings table is generated from the same table (`npm run docs:settings`), so the
  * two cannot drift apart.
  */
+import { isIP } from 'node:net';
 import { isKnownCurrency } from './domain/currency.js';
 
 export class ConfigError extends Error {
@@ -81,6 +82,34 @@ const metricsToken: Parser<string> = (raw, env) => {
   return raw;
 };
 
+const secretList: Parser<readonly string[]> = (raw, env) => {
+  const secrets = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const s of secrets) {
+    if (Buffer.byteLength(s, 'utf8') < 32) throw new ConfigError(`${env}: every secret must be at least 32 bytes long`);
+  }
+  return Object.freeze(secrets);
+};
+
+const redisUrl: Parser<string> = (raw, env) => {
+  if (raw !== '' && !/^rediss?:\/\//.test(raw)) throw new ConfigError(`${env} must be empty (in-memory counters) or a redis:// or rediss:// URL`);
+  return raw;
+};
+
+/** Fastify's trustProxy: off, a hop count, or the proxies' addresses (IPs or CIDR ranges). */
+const trustProxy: Parser<boolean | number | readonly string[]> = (raw, env) => {
+  if (['', 'off', 'false', 'no'].includes(raw)) return false;
+  if (['on', 'true', 'yes'].includes(raw)) return true;
+  if (/^\d+$/.test(raw)) return integer(1, 10)(raw, env);
+  const proxies = raw.split(',').map((x) => x.trim());
+  for (const p of proxies) {
+    const [address, bits, ...rest] = p.split('/');
+    if (rest.length > 0 || !address || isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new ConfigError(`${env} must be off, a hop count, or a comma-separated list of proxy IPs/CIDR ranges, got "${p}"`);
+    }
+  }
+  return Object.freeze(proxies);
+};
+
 interface Setting<T> {
   env: string;
   default: string;
@@ -98,6 +127,15 @@ export const settings = {
   dbPoolSize: setting('DB_POOL_SIZE', '10', 'PostgreSQL connection pool size.', integer(1, 200)),
   sqliteBusyTimeoutMs: setting('SQLITE_BUSY_TIMEOUT_MS', '5000', 'How long SQLite waits for a lock held by another process.', integer(0, 60_000)),
   secret: setting('SECRET', '', 'Signing secret for tokens, at least 32 bytes. Empty: generated once into DATA_DIR/secret (mode 0600).', secret),
+  secretPrevious: setting('SECRET_PREVIOUS', '', 'Earlier signing secrets, comma-separated (each at least 32 bytes): tokens they signed stay valid until they expire, so SECRET can be rotated without logging everyone out.', secretList),
+  trustProxy: setting('TRUST_PROXY', 'off', 'Believe X-Forwarded-For/-Proto only from these proxies: `off`, a hop count, or comma-separated IPs/CIDRs (`on` trusts any sender: only when nothing else can reach the app).', trustProxy),
+  rateLimits: setting('RATE_LIMITS', 'on', 'Rate limits and login throttling. `off` only for load tests and benchmarks on a trusted machine.', flag),
+  redisUrl: setting('REDIS_URL', '', 'Empty: rate-limit and login-throttle counters in memory (one process). A `redis://` URL: shared by every instance.', redisUrl),
+  rateLimitGlobalPerMinute: setting('RATE_LIMIT_GLOBAL_PER_MINUTE', '600', 'Requests per minute from one client IP, any route.', integer(1, 1_000_000)),
+  rateLimitAuthPerMinute: setting('RATE_LIMIT_AUTH_PER_MINUTE', '10', 'Attempts per minute from one client IP at sign-up, login, token and password-change endpoints.', integer(1, 100_000)),
+  rateLimitMoneyPerMinute: setting('RATE_LIMIT_MONEY_PER_MINUTE', '60', 'Deposits, withdrawals and transfers per minute by one user.', integer(1, 100_000)),
+  loginFreeFailures: setting('LOGIN_FREE_FAILURES', '5', 'Failed logins for one username before each further try must wait (1 s, doubling).', integer(1, 100)),
+  loginMaxLockSeconds: setting('LOGIN_MAX_LOCK_SECONDS', '900', 'Longest wait imposed on a username after repeated failed logins; never a permanent lock.', integer(1, 86_400)),
   tokenTtlSeconds: setting('TOKEN_TTL_SECONDS', '900', 'Lifetime of an API access token.', integer(60, 86_400)),
   tokenIssuer: setting('TOKEN_ISSUER', 'minibank', 'The `iss` claim of issued tokens, checked on every request.', text),
   tokenAudience: setting('TOKEN_AUDIENCE', 'minibank-api', 'The `aud` claim of issued tokens, checked on every request.', text),

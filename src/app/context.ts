@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Storage } from '../storage/storage.js';
 import type { AppObserver } from './observer.js';
 import type { PasswordHasher } from './password-hasher.js';
+import type { SecurityServices } from './security-services.js';
 import type { TokenSigner } from './token-signer.js';
 
 export interface Clock {
@@ -33,6 +34,8 @@ export interface AppContext {
   readonly passwords: PasswordHasher;
   readonly tokens: TokenSigner;
   readonly faults: FaultHooks;
+  /** Login throttle, known devices and audit observers; absent in tools that never sign anyone in. */
+  readonly security?: SecurityServices;
   /** Metrics hear about movements and sign-ins through this (absent: nobody listens); never affects the outcome. */
   readonly observer?: AppObserver;
   /** Idempotency keys whose first request is still running in this process (user id + key). */

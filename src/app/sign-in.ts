@@ -1,21 +1,57 @@
-import { DomainError } from '../domain/errors.js';
+import { DomainError, RateLimitedError } from '../domain/errors.js';
 import { findUserByUsername, updatePasswordHash } from '../storage/repositories/user-repository.js';
 import { insertToken, revokeToken } from '../storage/repositories/token-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
+import { deviceKey, FAILURE_MEMORY_MS, usernameKey, waitRemainingMs } from './login-throttle.js';
+import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 import type { UserRow } from '../storage/schema.js';
 
 export const BAD_CREDENTIALS_MESSAGE = 'Username or password is incorrect.';
 
+/** What the HTTP layer knows about a sign-in attempt. */
+export interface LoginAttempt {
+  client: ClientInfo;
+  /** The browser's known-device token (pages only): lets the owner past a lock others caused. */
+  deviceToken?: string | null;
+  /** Record login_succeeded/login_failed audit events (a login); off when re-checking a password. */
+  audit?: boolean;
+}
+
 /**
  * Checks a username and password. An unknown username costs the same argon2id verification as a
  * wrong password and produces the same error, so neither the answer nor its timing says which.
+ * Repeated failures on one typed username (existing or not) must wait before the next try
+ * (login-throttle.ts): 429 `rate_limited` with Retry-After, again the same for any username.
  */
-export async function checkCredentials(ctx: AppContext, input: { username: string; password: string }): Promise<UserRow> {
+export async function checkCredentials(
+  ctx: AppContext,
+  input: { username: string; password: string },
+  attempt: LoginAttempt = { client: UNKNOWN_CLIENT, audit: false },
+): Promise<UserRow> {
   const username = input.username.trim().toLowerCase();
-  const user = username.length <= 64 ? await findUserByUsername(ctx.storage.db, username) : undefined;
+  const nowMs = ctx.clock.nowMs();
+  const throttle = ctx.security?.throttle ?? null;
+  const known = username.length <= 64;
+  const user = known ? await findUserByUsername(ctx.storage.db, username) : undefined;
+  // Charged to the browser's own counter when it proves it signed in as this user before.
+  const deviceId = attempt.deviceToken && ctx.security && known ? await ctx.security.devices.verify(attempt.deviceToken, username, nowMs) : null;
+  const key = deviceId ? deviceKey(deviceId) : usernameKey(username.slice(0, 64));
+  if (throttle) {
+    const waitMs = waitRemainingMs(await throttle.counter.read(key), nowMs, throttle.policy);
+    if (waitMs > 0) {
+      await recordSecurityEvent(ctx, { type: 'login_throttled', userId: user?.id ?? null, client: attempt.client, details: { retry_after_seconds: Math.ceil(waitMs / 1000) } });
+      throw new RateLimitedError(waitMs / 1000, 'Too many failed sign-in attempts for this username. Wait a moment and try again.');
+    }
+  }
   const ok = await ctx.passwords.verify(user?.password_hash, input.password);
   ctx.observer?.signIn(user && ok ? 'success' : 'failure');
-  if (!user || !ok) throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
+  if (!user || !ok) {
+    await throttle?.counter.add(key, nowMs, FAILURE_MEMORY_MS);
+    if (attempt.audit) await recordSecurityEvent(ctx, { type: 'login_failed', userId: user?.id ?? null, client: attempt.client, details: deviceId ? { known_device: true } : undefined });
+    throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
+  }
+  await throttle?.counter.clear(key);
+  if (attempt.audit) await recordSecurityEvent(ctx, { type: 'login_succeeded', userId: user.id, client: attempt.client, details: deviceId ? { known_device: true } : undefined });
   if (ctx.passwords.needsRehash(user.password_hash)) {
     await updatePasswordHash(ctx.storage.db, user.id, await ctx.passwords.hash(input.password));
   }
@@ -29,15 +65,26 @@ export interface IssuedToken {
 }
 
 /** Signs in and issues a short-lived API token, recorded server-side so it can be revoked. */
-export async function issueToken(ctx: AppContext, input: { username: string; password: string }): Promise<IssuedToken> {
-  const user = await checkCredentials(ctx, input);
+export async function issueToken(ctx: AppContext, input: { username: string; password: string }, client: ClientInfo = UNKNOWN_CLIENT): Promise<IssuedToken> {
+  const user = await checkCredentials(ctx, input, { client, audit: true });
   const nowMs = ctx.clock.nowMs();
   const jti = ctx.random.uuid();
   const accessToken = await ctx.tokens.sign({ userId: user.id, jti, nowMs });
   await insertToken(ctx.storage.db, { jti, userId: user.id, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000) });
+  await recordSecurityEvent(ctx, { type: 'token_issued', userId: user.id, client, details: { expires_in_seconds: ctx.tokens.ttlSeconds } });
   return { accessToken, expiresInSeconds: ctx.tokens.ttlSeconds, userId: user.id };
 }
 
-export async function revokeApiToken(ctx: AppContext, jti: string): Promise<void> {
+export async function revokeApiToken(ctx: AppContext, jti: string, by?: { userId: string; client: ClientInfo }): Promise<void> {
   await revokeToken(ctx.storage.db, jti, nowMsBig(ctx));
+  if (by) await recordSecurityEvent(ctx, { type: 'token_revoked', userId: by.userId, client: by.client });
+}
+
+/**
+ * After a successful page login: a known-device token for this browser (a cookie), so later
+ * throttling of the username does not lock this browser out. Null when the app has no devices.
+ */
+export async function issueDeviceToken(ctx: AppContext, username: string): Promise<string | null> {
+  if (!ctx.security) return null;
+  return ctx.security.devices.issue(username.trim().toLowerCase(), ctx.random.uuid(), ctx.clock.nowMs());
 }

@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { openAccount } from './open-account.js';
 import { checkPassword } from './password-policy.js';
+import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 import { accountView, userView, type AccountView, type UserView } from './views.js';
 
 const MAX_ATTEMPTS = 4;
@@ -14,7 +15,7 @@ const MAX_ATTEMPTS = 4;
  * username decides races: of twenty simultaneous sign-ups for one name exactly one wins, and an
  * existing user is never overwritten.
  */
-export async function signUp(ctx: AppContext, input: { username: string; password: string }): Promise<{ user: UserView; account: AccountView }> {
+export async function signUp(ctx: AppContext, input: { username: string; password: string }, client: ClientInfo = UNKNOWN_CLIENT): Promise<{ user: UserView; account: AccountView }> {
   const username = parseUsername(input.username);
   checkPassword(input.password, username);
   const passwordHash = await ctx.passwords.hash(input.password);
@@ -25,6 +26,7 @@ export async function signUp(ctx: AppContext, input: { username: string; passwor
         const user = { id: ctx.random.uuid(), username, password_hash: passwordHash, created_at: nowMsBig(ctx) };
         await insertUser(trx, user);
         const account = await openAccount(ctx, trx, { userId: user.id, currency: ctx.config.currency });
+        await recordSecurityEvent(ctx, { type: 'signed_up', userId: user.id, client }, trx);
         return { user: userView(user), account: accountView(account) };
       });
     } catch (error) {

@@ -5,7 +5,10 @@
 import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext, Clock, FaultHooks, Randomness } from '../app/context.js';
+import { createKnownDevices } from '../app/known-device.js';
+import { memoryFailureCounter, redisFailureCounter } from '../app/login-throttle.js';
 import { createPasswordHasher } from '../app/password-hasher.js';
+import type { SecurityServices } from '../app/security-services.js';
 import { schedulePurge } from '../app/purge-expired.js';
 import { systemRandomness } from '../app/system-randomness.js';
 import { createTokenSigner } from '../app/token-signer.js';
@@ -19,6 +22,10 @@ import { parseJsonBody } from './json-body.js';
 import { Metrics } from './metrics.js';
 import accessLogPlugin from './plugins/access-log.js';
 import errorsPlugin from './plugins/errors.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
+import securityAuditPlugin from './plugins/security-audit.js';
+import securityHeadersPlugin from './plugins/security-headers.js';
+import { openRedis } from './redis.js';
 import healthPlugin from './plugins/health.js';
 import metricsPlugin from './plugins/metrics.js';
 import requestLogPlugin from './plugins/request-log.js';
@@ -43,6 +50,12 @@ export interface BuildOptions {
   logger?: FastifyBaseLogger;
 }
 
+/** Fastify's types omit the hop count its proxy-addr accepts, so a count becomes the equivalent function. */
+function fastifyTrustProxy(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return typeof setting === 'boolean' ? setting : [...setting];
+}
+
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -50,6 +63,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const storage = options.storage ?? openStorage(config);
   await migrateToLatest(storage);
   const secret = resolveSecret(config);
+  // Shared counters for several instances when REDIS_URL is set; memory otherwise.
+  const redis = config.redisUrl && config.rateLimits ? await openRedis(config.redisUrl) : null;
+  const security: SecurityServices = {
+    throttle: config.rateLimits
+      ? { policy: { freeFailures: config.loginFreeFailures, maxLockMs: config.loginMaxLockSeconds * 1000 }, counter: redis ? redisFailureCounter(redis) : memoryFailureCounter() }
+      : null,
+    devices: createKnownDevices({ secret, previousSecrets: config.secretPrevious, issuer: config.tokenIssuer }),
+    observers: [],
+  };
   const clock = options.clock ?? systemClock;
   const metrics = new Metrics({ storage, clock });
   const ctx: AppContext = {
@@ -60,7 +82,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     random: options.random ?? systemRandomness,
     faults: options.faults ?? {},
     passwords: await createPasswordHasher({ memoryCostKib: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism }),
-    tokens: createTokenSigner({ secret, issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.tokenTtlSeconds }),
+    tokens: createTokenSigner({ secret, previousSecrets: [...config.secretPrevious], issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.tokenTtlSeconds }),
+    security,
     inFlightKeys: new Set(),
   };
 
@@ -69,9 +92,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    // Only the configured proxies may set the client address (X-Forwarded-For): access log, rate limits, audit.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // request-log.ts writes one line per request instead, without headers.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
@@ -101,6 +125,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(requestLogPlugin);
   await app.register(healthPlugin);
   await app.register(errorsPlugin);
+  // Headers first (their onSend hook covers every reply, 429s included); limits before any route.
+  await app.register(securityHeadersPlugin);
+  await app.register(rateLimitPlugin, { redis });
+  await app.register(securityAuditPlugin);
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
   await app.register(apiRoutes, { prefix: '/api/v1' });
   // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.
   await app.register(htmlErrorsPlugin);

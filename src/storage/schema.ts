@@ -35,6 +35,10 @@ export interface LedgerTransactionsTable {
   memo: string | null;
   actor_user_id: string | null;
   created_at: bigint;
+  /** The API token (jti) that made this movement, if it came through the API (migration 003). */
+  actor_token_id?: string | null;
+  /** The web session (its public handle) that made this movement, if it came from a page (migration 003). */
+  actor_session_id?: string | null;
 }
 
 export interface EntriesTable {
@@ -79,6 +83,19 @@ export interface SessionsTable {
   ip: string;
 }
 
+/** The audit trail (migration 003): who did what, when, from where. Never holds a secret. */
+export interface SecurityEventsTable {
+  seq: Generated<bigint>;
+  /** Null when the event cannot be tied to a user (an unknown username, an anonymous client). */
+  user_id: string | null;
+  type: string;
+  ip: string | null;
+  user_agent: string | null;
+  /** A small JSON object with event-specific facts; bounded in size. */
+  details: string | null;
+  created_at: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   accounts: AccountsTable;
@@ -86,6 +103,7 @@ export interface Database {
   entries: EntriesTable;
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
+  security_events: SecurityEventsTable;
   sessions: SessionsTable;
 }
 
@@ -93,3 +111,4 @@ export type UserRow = Selectable<UsersTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type NewAccountRow = Insertable<AccountsTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type SecurityEventRow = Selectable<SecurityEventsTable>;

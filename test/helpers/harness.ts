@@ -49,7 +49,8 @@ export interface Harness {
 export async function createHarness(dialect: Dialect, options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'minibank-test-'));
   const pgDb = dialect === 'postgres' ? await createTempPgDatabase() : undefined;
-  const config = loadConfig({}, { dataDir, secret: TEST_SECRET, databaseUrl: pgDb?.url ?? '', dbPoolSize: 10, ...options.config });
+  // Rate limits are off unless a test turns them on: suites fire many requests from one address.
+  const config = loadConfig({}, { dataDir, secret: TEST_SECRET, databaseUrl: pgDb?.url ?? '', dbPoolSize: 10, rateLimits: false, ...options.config });
   const app = await buildApp({ config, clock: options.clock, faults: options.faults });
   await app.ready();
 

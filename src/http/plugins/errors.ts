@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { DomainError, isDomainError, type ErrorCode } from '../../domain/errors.js';
+import { DomainError, isDomainError, RateLimitedError, type ErrorCode } from '../../domain/errors.js';
 import { errorBody, errorStatus } from '../error-status.js';
 
 interface ValidationIssue {
@@ -72,6 +72,7 @@ declare module 'fastify' {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): unknown {
   const status = errorStatus[error.code];
+  if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
   const renderer = request.server.htmlErrorRenderer;
   if (renderer && !request.url.startsWith('/api/')) return renderer(request, reply, status, error);
   return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error.code, error.message, error.param, status >= 500 ? request.id : undefined));

@@ -6,12 +6,14 @@ import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../storage.js';
 import * as initial from './001-initial.js';
 import * as sessions from './002-sessions.js';
+import * as securityEvents from './003-security-events.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
 const all: Record<string, DialectMigration> = {
   '001-initial': initial,
   '002-sessions': sessions,
+  '003-security-events': securityEvents,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

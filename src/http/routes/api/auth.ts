@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { issueToken, revokeApiToken } from '../../../app/sign-in.js';
 import { signUp } from '../../../app/sign-up.js';
+import { clientInfo } from '../../client-info.js';
 import { principalOf, requireApiUser } from '../../plugins/api-auth.js';
 import { AccountSchema, CredentialsBody, errorResponses, UserSchema } from './schemas.js';
 import { accountJson, userJson } from './serialize.js';
@@ -17,7 +18,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const body = request.body as { username: string; password: string };
-      const { user, account } = await signUp(app.ctx, body);
+      const { user, account } = await signUp(app.ctx, body, clientInfo(request));
       return reply.code(201).send({ user: userJson(user), account: accountJson(account) });
     },
   );
@@ -34,13 +35,14 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const token = await issueToken(app.ctx, request.body as { username: string; password: string });
+      const token = await issueToken(app.ctx, request.body as { username: string; password: string }, clientInfo(request));
       return { access_token: token.accessToken, token_type: 'Bearer' as const, expires_in: token.expiresInSeconds };
     },
   );
 
   app.post('/auth/logout', { onRequest: requireApiUser, schema: { response: errorResponses } }, async (request, reply) => {
-    await revokeApiToken(app.ctx, principalOf(request).tokenId);
+    const principal = principalOf(request);
+    await revokeApiToken(app.ctx, principal.tokenId, { userId: principal.userId, client: clientInfo(request) });
     return reply.code(204).send();
   });
 }

@@ -1,0 +1,101 @@
+/**
+ * The audit trail's use cases: record a security event (who, what, when in UTC, IP, user agent,
+ * details) and list a user's own events for their settings page. Observers (the structured log line,
+ * the metrics counters) are told about every event, so the three never disagree.
+ */
+import { insertSecurityEvent, listSecurityEventsOfUser } from '../storage/repositories/security-event-repository.js';
+import type { Db, Trx } from '../storage/storage.js';
+import type { AppContext } from './context.js';
+
+export const securityEventTypes = [
+  'signed_up',
+  'login_succeeded',
+  'login_failed',
+  'login_throttled',
+  'logged_out',
+  'password_changed',
+  'session_revoked',
+  'token_issued',
+  'token_revoked',
+  'rate_limited',
+  'csrf_failed',
+] as const;
+
+export type SecurityEventType = (typeof securityEventTypes)[number];
+
+/** Where a request came from, as far as the HTTP layer can tell (IP honours TRUST_PROXY only). */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export const UNKNOWN_CLIENT: ClientInfo = { ip: null, userAgent: null };
+
+export interface SecurityEventInput {
+  type: SecurityEventType;
+  userId: string | null;
+  client: ClientInfo;
+  /** Facts worth keeping; never a password, token, cookie or CSRF value. */
+  details?: Record<string, string | number | boolean | null>;
+}
+
+export type SecurityEventObserver = (event: SecurityEventInput & { atMs: number }) => void;
+
+const USER_AGENT_MAX_CHARS = 256;
+const DETAILS_MAX_CHARS = 1024;
+
+export async function recordSecurityEvent(ctx: AppContext, event: SecurityEventInput, db: Db | Trx = ctx.storage.db): Promise<void> {
+  const atMs = ctx.clock.nowMs();
+  const details = event.details ? JSON.stringify(event.details).slice(0, DETAILS_MAX_CHARS) : null;
+  await insertSecurityEvent(db, {
+    user_id: event.userId,
+    type: event.type,
+    ip: event.client.ip?.slice(0, 64) ?? null,
+    user_agent: event.client.userAgent?.slice(0, USER_AGENT_MAX_CHARS) ?? null,
+    details,
+    created_at: BigInt(atMs),
+  });
+  for (const observe of ctx.security?.observers ?? []) {
+    try {
+      observe({ ...event, atMs });
+    } catch {
+      // An observer (log line, metric) must never fail the request it describes.
+    }
+  }
+}
+
+export interface SecurityEventView {
+  id: string;
+  type: SecurityEventType;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown>;
+  createdAtMs: bigint;
+}
+
+export const SECURITY_EVENTS_PAGE_MAX = 100;
+
+/** A user's own security timeline, newest first. `before` is an id from a previous page. */
+export async function listSecurityEvents(ctx: AppContext, userId: string, options: { limit?: number; before?: string } = {}): Promise<SecurityEventView[]> {
+  const limit = Math.min(Math.max(options.limit ?? 20, 1), SECURITY_EVENTS_PAGE_MAX);
+  const beforeSeq = options.before !== undefined && /^\d{1,18}$/.test(options.before) ? BigInt(options.before) : undefined;
+  const rows = await listSecurityEventsOfUser(ctx.storage.db, userId, { limit, beforeSeq });
+  return rows.map((r) => ({
+    id: r.seq.toString(),
+    type: r.type as SecurityEventType,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    details: parseDetails(r.details),
+    createdAtMs: r.created_at,
+  }));
+}
+
+function parseDetails(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
