@@ -13,6 +13,7 @@ import { schedulePurge } from '../app/purge-expired.js';
 import { systemRandomness } from '../app/system-randomness.js';
 import { createTokenSigner } from '../app/token-signer.js';
 import type { Config } from '../config.js';
+import { DomainError } from '../domain/errors.js';
 import { resolveSecret } from '../secret-file.js';
 import { migrateToLatest } from '../storage/migrate.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -21,7 +22,7 @@ import { openAccessLogSink } from './access-log-sink.js';
 import { parseJsonBody } from './json-body.js';
 import { Metrics } from './metrics.js';
 import accessLogPlugin from './plugins/access-log.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { sendError } from './plugins/errors.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityAuditPlugin from './plugins/security-audit.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
@@ -92,6 +93,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    // A URL Fastify cannot even decode (bad percent-encoding) gets the contract's error shape too.
+    frameworkErrors: (_error, request, reply) => {
+      sendError(request, reply, new DomainError('invalid_request', 'The URL is not valid.'));
+    },
     // Only the configured proxies may set the client address (X-Forwarded-For): access log, rate limits, audit.
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // request-log.ts writes one line per request instead, without headers.

@@ -7,7 +7,11 @@ import { IDEMPOTENCY_KEY_MAX_CHARS } from '../../../app/idempotency.js';
 import { MEMO_MAX_CHARS } from '../../../domain/memo.js';
 import { PASSWORD_MAX_CHARS } from '../../../app/password-policy.js';
 
-const Id = Type.String({ minLength: 1, maxLength: 64 });
+/**
+ * Ids are ours (UUIDs), so printable ASCII is all a client can rightly send back. This also keeps NUL
+ * bytes away from PostgreSQL, which refuses them in text with an error that would surface as a 500.
+ */
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' });
 const Time = Type.String({ format: 'date-time' });
 /** Integer minor units; bigints are written exactly by fast-json-stringify. */
 const Money = Type.Integer();
@@ -40,7 +44,8 @@ export const ErrorSchema = Type.Object({
 
 export const CredentialsBody = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 64 }),
+    // No control characters: a NUL byte would reach the user lookup, and PostgreSQL refuses it (a 500).
+    username: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f]+$' }),
     password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_CHARS * 4 }),
   },
   { additionalProperties: false },
