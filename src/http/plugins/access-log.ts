@@ -49,13 +49,20 @@ export default fp(
       const res = reply.raw;
       const write = res.write;
       const end = res.end;
+      // Some responses (light-my-request, for one) implement end() through write(): count those bytes once.
+      let ending = false;
       res.write = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
-        request.accessLogBytes += chunkBytes(chunk, rest[0]);
+        if (!ending) request.accessLogBytes += chunkBytes(chunk, rest[0]);
         return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
       } as typeof res.write;
       res.end = function (this: typeof res, chunk?: unknown, ...rest: unknown[]) {
         request.accessLogBytes += chunkBytes(chunk, rest[0]);
-        return (end as (...args: unknown[]) => typeof res).call(this, chunk, ...rest);
+        ending = true;
+        try {
+          return (end as (...args: unknown[]) => typeof res).call(this, chunk, ...rest);
+        } finally {
+          ending = false;
+        }
       } as typeof res.end;
     });
 
