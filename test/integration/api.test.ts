@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import type { InjectOptions } from 'fastify';
 import { parseAccountNumber } from '../../src/domain/account-number.js';
+import { buildApp } from '../../src/http/app.js';
 import { auth, createHarness, dialects, ledgerSnapshot, PASSWORD, TEST_SECRET, type Harness, type TestUser } from '../helpers/harness.js';
 
 type Response = Awaited<ReturnType<Harness['inject']>>;
@@ -508,6 +509,38 @@ for (const dialect of await dialects()) {
         await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'b'.repeat(65), amount: 1 }), 400, 'invalid_request', 'to');
         await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'bob', amount: 1, account_id: alice.accountId }), 400, 'invalid_request', 'account_id');
         await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'bob', amount: 1, memo: 'a\r\nb' }), 400, 'invalid_request', 'memo');
+      });
+    });
+
+    describe('accounts that cannot take part', () => {
+      it('refuses paying an account in another currency with 422 currency_mismatch', async () => {
+        // A second app on the same database opens accounts in EUR: the only way to get one today.
+        const euros = await buildApp({ config: { ...h.config, currency: 'EUR' }, storage: h.app.ctx.storage });
+        try {
+          const signup = await euros.inject({ method: 'POST', url: '/api/v1/signup', payload: { username: 'eve.eur', password: PASSWORD } });
+          assert.equal(signup.statusCode, 201, signup.body);
+          assert.equal(signup.json().account.currency, 'EUR');
+          const number = signup.json().account.number as string;
+          for (const to of ['eve.eur', number]) {
+            await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to, amount: 1 }), 422, 'currency_mismatch', 'to');
+          }
+        } finally {
+          await euros.close();
+        }
+      });
+
+      it('refuses any movement into or out of a frozen account with 422 account_frozen', async () => {
+        const frost = await h.user('frost');
+        await h.deposit(frost, 500);
+        await h.app.ctx.storage.db.updateTable('accounts').set({ status: 'frozen' }).where('id', '=', frost.accountId).execute();
+        try {
+          await refused(() => json('POST', '/api/v1/deposits', frost, { account_id: frost.accountId, amount: 1 }), 422, 'account_frozen');
+          await refused(() => json('POST', '/api/v1/withdrawals', frost, { account_id: frost.accountId, amount: 1 }), 422, 'account_frozen');
+          await refused(() => json('POST', '/api/v1/transfers', frost, { from_account_id: frost.accountId, to: 'alice', amount: 1 }), 422, 'account_frozen');
+          await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'frost', amount: 1 }), 422, 'account_frozen');
+        } finally {
+          await h.app.ctx.storage.db.updateTable('accounts').set({ status: 'active' }).where('id', '=', frost.accountId).execute();
+        }
       });
     });
 
