@@ -4,6 +4,7 @@ import { revokeAllTokensOfUser } from '../storage/repositories/token-repository.
 import { findUserById, updatePasswordHash } from '../storage/repositories/user-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { checkPassword } from './password-policy.js';
+import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 import { checkCredentials } from './sign-in.js';
 
 /**
@@ -14,6 +15,7 @@ import { checkCredentials } from './sign-in.js';
 export async function changePassword(
   ctx: AppContext,
   input: { userId: string; currentSessionIdHash: string; currentPassword: string; newPassword: string },
+  client: ClientInfo = UNKNOWN_CLIENT,
 ): Promise<void> {
   const user = await findUserById(ctx.storage.db, input.userId);
   if (!user) throw new DomainError('unauthenticated', 'This user no longer exists.');
@@ -32,7 +34,8 @@ export async function changePassword(
   const hash = await ctx.passwords.hash(input.newPassword);
   await ctx.storage.writeTransaction(async (trx) => {
     await updatePasswordHash(trx, user.id, hash);
-    await deleteOtherSessions(trx, user.id, input.currentSessionIdHash);
+    const ended = await deleteOtherSessions(trx, user.id, input.currentSessionIdHash);
     await revokeAllTokensOfUser(trx, user.id, nowMsBig(ctx));
+    await recordSecurityEvent(ctx, { type: 'password_changed', userId: user.id, client, details: { other_sessions_ended: ended } }, trx);
   });
 }

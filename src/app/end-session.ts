@@ -1,19 +1,24 @@
 import { DomainError } from '../domain/errors.js';
 import { deleteOtherSessions, deleteSession, deleteSessionByHandle } from '../storage/repositories/session-repository.js';
 import type { AppContext } from './context.js';
+import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 
 /** Sign-out: ends this browser's session only; the user's other sessions live on. */
-export async function endSession(ctx: AppContext, idHash: string): Promise<void> {
+export async function endSession(ctx: AppContext, idHash: string, by?: { userId: string; client: ClientInfo }): Promise<void> {
   await deleteSession(ctx.storage.db, idHash);
+  if (by) await recordSecurityEvent(ctx, { type: 'logged_out', userId: by.userId, client: by.client });
 }
 
 /** Ends one of the user's own sessions, named by its handle; someone else's is `not_found`. */
-export async function revokeSession(ctx: AppContext, userId: string, handle: string): Promise<void> {
+export async function revokeSession(ctx: AppContext, userId: string, handle: string, client: ClientInfo = UNKNOWN_CLIENT): Promise<void> {
   const deleted = handle.length <= 64 && (await deleteSessionByHandle(ctx.storage.db, userId, handle));
   if (!deleted) throw new DomainError('not_found', 'That session has already ended.', 'session');
+  await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions: 1 } });
 }
 
 /** "Sign out everywhere else": every session of the user but the current one. */
-export async function revokeOtherSessions(ctx: AppContext, userId: string, currentIdHash: string): Promise<number> {
-  return deleteOtherSessions(ctx.storage.db, userId, currentIdHash);
+export async function revokeOtherSessions(ctx: AppContext, userId: string, currentIdHash: string, client: ClientInfo = UNKNOWN_CLIENT): Promise<number> {
+  const count = await deleteOtherSessions(ctx.storage.db, userId, currentIdHash);
+  if (count > 0) await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions: count } });
+  return count;
 }

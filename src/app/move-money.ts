@@ -21,6 +21,14 @@ export type MovementRequest =
   | { type: 'withdrawal'; accountId: string; amountMinor: bigint; memo: string | null }
   | { type: 'transfer'; fromAccountId: string; to: string; amountMinor: bigint; memo: string | null };
 
+/** Which credential made a movement, kept on the ledger transaction for the audit trail. */
+export interface ActorCredential {
+  /** The API token's id (jti). */
+  tokenId?: string;
+  /** The web session's public handle (never the cookie value). */
+  sessionHandle?: string;
+}
+
 export interface MovementResult {
   transaction: TransactionView;
   /** The actor's account after the movement (the payer's, for a transfer). */
@@ -34,7 +42,7 @@ interface Leg {
   subject: 'from' | 'to';
 }
 
-export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest): Promise<MovementResult> {
+export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest, via: ActorCredential = {}): Promise<MovementResult> {
   const leg = await planLeg(ctx, trx, actorUserId, request);
   for (const account of [leg.from, leg.to]) {
     if (account.status !== 'active') throw new DomainError('account_frozen', 'This account is frozen; no money can move in or out.');
@@ -48,7 +56,7 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
 
   const transactionId = ctx.random.uuid();
   const createdAtMs = nowMsBig(ctx);
-  await appendTransaction(trx, { id: transactionId, type: request.type, memo: request.memo, actorUserId, createdAtMs }, [
+  await appendTransaction(trx, { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs }, [
     { accountId: leg.from.id, amountMinor: -amount, balanceAfterMinor: balances.from },
     { accountId: leg.to.id, amountMinor: amount, balanceAfterMinor: balances.to },
   ]);

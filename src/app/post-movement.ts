@@ -1,7 +1,7 @@
 import { isDomainError } from '../domain/errors.js';
 import type { AppContext } from './context.js';
 import { runIdempotent, type Encoder, type IdempotentResult } from './idempotency.js';
-import { applyMovement, type MovementRequest, type MovementResult } from './move-money.js';
+import { applyMovement, type ActorCredential, type MovementRequest, type MovementResult } from './move-money.js';
 import type { MovementObservation } from './observer.js';
 
 /**
@@ -14,12 +14,14 @@ export async function postMovement(
   request: MovementRequest,
   idempotency: { key: string; requestHash: string } | undefined,
   encode: Encoder<MovementResult>,
+  /** The token or session that asked, recorded on the ledger transaction. */
+  via: ActorCredential = {},
 ): Promise<IdempotentResult> {
   // The last attempt's outcome (a write transaction may be retried); reported only once it is final.
   let observed: Omit<MovementObservation, 'type'> | undefined;
   const work = async (trx: Parameters<typeof applyMovement>[1]) => {
     try {
-      const result = await applyMovement(ctx, trx, actorUserId, request);
+      const result = await applyMovement(ctx, trx, actorUserId, request, via);
       observed = { outcome: 'ok', currency: result.transaction.currency, amountMinor: result.transaction.amountMinor };
       return result;
     } catch (error) {

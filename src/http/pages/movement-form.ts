@@ -7,7 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { requestFingerprint } from '../../app/idempotency.js';
-import type { MovementRequest } from '../../app/move-money.js';
+import type { ActorCredential, MovementRequest } from '../../app/move-money.js';
 import { postMovement } from '../../app/post-movement.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { parseMemo } from '../../domain/memo.js';
@@ -48,10 +48,10 @@ export function parseMovementFields(ctx: AppContext, fields: MovementFields, cur
 }
 
 /** Runs the movement; a business refusal (and an in-flight duplicate) comes back as a value. */
-export async function runMovement(ctx: AppContext, userId: string, page: string, formKey: string, movement: MovementRequest): Promise<MovementOutcome> {
+export async function runMovement(ctx: AppContext, userId: string, page: string, formKey: string, movement: MovementRequest, via: ActorCredential = {}): Promise<MovementOutcome> {
   const fingerprint = requestFingerprint(['POST', page, { ...movement, amountMinor: movement.amountMinor.toString() }]);
   try {
-    const result = await postMovement(ctx, userId, movement, { key: webIdempotencyKey(formKey), requestHash: fingerprint }, encodeMovement);
+    const result = await postMovement(ctx, userId, movement, { key: webIdempotencyKey(formKey), requestHash: fingerprint }, encodeMovement, via);
     return movementOutcome(result);
   } catch (error) {
     if (isDomainError(error) && error.code === 'idempotency_conflict') return { ok: false, error };

@@ -6,6 +6,9 @@ export interface NewLedgerTransaction {
   type: 'deposit' | 'withdrawal' | 'transfer';
   memo: string | null;
   actorUserId: string | null;
+  /** The credential behind the movement (migration 003): an API token id or a web session handle. */
+  actorTokenId?: string | null;
+  actorSessionId?: string | null;
   createdAtMs: bigint;
 }
 
@@ -19,7 +22,15 @@ export interface NewEntry {
 export async function appendTransaction(trx: Trx, txn: NewLedgerTransaction, entries: NewEntry[]): Promise<bigint> {
   const { seq } = await trx
     .insertInto('ledger_transactions')
-    .values({ id: txn.id, type: txn.type, memo: txn.memo, actor_user_id: txn.actorUserId, created_at: txn.createdAtMs })
+    .values({
+      id: txn.id,
+      type: txn.type,
+      memo: txn.memo,
+      actor_user_id: txn.actorUserId,
+      actor_token_id: txn.actorTokenId ?? null,
+      actor_session_id: txn.actorSessionId ?? null,
+      created_at: txn.createdAtMs,
+    })
     .returning('seq')
     .executeTakeFirstOrThrow();
   await trx

@@ -38,6 +38,7 @@ export default async function moneyRoutes(app: FastifyInstance): Promise<void> {
       movement,
       key === undefined ? undefined : { key, requestHash: requestFingerprint([request.method, request.routeOptions.url, body]) },
       encodeMovement,
+      { tokenId: principal.tokenId },
     );
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);

@@ -4,12 +4,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { endSession } from '../../../app/end-session.js';
-import { checkCredentials } from '../../../app/sign-in.js';
+import { checkCredentials, issueDeviceToken } from '../../../app/sign-in.js';
 import { signUp } from '../../../app/sign-up.js';
 import { startSession } from '../../../app/start-session.js';
 import { formatAccountNumber } from '../../../domain/account-number.js';
 import { isDomainError } from '../../../domain/errors.js';
+import { clientInfo } from '../../client-info.js';
 import { redirectWithFlash } from '../../pages/flash.js';
+import { readDeviceCookie, setDeviceCookie } from '../../pages/known-device-cookie.js';
 import { errorItems, field, type FieldErrors } from '../../pages/forms.js';
 import { safeNextPath } from '../../pages/safe-next.js';
 import { renderPage } from '../../pages/views.js';
@@ -41,8 +43,10 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     if (password === '') errors.password = 'Enter your password.';
     if (Object.keys(errors).length === 0) {
       try {
-        const user = await checkCredentials(ctx, { username, password });
+        const user = await checkCredentials(ctx, { username, password }, { client: clientInfo(request), deviceToken: readDeviceCookie(request), audit: true });
         await signIn(request, reply, user.id);
+        const device = await issueDeviceToken(ctx, user.username);
+        if (device) setDeviceCookie(reply, device);
         return reply.redirect(next ?? '/dashboard', 303);
       } catch (error) {
         if (!isDomainError(error) || error.code !== 'unauthenticated') throw error;
@@ -66,7 +70,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     if (password === '') errors.password = 'Choose a password.';
     if (Object.keys(errors).length === 0) {
       try {
-        const { user, account } = await signUp(ctx, { username, password });
+        const { user, account } = await signUp(ctx, { username, password }, clientInfo(request));
         await signIn(request, reply, user.id);
         return redirectWithFlash(reply, '/dashboard', {
           kind: 'success',
@@ -82,7 +86,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/logout', async (request, reply) => {
-    if (request.session) await endSession(ctx, request.session.idHash);
+    if (request.session) await endSession(ctx, request.session.idHash, { userId: request.session.userId, client: clientInfo(request) });
     clearSessionCookie(reply);
     request.session = null;
     return redirectWithFlash(reply, '/login', { kind: 'info', text: 'You have been signed out.' });

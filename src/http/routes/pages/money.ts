@@ -45,7 +45,7 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
         accountId: account.id,
         amountMinor: parsed.amountMinor,
         memo: parsed.memo,
-      });
+      }, { sessionHandle: session.handle });
       if (outcome.ok) {
         return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `${page.done} ${formatMoney(parsed.amountMinor, account.currency)}.` });
       }

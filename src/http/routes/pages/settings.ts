@@ -11,7 +11,9 @@ import { isDomainError } from '../../../domain/errors.js';
 import { describeUserAgent, formatDateTime, isoTime } from '../../pages/format.js';
 import { errorItems, field, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
+import { securityTimeline } from '../../pages/security-timeline.js';
 import { renderPage } from '../../pages/views.js';
+import { clientInfo } from '../../client-info.js';
 import { requireSession, sessionOf } from '../../plugins/session.js';
 
 export default async function settingsPages(app: FastifyInstance): Promise<void> {
@@ -38,6 +40,7 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
           lastSeenIso: isoTime(s.lastSeenAtMs),
         })),
         otherCount: sessions.filter((s) => !s.current).length,
+        securityEvents: await securityTimeline(ctx, session.userId),
       },
       status,
     );
@@ -54,7 +57,7 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
     if (newPassword === '') errors.new_password = 'Enter a new password.';
     if (Object.keys(errors).length === 0) {
       try {
-        await changePassword(ctx, { userId: session.userId, currentSessionIdHash: session.idHash, currentPassword, newPassword });
+        await changePassword(ctx, { userId: session.userId, currentSessionIdHash: session.idHash, currentPassword, newPassword }, clientInfo(request));
         return redirectWithFlash(reply, '/settings', { kind: 'success', text: 'Password changed. You were signed out everywhere else, and API tokens were revoked.' });
       } catch (error) {
         if (!isDomainError(error)) throw error;
@@ -71,7 +74,7 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
       return redirectWithFlash(reply, '/settings', { kind: 'info', text: 'To end this session, use Sign out.' });
     }
     try {
-      await revokeSession(ctx, session.userId, handle);
+      await revokeSession(ctx, session.userId, handle, clientInfo(request));
     } catch (error) {
       if (!isDomainError(error) || error.code !== 'not_found') throw error;
       return redirectWithFlash(reply, '/settings', { kind: 'info', text: 'That session had already ended.' });
@@ -81,7 +84,7 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
 
   app.post('/settings/sessions/revoke-others', { preHandler: requireSession }, async (request, reply) => {
     const session = sessionOf(request);
-    const count = await revokeOtherSessions(ctx, session.userId, session.idHash);
+    const count = await revokeOtherSessions(ctx, session.userId, session.idHash, clientInfo(request));
     return redirectWithFlash(reply, '/settings', { kind: 'success', text: count === 1 ? 'Signed out 1 other session.' : `Signed out ${count} other sessions.` });
   });
 }

@@ -80,7 +80,7 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
       to: fields.to,
       amountMinor: parsed.amountMinor,
       memo: parsed.memo,
-    });
+    }, { sessionHandle: session.handle });
     if (outcome.ok) {
       const payee = outcome.body.transaction.counterparty?.username ?? fields.to;
       return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `Sent ${formatMoney(parsed.amountMinor, account.currency)} to ${payee}.` });
