@@ -486,6 +486,11 @@ for (const dialect of await dialects()) {
         }
       });
 
+      it('does not let anyone pay the bank\'s own cash account by its number', async () => {
+        const cash = await h.app.ctx.storage.db.selectFrom('accounts').select('number').where('kind', '=', 'system').executeTakeFirstOrThrow();
+        await refused(() => transfer(alice, cash.number, 1), 404, 'not_found', 'to');
+      });
+
       it('refuses paying oneself with 422 same_account', async () => {
         for (const to of ['alice', alice.accountNumber, 'ALICE']) await refused(() => transfer(alice, to, 1), 422, 'same_account', 'to');
       });
