@@ -23,6 +23,26 @@ export interface NemesisSettings {
   timeoutMs: number;
   /** Share of faults that are pauses rather than kills, when not behind the kill target. */
   pauseShare: number;
+  /** Pauses to inject even when behind the kill target (the run stretches a little instead). */
+  minPauses: number;
+}
+
+/**
+ * When the load ends: at the planned length, or later if the nemesis has not yet got its minimum
+ * kills in (a slow machine restarts slowly), but never past `maxMs`.
+ */
+export class LoadDeadline {
+  constructor(
+    readonly plannedMs: number,
+    readonly maxMs: number,
+    private readonly history: History,
+    private readonly enough: () => boolean,
+  ) {}
+
+  over(): boolean {
+    const now = this.history.now();
+    return now >= this.maxMs || (now >= this.plannedMs && this.enough());
+  }
 }
 
 export class Nemesis {
@@ -49,17 +69,19 @@ export class Nemesis {
     this.stopping = true;
   }
 
-  async run(deadlineMs: number): Promise<void> {
-    while (!this.stopping && this.history.now() < deadlineMs) {
+  async run(deadline: LoadDeadline): Promise<void> {
+    while (!this.stopping && !deadline.over()) {
       await this.restartCrashed();
-      const remainingMs = deadlineMs - this.history.now();
+      const remainingMs = Math.max(0, deadline.plannedMs - this.history.now());
       const killsBehind = this.settings.minKills - this.kills;
       const behind = killsBehind > 0 && remainingMs / killsBehind < this.killCycleMs * 1.6;
-      const gapMs = behind ? this.rng.int(0, 100) : this.rng.int(200, 1200);
+      // Even when behind, let the server serve a moment between kills, so kills land on a busy server.
+      const gapMs = behind ? this.rng.int(200, 500) : this.rng.int(200, 1200);
       await sleep(gapMs);
-      if (this.stopping || this.history.now() >= deadlineMs - 300) break;
+      if (this.stopping || deadline.over() || (!behind && this.history.now() >= deadline.plannedMs - 300)) break;
       const target = this.cluster.pick(this.rng);
-      if (!behind && this.rng.chance(this.settings.pauseShare)) {
+      const pauseDue = this.pauses < this.settings.minPauses && this.rng.chance(0.3);
+      if (pauseDue || (!behind && this.rng.chance(this.settings.pauseShare))) {
         const startMs = this.history.now();
         target.pause();
         await sleep(this.settings.timeoutMs + this.rng.int(200, 1500));

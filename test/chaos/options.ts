@@ -31,6 +31,8 @@ export interface ChaosOptions {
 }
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+/** Ignored by git (.gitignore: test-artifacts/). */
+export const ARTIFACTS_DIR = path.join(REPO_ROOT, 'test-artifacts', 'chaos');
 
 export function defaultMinKills(instances: number, seconds: number): number {
   // The standard 60-second runs promise at least 20 kills on one instance and 10 on two.
@@ -51,7 +53,7 @@ export function resolveOptions(partial: Partial<ChaosOptions>): ChaosOptions {
     users: partial.users ?? 10,
     minKills: partial.minKills ?? defaultMinKills(instances, seconds),
     timeoutMs: partial.timeoutMs ?? 1500,
-    outDir: partial.outDir ?? path.join(REPO_ROOT, 'test-artifacts', 'chaos', `${backend}-${instances}x-seed${seed}`),
+    outDir: partial.outDir ?? path.join(ARTIFACTS_DIR, `${backend}-${instances}x-seed${seed}`),
     keep: partial.keep ?? false,
     server: partial.server ?? 'bundle',
     verbose: partial.verbose ?? true,

@@ -7,6 +7,7 @@
 import { callApi, type ApiRequest } from './api-client.js';
 import type { ChaosUser, Cluster } from './cluster.js';
 import type { Attempt, History, Outcome, Phase, TransferOp } from './history.js';
+import type { LoadDeadline } from './nemesis.js';
 import type { Prng } from './prng.js';
 import { sleep } from './server-process.js';
 
@@ -56,8 +57,8 @@ export async function attemptTransfer(cluster: Cluster, rng: Prng, history: Hist
   return attempt;
 }
 
-export async function runClient(client: number, rng: Prng, cluster: Cluster, users: ChaosUser[], history: History, settings: WorkloadSettings, deadlineMs: number): Promise<void> {
-  for (let n = 0; history.now() < deadlineMs; n++) {
+export async function runClient(client: number, rng: Prng, cluster: Cluster, users: ChaosUser[], history: History, settings: WorkloadSettings, deadline: LoadDeadline): Promise<void> {
+  for (let n = 0; !deadline.over(); n++) {
     const opId = `c${client}-${n}`;
     if (rng.chance(0.7)) {
       const from = rng.int(0, users.length - 1);
@@ -82,7 +83,7 @@ export async function runClient(client: number, rng: Prng, cluster: Cluster, use
       for (let i = 0; i < settings.inlineAttempts; i++) {
         const attempt = await attemptTransfer(cluster, rng, history, users, op, 'load', settings.timeoutMs);
         if (attempt.outcome !== 'unknown') break;
-        if (history.now() >= deadlineMs) break;
+        if (deadline.over()) break;
         await sleep(rng.int(50, 400));
       }
       op.loadOutcome = op.final;
