@@ -78,7 +78,7 @@ export async function startChild(options: { args: string[]; env: NodeJS.ProcessE
       result.peakRssBytes();
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
     },

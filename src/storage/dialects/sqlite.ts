@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { createGroupCommit } from '../group-commit.js';
 import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
+import { cachingStatements } from '../statement-cache.js';
 import type { Storage } from '../storage.js';
 
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -28,6 +30,8 @@ class ImmediateSqliteDialect extends SqliteDialect {
 export interface SqliteOptions {
   file: string;
   busyTimeoutMs: number;
+  /** Most write transactions that share one commit (group commit); 1 turns grouping off. */
+  groupCommitMaxBatch?: number;
 }
 
 export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Database {
@@ -44,13 +48,16 @@ export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Datab
 export function openSqlite(options: SqliteOptions): Storage {
   const raw = openSqliteDatabase(options);
   const queries = createQueryObservers();
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }), log: queries.log });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(raw) }), log: queries.log });
+  // One connection commits one transaction at a time, each waiting for its fsync: let the writes
+  // that arrive meanwhile share the next commit (see group-commit.ts).
+  const groupCommit = createGroupCommit((work) => db.transaction().execute(work), { maxBatch: options.groupCommitMaxBatch ?? 1 });
   return {
     dialect: 'sqlite',
     db,
     observeQueries: queries.subscribe,
     poolStats: () => null,
-    writeTransaction: (work) => db.transaction().execute(work),
+    writeTransaction: (work) => groupCommit.run(work),
     async ping() {
       await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
       return true;
