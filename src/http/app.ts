@@ -28,7 +28,7 @@ import securityAuditPlugin from './plugins/security-audit.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import { openRedis } from './redis.js';
 import healthPlugin from './plugins/health.js';
-import metricsPlugin from './plugins/metrics.js';
+import metricsPlugin, { metricsRoute } from './plugins/metrics.js';
 import requestLogPlugin from './plugins/request-log.js';
 import apiRoutes from './routes/api/index.js';
 import htmlErrorsPlugin from './plugins/html-errors.js';
@@ -74,7 +74,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     observers: [],
   };
   const clock = options.clock ?? systemClock;
-  const metrics = new Metrics({ storage, clock });
+  const metrics = new Metrics({ storage, clock, sessionIdleMs: config.sessionIdleMinutes * 60_000 });
   const ctx: AppContext = {
     config,
     storage,
@@ -128,8 +128,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(accessLogPlugin, { sink: openAccessLogSink(config, (error) => app.log.error({ err: error }, 'access log write failed')) });
   await app.register(metricsPlugin, { metrics });
   await app.register(requestLogPlugin);
-  await app.register(healthPlugin);
   await app.register(errorsPlugin);
+  await app.register(healthPlugin);
+  await app.register(metricsRoute);
   // Headers first (their onSend hook covers every reply, 429s included); limits before any route.
   await app.register(securityHeadersPlugin);
   await app.register(rateLimitPlugin, { redis });

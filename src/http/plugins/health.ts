@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { DomainError } from '../../domain/errors.js';
+import { errorBody } from '../error-status.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,16 +32,18 @@ export default fp(
     app.decorate('lifecycle', { draining: false });
     const noStore = { 'cache-control': 'no-store' };
 
-    app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }));
+    app.get('/healthz', async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }));
 
-    app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
+    app.get('/readyz', async (request, reply) => {
       reply.headers(noStore);
-      if (app.lifecycle.draining) throw new DomainError('unavailable', 'This instance is shutting down.');
+      // Always JSON (never the HTML error page): load balancers and scripts read this.
+      const unavailable = (message: string) => reply.code(503).type('application/json; charset=utf-8').send(errorBody('unavailable', message, undefined, request.id));
+      if (app.lifecycle.draining) return unavailable('This instance is shutting down.');
       try {
         await withTimeout(app.ctx.storage.ping(), app.ctx.config.readyTimeoutMs);
       } catch (error) {
         request.log.warn({ err: error instanceof Timeout ? undefined : error, timeoutMs: app.ctx.config.readyTimeoutMs }, 'readiness check: database did not answer');
-        throw new DomainError('unavailable', 'The database is not answering.');
+        return unavailable('The database is not answering.');
       }
       return reply.send({ status: 'ready' });
     });

@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { DomainError, isDomainError } from '../../domain/errors.js';
+import { isDomainError } from '../../domain/errors.js';
+import { errorBody } from '../error-status.js';
 import type { Metrics } from '../metrics.js';
 
 declare module 'fastify' {
@@ -43,16 +44,23 @@ export default fp(
     });
 
     app.addHook('onClose', async () => metrics.dispose());
-
-    const token = app.ctx.config.metricsToken;
-    app.get('/metrics', { logLevel: 'warn' }, async (request, reply) => {
-      if (token && !tokenMatches(request.headers.authorization, token)) {
-        reply.header('www-authenticate', 'Bearer realm="metrics"');
-        throw new DomainError('unauthenticated', 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.');
-      }
-      const body = await metrics.render();
-      return reply.header('cache-control', 'no-store').type(metrics.contentType).send(body);
-    });
   },
   { name: 'metrics' },
+);
+
+/** GET /metrics. */
+export const metricsRoute = fp(
+  async function metricsRoute(app: FastifyInstance) {
+    const token = app.ctx.config.metricsToken;
+    app.get('/metrics', async (request, reply) => {
+      if (token && !tokenMatches(request.headers.authorization, token)) {
+        reply.header('www-authenticate', 'Bearer realm="metrics"');
+        // JSON, never the HTML error page: the client is a scraper.
+        return reply.code(401).type('application/json; charset=utf-8').send(errorBody('unauthenticated', 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.'));
+      }
+      const body = await app.metrics.render();
+      return reply.header('cache-control', 'no-store').type(app.metrics.contentType).send(body);
+    });
+  },
+  { name: 'metrics-route', dependencies: ['metrics'] },
 );

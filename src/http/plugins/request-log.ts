@@ -16,7 +16,7 @@ export default fp(
         path: (request.raw.url ?? '').split('?')[0],
         status,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
-        userId: request.principal?.userId ?? null,
+        userId: request.principal?.userId ?? (request as unknown as { session?: { userId?: string } | null }).session?.userId ?? null,
       };
       if (status >= 500) request.log.warn(line, 'request failed');
       else request.log.info(line, 'request completed');

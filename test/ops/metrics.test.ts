@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { auth, createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * A strict reader of the Prometheus text format (0.0.4): every line is a HELP, a TYPE or a sample
+ * `name{label="value",...} number`; every sample belongs to a declared family. Throws otherwise.
+ */
+function parsePrometheus(text: string): Sample[] {
+  const samples: Sample[] = [];
+  const families = new Map<string, string>();
+  const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+  const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
+  const sampleLine = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? (-?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?|Inf|\\+Inf|NaN))(?: -?\\d+)?$`);
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
+    if (meta) {
+      if (meta[1] === 'TYPE') {
+        assert.match(meta[3]!, /^(counter|gauge|histogram|summary|untyped)$/, line);
+        assert.equal(families.has(meta[2]!), false, `family declared twice: ${meta[2]}`);
+        families.set(meta[2]!, meta[3]!);
+      }
+      continue;
+    }
+    assert.equal(line.startsWith('#'), false, `stray comment: ${line}`);
+    const m = sampleLine.exec(line);
+    assert.ok(m, `not a Prometheus sample line: ${line}`);
+    const name = m[1]!;
+    const family = [...families.keys()].find((f) => name === f || /^(_bucket|_sum|_count|_total|_created)$/.test(name.slice(f.length)));
+    assert.ok(family, `sample without a TYPE: ${name}`);
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    samples.push({ name, labels, value: Number(m[3]!.replace('+Inf', 'Infinity').replace('Inf', 'Infinity')) });
+  }
+  return samples;
+}
+
+async function scrape(h: Harness, headers: Record<string, string> = {}): Promise<Sample[]> {
+  const res = await h.inject({ method: 'GET', url: '/metrics', headers });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  return parsePrometheus(res.body);
+}
+
+const value = (samples: Sample[], name: string, labels: Record<string, string> = {}): number =>
+  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+
+for (const dialect of await dialects()) {
+  describe(`GET /metrics (${dialect})`, () => {
+    it('moves the counters after a transfer, a failed login and a 429, in valid Prometheus text', async () => {
+      const h = await createHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 6 } });
+      try {
+        const alice = await h.user('alice');
+        const bob = await h.user('bob');
+        await h.deposit(alice, 5000);
+        const before = await scrape(h);
+
+        const transfer = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(alice), payload: { from_account_id: alice.accountId, to: 'bob', amount: 1250 } });
+        assert.equal(transfer.statusCode, 201);
+        const refused = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(bob), payload: { from_account_id: bob.accountId, to: 'alice', amount: 999_999 } });
+        assert.equal(refused.statusCode, 422);
+        const failedLogin = await h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password: 'not the password at all' } });
+        assert.equal(failedLogin.statusCode, 401);
+        let limited = 0;
+        for (let i = 0; i < 10 && limited === 0; i++) {
+          const res = await h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'bob', password: PASSWORD } });
+          if (res.statusCode === 429) limited++;
+        }
+        assert.equal(limited, 1, 'the auth rate limit answered 429');
+        const after = await scrape(h);
+
+        const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
+        assert.equal(delta('minibank_transactions_total', { type: 'transfer', outcome: 'ok', currency: 'USD' }), 1);
+        assert.equal(delta('minibank_transactions_total', { type: 'transfer', outcome: 'insufficient_funds' }), 1);
+        assert.equal(delta('minibank_money_moved_minor_units_total', { type: 'transfer', currency: 'USD' }), 1250);
+        assert.equal(value(after, 'minibank_money_moved_minor_units_total', { type: 'deposit', currency: 'USD' }), 5000);
+        assert.equal(delta('minibank_logins_total', { outcome: 'failure' }), 1);
+        assert.ok(delta('minibank_logins_total', { outcome: 'success' }) >= 1);
+        assert.equal(delta('minibank_rate_limited_total'), 1);
+        assert.equal(delta('minibank_http_requests_total', { method: 'POST', route: '/api/v1/transfers', status: '201' }), 1);
+        assert.equal(delta('minibank_http_requests_total', { route: '/api/v1/auth/token', status: '429' }), 1);
+        assert.equal(delta('minibank_http_request_duration_seconds_count', { route: '/api/v1/transfers', status: '422' }), 1);
+        assert.ok(delta('minibank_db_query_duration_seconds_count', { kind: 'update', outcome: 'ok' }) >= 2, 'the transfer updated two balances');
+        assert.equal(value(after, 'minibank_ready'), 1);
+        assert.ok(after.some((s) => s.name === 'minibank_active_sessions'));
+        assert.ok(after.some((s) => s.name === 'nodejs_eventloop_lag_seconds'));
+        assert.ok(after.some((s) => s.name === 'process_cpu_user_seconds_total'));
+        if (dialect === 'postgres') assert.equal(value(after, 'minibank_db_pool_connections', { state: 'max' }), h.config.dbPoolSize);
+        // Route templates, never raw ids, so the label set stays bounded.
+        assert.equal(after.some((s) => s.labels.route?.includes(alice.accountId)), false);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('counts a request for an unknown path under one label', async () => {
+      const h = await createHarness(dialect);
+      try {
+        await h.inject({ method: 'GET', url: '/nothing/here/12345' });
+        const samples = await scrape(h);
+        assert.equal(value(samples, 'minibank_http_requests_total', { route: 'unmatched', status: '404' }), 1);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('asks for the METRICS_TOKEN when one is set', async () => {
+      const token = 'metrics-token-0123456789abcdef';
+      const h = await createHarness(dialect, { config: { metricsToken: token } });
+      try {
+        const missing = await h.inject({ method: 'GET', url: '/metrics' });
+        assert.equal(missing.statusCode, 401);
+        assert.equal(missing.json().error.code, 'unauthenticated');
+        assert.equal((await h.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode, 401);
+        assert.ok((await scrape(h, { authorization: `Bearer ${token}` })).length > 0);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+
+  describe(`health checks (${dialect})`, () => {
+    it('answers /healthz and /readyz while the database answers, and 503 unavailable once draining or the database is gone', async () => {
+      const h = await createHarness(dialect);
+      try {
+        assert.deepEqual((await h.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
+        assert.deepEqual((await h.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready' });
+        h.app.lifecycle.draining = true;
+        const draining = await h.inject({ method: 'GET', url: '/readyz' });
+        assert.equal(draining.statusCode, 503);
+        assert.equal(draining.json().error.code, 'unavailable');
+        assert.equal(typeof draining.json().error.request_id, 'string');
+        assert.equal((await h.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'alive while draining');
+        h.app.lifecycle.draining = false;
+        // The database goes away under the app.
+        await h.app.ctx.storage.close();
+        const down = await h.inject({ method: 'GET', url: '/readyz' });
+        assert.equal(down.statusCode, 503);
+        assert.equal(down.json().error.code, 'unavailable');
+      } finally {
+        await h.close().catch(() => {});
+      }
+    });
+  });
+}
