@@ -83,6 +83,7 @@ for (const dialect of await dialects()) {
         assert.equal(delta('minibank_logins_total', { outcome: 'failure' }), 1);
         assert.ok(delta('minibank_logins_total', { outcome: 'success' }) >= 1);
         assert.equal(delta('minibank_rate_limited_total'), 1);
+        assert.equal(delta('minibank_security_events_total', { type: 'login_failed' }), 1, 'audit events are counted');
         assert.equal(delta('minibank_http_requests_total', { method: 'POST', route: '/api/v1/transfers', status: '201' }), 1);
         assert.equal(delta('minibank_http_requests_total', { route: '/api/v1/auth/token', status: '429' }), 1);
         assert.equal(delta('minibank_http_request_duration_seconds_count', { route: '/api/v1/transfers', status: '422' }), 1);

@@ -84,6 +84,7 @@ for (const dialect of await dialects()) {
         const text = out.text();
         assert.match(text, /"msg":"request completed"/, 'the capture saw the request lines');
         assert.match(text, /"route":"\/api\/v1\/me"/);
+        assert.match(text, /"event":"security","security":\{"type":"login_failed"/, 'audit events reach the log');
         for (const secret of [password, wrongPassword, token, 'cookievalue8c1f9e2a', csrf, encodeURIComponent(password)]) {
           assert.equal(text.includes(secret), false, `a secret leaked into the log: ${secret.slice(0, 12)}…`);
         }

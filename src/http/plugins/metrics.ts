@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDomainError } from '../../domain/errors.js';
 import { errorBody } from '../error-status.js';
+import { securityEvent } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
 declare module 'fastify' {
@@ -41,6 +42,12 @@ export default fp(
       if ((isDomainError(error) && error.code === 'csrf_failed') || (typeof code === 'string' && code.startsWith('FST_CSRF'))) {
         metrics.csrfRejected.inc();
       }
+    });
+
+    // Every audit-trail event also becomes a log line and a counter, so the three tell one story.
+    app.ctx.security?.observers.push((event) => {
+      metrics.securityEvents.inc({ type: event.type });
+      securityEvent(app.log, event);
     });
 
     app.addHook('onClose', async () => metrics.dispose());
