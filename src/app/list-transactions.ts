@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import { findEntrySeq, listEntries } from '../storage/repositories/ledger-repository.js';
 import type { AppContext } from './context.js';
-import { findOwnedAccount } from './owned-account.js';
+import { findOwnedAccount, isPlausibleId } from './owned-account.js';
 import { transactionView, type TransactionView } from './views.js';
 
 export const PAGE_SIZE_MAX = 100;
@@ -34,7 +34,7 @@ export async function listTransactions(ctx: AppContext, userId: string, query: T
   }
   let beforeSeq: bigint | undefined;
   if (query.startingAfter !== undefined) {
-    beforeSeq = query.startingAfter.length <= 64 ? await findEntrySeq(db, account.id, query.startingAfter) : undefined;
+    beforeSeq = isPlausibleId(query.startingAfter) ? await findEntrySeq(db, account.id, query.startingAfter) : undefined;
     if (beforeSeq === undefined) throw new DomainError('invalid_request', 'starting_after is not a transaction of this account.', 'starting_after');
   }
   const rows = await listEntries(db, {

@@ -4,11 +4,19 @@ import type { AccountRow } from '../storage/schema.js';
 import type { Db, Trx } from '../storage/storage.js';
 
 /**
+ * Ids are ours (UUIDs, printable ASCII). Anything else cannot match, and is not even sent to the
+ * database: PostgreSQL fails a query whose text holds a NUL byte, which would surface as a 500.
+ */
+export function isPlausibleId(id: string): boolean {
+  return id.length <= 64 && /^[\x21-\x7e]+$/.test(id);
+}
+
+/**
  * The account, if it belongs to this user. Someone else's account and a missing one give the same
  * `not_found`, so account ids cannot be probed.
  */
 export async function findOwnedAccount(db: Db | Trx, userId: string, accountId: string, param = 'account_id'): Promise<AccountRow> {
-  const account = accountId.length <= 64 ? await findAccountById(db, accountId) : undefined;
+  const account = isPlausibleId(accountId) ? await findAccountById(db, accountId) : undefined;
   if (!account || account.kind !== 'user' || account.user_id !== userId) {
     throw new DomainError('not_found', 'No such account.', param);
   }

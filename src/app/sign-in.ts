@@ -31,7 +31,9 @@ export async function checkCredentials(
   const username = input.username.trim().toLowerCase();
   const nowMs = ctx.clock.nowMs();
   const throttle = ctx.security?.throttle ?? null;
-  const known = username.length <= 64;
+  // Only a well-formed username can exist; anything else (a NUL byte, which PostgreSQL refuses in a
+  // query, would be a 500) is not looked up, and still costs the dummy-hash verification below.
+  const known = /^[a-z0-9._-]{3,32}$/.test(username);
   const user = known ? await findUserByUsername(ctx.storage.db, username) : undefined;
   // Charged to the browser's own counter when it proves it signed in as this user before.
   const deviceId = attempt.deviceToken && ctx.security && known ? await ctx.security.devices.verify(attempt.deviceToken, username, nowMs) : null;

@@ -9,6 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import type { InjectOptions } from 'fastify';
 import { parseAccountNumber } from '../../src/domain/account-number.js';
+import { getAccount } from '../../src/app/get-profile.js';
+import { listTransactions } from '../../src/app/list-transactions.js';
+import { checkCredentials } from '../../src/app/sign-in.js';
+import { DomainError } from '../../src/domain/errors.js';
 import { buildApp } from '../../src/http/app.js';
 import { auth, createHarness, dialects, ledgerSnapshot, PASSWORD, TEST_SECRET, type Harness, type TestUser } from '../helpers/harness.js';
 
@@ -705,6 +709,18 @@ for (const dialect of await dialects()) {
 
       it('marks API responses as not cacheable', async () => {
         assert.equal((await json('GET', '/api/v1/me', alice)).headers['cache-control'], 'no-store');
+      });
+    });
+
+    describe('use cases shared with the web pages', () => {
+      const domainError = (code: string, param?: string) => (e: unknown) => e instanceof DomainError && e.code === code && (param === undefined || e.param === param);
+
+      it('treat a NUL byte in a username or id as no match, never as a database error', async () => {
+        const ctx = h.app.ctx;
+        await assert.rejects(checkCredentials(ctx, { username: 'al\u0000ice', password: PASSWORD }), domainError('unauthenticated'));
+        await assert.rejects(getAccount(ctx, alice.userId, `${alice.accountId}\u0000`), domainError('not_found', 'account_id'));
+        await assert.rejects(listTransactions(ctx, alice.userId, { accountId: '\u0000' }), domainError('not_found'));
+        await assert.rejects(listTransactions(ctx, alice.userId, { accountId: alice.accountId, startingAfter: 'x\u0000' }), domainError('invalid_request', 'starting_after'));
       });
     });
 
