@@ -1,4 +1,5 @@
 import { deleteKeysOlderThan } from '../storage/repositories/idempotency-repository.js';
+import { deleteExpiredSessions } from '../storage/repositories/session-repository.js';
 import { deleteExpiredTokens } from '../storage/repositories/token-repository.js';
 import type { AppContext } from './context.js';
 
@@ -6,12 +7,14 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Housekeeping: forgets idempotency keys older than their retention (at least 24 hours, per the
- * contract) and API tokens past their expiry. Ledger rows are never purged.
+ * contract), API tokens past their expiry and web sessions past their idle or absolute limit.
+ * Ledger rows are never purged.
  */
 export async function purgeExpired(ctx: AppContext): Promise<void> {
   const nowMs = ctx.clock.nowMs();
   await deleteKeysOlderThan(ctx.storage.db, BigInt(nowMs - ctx.config.idempotencyKeyTtlHours * HOUR_MS));
   await deleteExpiredTokens(ctx.storage.db, BigInt(nowMs));
+  await deleteExpiredSessions(ctx.storage.db, BigInt(nowMs), BigInt(ctx.config.sessionIdleMinutes) * 60_000n);
 }
 
 /**
