@@ -117,7 +117,7 @@ export function jsonReport(options: ChaosOptions, stats: RunStats, result: Check
 }
 
 /** Two panels sharing a time axis: requests per second by outcome, and the sampled total money. */
-export function svgPlot(history: History, faults: FaultEvent[], samples: TotalSample[], initialTotal: number, title: string): string {
+export function svgPlot(history: History, faults: FaultEvent[], samples: TotalSample[], initialTotal: number, title: string, loadEndMs: number): string {
   const width = 1000;
   const left = 70;
   const right = 20;
@@ -129,7 +129,7 @@ export function svgPlot(history: History, faults: FaultEvent[], samples: TotalSa
   const height = top2 + h2 + 60;
   const lastMs = Math.max(1000, history.timeline.length * 1000, ...faults.map((f) => f.endMs), ...samples.map((s) => s.atMs));
   const x = (ms: number) => left + (ms / lastMs) * plotW;
-  const maxRate = Math.max(1, ...history.timeline.map((b) => b.ok + b.fail + b.unknown));
+  const maxRate = Math.max(1, ...history.timeline.map((b) => Math.max(b.ok, b.fail, b.unknown)));
   const y1 = (v: number) => top1 + h1 - (v / maxRate) * h1;
   const totals = samples.map((s) => s.total).filter((v): v is number => v !== null);
   const spread = Math.max(1, ...totals.map((v) => Math.abs(v - initialTotal)));
@@ -151,7 +151,11 @@ export function svgPlot(history: History, faults: FaultEvent[], samples: TotalSa
     }
     parts.push(`<text x="${(x0 + 1).toFixed(1)}" y="${top1 - 3}" fill="${color}" font-size="8">${f.kind === 'kill' ? 'K' : f.kind === 'pause' ? 'P' : 'C'}${f.instance}</text>`);
   }
-  for (const [top, h] of [[top1, h1], [top2, h2]] as const) parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${h}" fill="none" stroke="#444"/>`);
+  for (const [top, h] of [[top1, h1], [top2, h2]] as const) {
+    parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${h}" fill="none" stroke="#444"/>`);
+    parts.push(`<line x1="${x(loadEndMs).toFixed(1)}" x2="${x(loadEndMs).toFixed(1)}" y1="${top}" y2="${top + h}" stroke="#000" stroke-dasharray="2 2"/>`);
+  }
+  parts.push(`<text x="${(x(loadEndMs) + 3).toFixed(1)}" y="${top2 + 12}" font-size="9">load ends; unknowns resolved, then every transfer replayed</text>`);
   parts.push(line(series('ok'), '#2e7d32'), line(series('fail'), '#1565c0'), line(series('unknown'), '#c62828'));
   parts.push(`<text x="${left - 5}" y="${top1 + 4}" text-anchor="end">${maxRate}/s</text><text x="${left - 5}" y="${top1 + h1}" text-anchor="end">0</text>`);
   parts.push(`<text x="${left}" y="${top1 + h1 + 15}">requests per second: <tspan fill="#2e7d32">ok</tspan>, <tspan fill="#1565c0">refused</tspan>, <tspan fill="#c62828">unknown</tspan>; faults: <tspan fill="#e53935">K kill -9 (until ready again)</tspan>, <tspan fill="#fb8c00">P SIGSTOP..SIGCONT</tspan>, <tspan fill="#6a1b9a">C unexpected exit</tspan></text>`);

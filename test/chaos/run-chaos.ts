@@ -107,7 +107,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     const plotFile = path.join(options.outDir, 'plot.svg');
     const title = `minibank chaos: ${options.backend} × ${options.instances}, seed ${options.seed}, ${stats.transfers.total} transfers, ${stats.faults.kills} kills, ${stats.faults.pauses} pauses, ${result.violations.length} violations`;
     fs.writeFileSync(reportFile, JSON.stringify({ ...(jsonReport(options, stats, result, history, nemesis.faults, sampler.samples, initialTotal) as object), shutdowns, verify }, null, 2));
-    fs.writeFileSync(plotFile, svgPlot(history, nemesis.faults, sampler.samples, initialTotal, title));
+    fs.writeFileSync(plotFile, svgPlot(history, nemesis.faults, sampler.samples, initialTotal, title, loadSeconds * 1000));
     const ok = result.violations.length === 0;
     if (!ok) keep = true;
     const summary = summaryText(options, stats, result, history, { initialTotal, artifacts: `${reportFile}, ${plotFile}${keep ? `; data kept at ${backend.label}` : ''}` }) + `\nshutdown: ${shutdowns.join(', ')}`;
