@@ -11,7 +11,8 @@ export async function endSession(ctx: AppContext, idHash: string, by?: { userId:
 
 /** Ends one of the user's own sessions, named by its handle; someone else's is `not_found`. */
 export async function revokeSession(ctx: AppContext, userId: string, handle: string, client: ClientInfo = UNKNOWN_CLIENT): Promise<void> {
-  const deleted = handle.length <= 64 && (await deleteSessionByHandle(ctx.storage.db, userId, handle));
+  // Handles are ours (16 base64url characters); anything else never reaches the database.
+  const deleted = /^[A-Za-z0-9_-]{16}$/.test(handle) && (await deleteSessionByHandle(ctx.storage.db, userId, handle));
   if (!deleted) throw new DomainError('not_found', 'That session has already ended.', 'session');
   await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions: 1 } });
 }

@@ -209,6 +209,12 @@ for (const dialect of await dialects()) {
         assert.equal(res.status, 303);
         assert.match((await browser.get('/settings')).body, /already ended/);
         assert.equal((await victim.get('/dashboard')).status, 200);
+        for (const junk of ['', 'x\u0000y', 'a'.repeat(5000), "' or 1=1 --"]) {
+          await browser.get('/settings');
+          const odd = await browser.post('/settings/sessions/revoke', { session: junk });
+          assert.equal(odd.status, 303, JSON.stringify(junk.slice(0, 20)));
+        }
+        assert.equal((await victim.get('/dashboard')).status, 200);
       });
     });
 
