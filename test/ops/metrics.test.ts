@@ -73,6 +73,8 @@ for (const dialect of await dialects()) {
           if (res.statusCode === 429) limited++;
         }
         assert.equal(limited, 1, 'the auth rate limit answered 429');
+        const forged = await h.inject({ method: 'POST', url: '/logout', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '_csrf=forged' });
+        assert.equal(forged.statusCode, 403);
         const after = await scrape(h);
 
         const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
@@ -83,6 +85,7 @@ for (const dialect of await dialects()) {
         assert.equal(delta('minibank_logins_total', { outcome: 'failure' }), 1);
         assert.ok(delta('minibank_logins_total', { outcome: 'success' }) >= 1);
         assert.equal(delta('minibank_rate_limited_total'), 1);
+        assert.equal(delta('minibank_csrf_rejected_total'), 1);
         assert.equal(delta('minibank_security_events_total', { type: 'login_failed' }), 1, 'audit events are counted');
         assert.equal(delta('minibank_http_requests_total', { method: 'POST', route: '/api/v1/transfers', status: '201' }), 1);
         assert.equal(delta('minibank_http_requests_total', { route: '/api/v1/auth/token', status: '429' }), 1);
