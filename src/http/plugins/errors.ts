@@ -31,7 +31,10 @@ export function validationToDomainError(issues: ValidationIssue[], context: stri
   if (issue.keyword === 'additionalProperties') return new DomainError('invalid_request', `Unknown field "${field}".`, field);
   if (issue.keyword === 'required') return new DomainError('invalid_request', `Missing required field "${field}".`, field);
   if (field === '') return new DomainError('invalid_request', `The ${context ?? 'request'} must be a JSON object.`);
-  return new DomainError('invalid_request', `Field "${field}" ${issue.message ?? 'is not valid'}.`, field);
+  // Say what is wrong without echoing internal limits or patterns from the schema.
+  const problem =
+    issue.keyword === 'maxLength' ? 'is too long' : issue.keyword === 'minLength' ? 'is too short' : issue.keyword === 'pattern' ? 'contains characters that are not allowed' : issue.message ?? 'is not valid';
+  return new DomainError('invalid_request', `Field "${field}" ${problem}.`, field);
 }
 
 const frameworkCodes: Record<string, [ErrorCode, string]> = {
