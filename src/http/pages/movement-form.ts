@@ -70,5 +70,5 @@ export function refusalField(error: DomainError): string {
 
 export const refusalMessage = (error: DomainError): string =>
   error.code === 'idempotency_conflict'
-    ? 'This form was already submitted with different details. Check your transactions before trying again.'
+    ? 'This form was already submitted (or is still being sent). Check your transactions before trying again.'
     : error.message;
