@@ -12,8 +12,9 @@ const FIELD_MAX_CHARS = 1024;
 export function field(request: FastifyRequest, name: string): string {
   const body = request.body as Record<string, unknown> | undefined;
   const value = body?.[name];
-  const text = Array.isArray(value) ? value[0] : value;
-  return typeof text === 'string' ? text.slice(0, FIELD_MAX_CHARS) : '';
+  // A field sent twice (amount=1&amount=100000) is refused as missing rather than resolved either way:
+  // a proxy, a log and this code must never disagree about which value was meant.
+  return typeof value === 'string' ? value.slice(0, FIELD_MAX_CHARS) : '';
 }
 
 export type FieldErrors = Record<string, string>;
