@@ -82,6 +82,15 @@ for (const dialect of await dialects()) {
       assert.equal(api.json().error.code, 'not_found');
     });
 
+    it('shows a signed-in visitor of an unknown page their own navigation on the 404', async () => {
+      const { browser } = await signedIn(h, 'lost');
+      const page = await browser.get('/no-such-page');
+      assert.equal(page.status, 404);
+      assert.match(page.body, /data-testid="signed-in-user"><span class="visually-hidden">Signed in as <\/span>lost</);
+      assert.match(page.body, /href="\/dashboard">Back to your dashboard/);
+      assert.equal(page.headers['cache-control'], 'no-store');
+    });
+
     it('does not expose logout as a GET', async () => {
       const { browser } = await signedIn(h, 'getlogout');
       const page = await browser.get('/logout');
