@@ -28,6 +28,12 @@ zxcvbnOptions.setOptions({
 
 const commonPasswords = new Set<string>((common.dictionary as { passwords: string[] }).passwords);
 
+/**
+ * Context-specific words (ASVS 5.0 V6.1.2, V6.2.11): the bank's own name and vocabulary, which an
+ * attacker tries first. They join the username as dictionary words for the estimate.
+ */
+export const CONTEXT_WORDS = ['minibank', 'mini bank', 'bank', 'banking', 'account', 'deposit', 'withdraw', 'transfer', 'money', 'password', 'login', 'signin', 'admin'];
+
 /** Throws `invalid_request` (param `password`) with a message that says why; returns when acceptable. */
 export function checkPassword(password: string, username: string, param = 'password'): void {
   const length = [...password].length;
@@ -38,7 +44,7 @@ export function checkPassword(password: string, username: string, param = 'passw
   if (lower === name) throw refuse('Password cannot be your username.', param);
   if (commonPasswords.has(lower)) throw refuse('That is one of the most commonly used passwords; choose another.', param);
   // The username is a dictionary word for this check, so "alice" + digits is caught too.
-  const estimate = zxcvbn(password, name ? [name] : []);
+  const estimate = zxcvbn(password, name ? [name, ...CONTEXT_WORDS] : CONTEXT_WORDS);
   if (estimate.guessesLog10 < MIN_GUESSES_LOG10) {
     const usesName = name.length >= 3 && lower.includes(name);
     const why = usesName ? 'it is built on your username' : (estimate.feedback.warning ?? 'it is built from common words or patterns').replace(/\.$/, '').toLowerCase();
