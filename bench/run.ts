@@ -55,10 +55,10 @@ async function main(): Promise<void> {
 
     const rows: Row[] = [];
     const raw: Record<string, unknown> = {};
-    const load = (url: string, request: LoadRequest, connections = args.connections) => measure(url, request, connections, args);
+    const load = (url: string, request: LoadRequest, connections = args.connections) => measure(url, request, connections, args, server);
 
     log('measuring the Fastify hello-world');
-    const helloBefore = await measureHello(args, workDir, load);
+    const helloBefore = await measureHello(args, workDir);
     let argon2Rate: number | null = null;
     if (wants(args, 'token') || wants(args, 'healthz-under-token-flood')) {
       argon2Rate = await argon2VerificationsPerSecond(config, Math.max(1, Math.min(args.durationS, 5)));
@@ -151,16 +151,20 @@ async function main(): Promise<void> {
     server = undefined;
 
     log('measuring the Fastify hello-world again');
-    const helloAfter = await measureHello(args, workDir, load);
+    const helloAfter = await measureHello(args, workDir);
     const helloRps = (helloBefore.requestsPerSecond + helloAfter.requestsPerSecond) / 2;
 
     rows.push(row('GET / Fastify hello-world (reference)', { ...helloBefore, requestsPerSecond: helloRps }, 1, 'x hello', 'reference', null, `mean of ${helloBefore.requestsPerSecond.toFixed(0)} before, ${helloAfter.requestsPerSecond.toFixed(0)} after`));
+    // Hello-world's CPU per request over this scenario's: the ratio a server with a core of its own
+    // would reach; far steadier than req/s when other work shares the machine.
+    const helloCpu = mean([helloBefore.serverCpuUsPerRequest, helloAfter.serverCpuUsPerRequest]);
+    const cpuRatioNote = (f: LoadFigures) => (helloCpu && f.serverCpuUsPerRequest ? `CPU-cost ratio ${(helloCpu / f.serverCpuUsPerRequest).toFixed(2)}` : '');
     const vsHello = (name: string, label: string, min: number, extra?: (f: LoadFigures) => { ok: boolean; text: string }) => {
       const f = measured[name];
       if (!f) return;
       const ratio = f.requestsPerSecond / helloRps;
       const more = extra?.(f);
-      rows.push(row(label, f, ratio, 'x hello', `>= ${min}${more ? `, ${more.text}` : ''}`, ratio >= min && (more?.ok ?? true), ''));
+      rows.push(row(label, f, ratio, 'x hello', `>= ${min}${more ? `, ${more.text}` : ''}`, ratio >= min && (more?.ok ?? true), cpuRatioNote(f)));
     };
     const durabilityNote = args.backend === 'sqlite' ? 'SQLite synchronous=FULL' : 'PostgreSQL';
     vsHello('transfers', `POST /api/v1/transfers (${durabilityNote})`, args.backend === 'sqlite' ? 0.35 : 0.2, args.backend === 'sqlite' ? (f) => ({ ok: f.p99Ms <= 25, text: 'p99 <= 25 ms' }) : undefined);
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
     else if (wants(args, 'dashboard')) rows.push(skipped('GET /dashboard (session cookie)', '>= 0.25', dashboardNote));
     const h1k = measured['history-1k'];
     const hBig = measured['history-big'];
-    if (h1k) rows.push(row('GET .../transactions, 1,000 entries', h1k, h1k.requestsPerSecond / helloRps, 'x hello', 'reference for the next row', null, ''));
+    if (h1k) rows.push(row('GET .../transactions, 1,000 entries', h1k, h1k.requestsPerSecond / helloRps, 'x hello', 'reference for the next row', null, cpuRatioNote(h1k)));
     if (hBig) {
       const growth = h1k ? hBig.p99Ms / h1k.p99Ms : null;
       rows.push(
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
     if (hz) rows.push(row('GET /healthz during token flood (1 connection)', hz, null, '', 'p99 < 10 ms', hz.p99Ms < 10, ''));
     else if (wants(args, 'healthz-under-token-flood')) rows.push(skipped('GET /healthz during token flood', 'p99 < 10 ms', healthzNote));
     const rssMb = peakRss === null ? null : peakRss / 1024 / 1024;
-    rows.push({ scenario: 'peak RSS of the server (whole run)', requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: null, ratio: null, ratioTo: '', target: '<= 250 MB', met: rssMb === null ? null : rssMb <= 250, note: rssMb === null ? 'unavailable' : `${rssMb.toFixed(0)} MB` });
+    rows.push({ scenario: 'peak RSS of the server (whole run)', requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: null, cpuUsPerRequest: null, ratio: null, ratioTo: '', target: '<= 250 MB', met: rssMb === null ? null : rssMb <= 250, note: rssMb === null ? 'unavailable' : `${rssMb.toFixed(0)} MB` });
 
     const table = renderTable(rows);
     const stackLine = describeStack(stack);
@@ -207,6 +211,11 @@ async function main(): Promise<void> {
   }
 }
 
+function mean(values: (number | null | undefined)[]): number | null {
+  const present = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
+}
+
 function describeStack(stack: StackParts): string {
   const part = (name: string, on: boolean) => `${name} ${on ? 'yes' : 'no'}`;
   return `Stack measured: ${[
@@ -220,21 +229,24 @@ function describeStack(stack: StackParts): string {
 }
 
 function row(scenario: string, f: LoadFigures, ratio: number | null, ratioTo: string, target: string, met: boolean | null, note: string): Row {
-  return { scenario, requestsPerSecond: f.requestsPerSecond, p50Ms: f.p50Ms, p99Ms: f.p99Ms, errors: f.errors, ratio, ratioTo, target, met, note };
+  return { scenario, requestsPerSecond: f.requestsPerSecond, p50Ms: f.p50Ms, p99Ms: f.p99Ms, errors: f.errors, cpuUsPerRequest: f.serverCpuUsPerRequest ?? null, ratio, ratioTo, target, met, note };
 }
 
 function skipped(scenario: string, target: string, note: string): Row {
-  return { scenario, requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: null, ratio: null, ratioTo: '', target, met: null, note };
+  return { scenario, requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: null, cpuUsPerRequest: null, ratio: null, ratioTo: '', target, met: null, note };
 }
 
-async function measure(url: string, request: LoadRequest, connections: number, args: BenchArgs): Promise<LoadFigures> {
+async function measure(url: string, request: LoadRequest, connections: number, args: BenchArgs, target?: Child): Promise<LoadFigures> {
   if (args.warmupS > 0) await runLoad(url, request, { connections, durationS: args.warmupS });
+  const cpuBefore = target?.cpuSeconds() ?? null;
   const figures = await runLoad(url, request, { connections, durationS: args.durationS });
-  log(`  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors} ${JSON.stringify(figures.statusCodes)}`);
+  const cpuAfter = target?.cpuSeconds() ?? null;
+  figures.serverCpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && figures.total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / figures.total : null;
+  log(`  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req ${JSON.stringify(figures.statusCodes)}`);
   return figures;
 }
 
-async function measureHello(args: BenchArgs, workDir: string, load: (url: string, r: LoadRequest) => Promise<LoadFigures>): Promise<LoadFigures> {
+async function measureHello(args: BenchArgs, workDir: string): Promise<LoadFigures> {
   const port = await freePort();
   const hello = await startChild({
     args: [path.join(benchDir, 'hello-world.mjs')],
@@ -245,7 +257,7 @@ async function measureHello(args: BenchArgs, workDir: string, load: (url: string
     cwd: repoDir,
   });
   try {
-    return await load(hello.url, { method: 'GET', path: '/' });
+    return await measure(hello.url, { method: 'GET', path: '/' }, args.connections, args, hello);
   } finally {
     await hello.stop();
   }

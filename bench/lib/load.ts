@@ -10,6 +10,9 @@ export interface LoadFigures {
   errors: number;
   total: number;
   statusCodes: Record<string, number>;
+  /** Server CPU time (user + system) per request during the measured run, in microseconds: far less
+   * sensitive to other load on a shared machine than requests per second. */
+  serverCpuUsPerRequest?: number | null;
 }
 
 export interface LoadRequest {

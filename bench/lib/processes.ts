@@ -24,6 +24,8 @@ export interface Child {
   logFile: string;
   /** Peak resident set size so far, from the kernel's high-water mark (VmHWM), in bytes. */
   peakRssBytes(): number | null;
+  /** CPU seconds (user + system) the process has used so far, or null when /proc is unavailable. */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,18 @@ function readHwm(pid: number | undefined): number | null {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+function readCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;
   }
@@ -69,6 +83,7 @@ export async function startChild(options: { args: string[]; env: NodeJS.ProcessE
     process: child,
     url,
     logFile: options.logFile,
+    cpuSeconds: () => readCpuSeconds(child.pid),
     peakRssBytes: () => {
       lastHwm = readHwm(child.pid) ?? lastHwm;
       return lastHwm;

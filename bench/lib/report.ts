@@ -8,6 +8,8 @@ export interface Row {
   p50Ms: number | null;
   p99Ms: number | null;
   errors: number | null;
+  /** Server CPU per request (user + system), in microseconds. */
+  cpuUsPerRequest: number | null;
   /** Throughput divided by the reference throughput named in `ratioTo`. */
   ratio: number | null;
   ratioTo: string;
@@ -19,13 +21,14 @@ export interface Row {
 const fmt = (v: number | null, digits = 0) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
 export function renderTable(rows: Row[]): string {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'ratio', 'target', 'met', 'note'];
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU us/req', 'ratio', 'target', 'met', 'note'];
   const cells = rows.map((r) => [
     r.scenario,
     fmt(r.requestsPerSecond),
     fmt(r.p50Ms, 1),
     fmt(r.p99Ms, 1),
     fmt(r.errors),
+    fmt(r.cpuUsPerRequest),
     r.ratio === null ? '-' : `${r.ratio.toFixed(2)} ${r.ratioTo}`,
     r.target,
     r.met === null ? '-' : r.met ? 'yes' : 'NO',

@@ -32,6 +32,11 @@ export function createTokenSigner(options: { secret: string; previousSecrets?: s
     const k = keyFromSecret(old);
     keys.set(k.kid, k.key);
   }
+  // Tokens whose signature already checked out, with their time window: the same token comes back on
+  // every request, and verifying an HMAC through WebCrypto (key import, async job) is a large part
+  // of a cheap request. Only valid tokens are remembered, so a flood of forgeries cannot fill it;
+  // liveness (logout, revocation) is still checked in the database on every request by the caller.
+  const verified = new Map<string, { claims: { userId: string; jti: string }; nbf: number; exp: number }>();
   return {
     ttlSeconds: options.ttlSeconds,
     async sign({ userId, jti, nowMs }) {
@@ -48,6 +53,12 @@ export function createTokenSigner(options: { secret: string; previousSecrets?: s
         .sign(current.key);
     },
     async verify(token, nowMs) {
+      const known = verified.get(token);
+      if (known) {
+        // The same rule jose applies: valid from nbf, expired from exp (seconds, no tolerance).
+        const now = Math.floor(nowMs / 1000);
+        return known.nbf <= now && now < known.exp ? known.claims : null;
+      }
       try {
         const { payload } = await jwtVerify(
           token,
@@ -64,13 +75,21 @@ export function createTokenSigner(options: { secret: string; previousSecrets?: s
             requiredClaims: ['sub', 'jti', 'exp', 'iat', 'nbf'],
           },
         );
-        return claimsOf(payload);
+        const claims = claimsOf(payload);
+        if (claims && typeof payload.nbf === 'number' && typeof payload.exp === 'number') {
+          if (verified.size >= VERIFIED_TOKENS_MAX) verified.delete(verified.keys().next().value as string);
+          verified.set(token, { claims, nbf: payload.nbf, exp: payload.exp });
+        }
+        return claims;
       } catch {
         return null;
       }
     },
   };
 }
+
+/** Bound on remembered valid tokens (oldest forgotten first; a forgotten one is simply verified again). */
+const VERIFIED_TOKENS_MAX = 10_000;
 
 function claimsOf(payload: JWTPayload): { userId: string; jti: string } | null {
   if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return null;

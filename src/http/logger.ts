@@ -61,7 +61,10 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>, opt
     // In-process and synchronous, so nothing is lost at exit; pretty output is for a human at a terminal.
     return pino(base, pretty({ sync: true, colorize: false, destination: options.destination as NodeJS.WritableStream | undefined }));
   }
-  return options.destination ? pino(base, options.destination) : pino(base);
+  // Asynchronous stdout: a line is queued and written in the background (lines queued meanwhile go in
+  // the same write), instead of one blocking write() per request on the event loop. pino flushes
+  // the queue synchronously when the process exits, so a clean shutdown loses nothing.
+  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /**
