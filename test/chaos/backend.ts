@@ -46,7 +46,8 @@ export async function createBackend(backend: Backend, seed: number): Promise<Bac
     url.pathname = `/${dbName}`;
     databaseUrl = url.toString();
   }
-  const config = loadConfig({}, { dataDir, databaseUrl, dbPoolSize: 4 });
+  // A short busy timeout: better-sqlite3 waits synchronously, and the harness's clocks must not stall.
+  const config = loadConfig({}, { dataDir, databaseUrl, dbPoolSize: 4, sqliteBusyTimeoutMs: 200 });
   return {
     backend,
     dataDir,

@@ -152,8 +152,13 @@ export async function check(input: CheckInput): Promise<CheckResult> {
 
   // 5. The final replay of every definite transfer with its key returned the same answer and moved nothing.
   for (const op of history.transfers) {
-    for (const a of op.attempts.filter((x) => x.phase === 'replay')) {
-      if (op.final === 'unknown') continue;
+    if (op.final === 'unknown') continue;
+    const replays = op.attempts.filter((x) => x.phase === 'replay');
+    if (replays.length > 0 && replays.every((a) => a.outcome === 'unknown')) {
+      add('unresolved', `${op.id}: the final retry with its key never got an answer (${replays.length} attempts)`, [op.id]);
+    }
+    // Only answers count: a replay that timed out says nothing about the bank.
+    for (const a of replays.filter((x) => x.outcome !== 'unknown')) {
       const same = a.outcome === op.final && (op.final === 'ok' ? a.txId === op.txId : a.code === op.code);
       if (!same) add('replay-consistent', `${op.id}: a retry with the original key answered ${a.status ?? a.error} ${a.code ?? a.txId ?? ''}, first answer was ${op.final} ${op.code ?? op.txId}`, [op.id]);
       else if (!a.replayed) add('replay-consistent', `${op.id}: a retry with the original key was answered without Idempotent-Replayed: true`, [op.id]);

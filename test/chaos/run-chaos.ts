@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Storage } from '../../src/storage/storage.js';
 import { createBackend } from './backend.js';
 import { check, type CheckResult } from './checker.js';
 import { Cluster, type ChaosUser, createUsers } from './cluster.js';
@@ -42,6 +43,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
   log(`servers run as: node ${command.args.join(' ')}`);
   let keep = options.keep;
   let history = new History(Date.now());
+  let sampleStorage: Storage | undefined;
   try {
     const secretRng = rng.fork('secret');
     const env: NodeJS.ProcessEnv = {
@@ -67,7 +69,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     const initialTotal = users.reduce((sum, u) => sum + u.initial, 0);
     log(`${users.length} users hold ${initialTotal} in total; ${options.clients} clients for ${options.seconds} s against ${servers.map((s) => s.baseUrl).join(', ')}`);
 
-    const sampleStorage = backend.open();
+    sampleStorage = backend.open();
     history = new History(Date.now());
     const sampler = new TotalSampler(sampleStorage, history);
     const nemesis = new Nemesis(cluster, rng.fork('nemesis'), history, { minKills: options.minKills, timeoutMs: options.timeoutMs, pauseShare: 0.25, minPauses: Math.max(1, Math.floor(options.seconds / 20)) });
@@ -89,10 +91,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
 
     const finishRng = rng.fork('finish');
     const unknown = history.transfers.filter((op) => op.final === 'unknown');
-    await inBatches(unknown, options.clients, (op) => settle(cluster, finishRng, history, users, op, 'resolve', options.timeoutMs * 2));
+    // No faults now: wait long enough for an answer, not for the load's tight timeout.
+    const settleTimeoutMs = Math.max(5_000, options.timeoutMs * 2);
+    await inBatches(unknown, options.clients, (op) => settle(cluster, finishRng, history, users, op, 'resolve', settleTimeoutMs));
     log(`resolved ${unknown.length} unknown transfers; replaying every settled transfer with its key`);
     const settled = history.transfers.filter((op) => op.final !== 'unknown');
-    await inBatches(settled, options.clients, (op) => settle(cluster, finishRng, history, users, op, 'replay', options.timeoutMs * 2));
+    await inBatches(settled, options.clients, (op) => settle(cluster, finishRng, history, users, op, 'replay', settleTimeoutMs));
     await sampler.stop();
 
     const shutdowns: string[] = [];
@@ -101,6 +105,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     const verify = await runVerify(env, options.backend === 'sqlite' ? backend.dataDir : path.join(backend.dataDir, 'verify'));
     const result = await check({ storage: sampleStorage, history, users, initialTotal, samples: sampler.samples, verify, unexpectedExits });
     await sampleStorage.close();
+    sampleStorage = undefined;
 
     const stats = computeStats(history, nemesis.faults, loadSeconds);
     const reportFile = path.join(options.outDir, 'report.json');
@@ -113,6 +118,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     const summary = summaryText(options, stats, result, history, { initialTotal, artifacts: `${reportFile}, ${plotFile}${keep ? `; data kept at ${backend.label}` : ''}` }) + `\nshutdown: ${shutdowns.join(', ')}`;
     return { ok, stats, result, summary, reportFile, plotFile, shutdowns };
   } finally {
+    await sampleStorage?.close().catch(() => {});
     for (const server of servers) {
       if (server.running) await server.kill9();
       server.close();
