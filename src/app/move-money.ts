@@ -7,7 +7,7 @@ import { parseAccountNumber } from '../domain/account-number.js';
 import { DomainError } from '../domain/errors.js';
 import { transferJournal, type Journal } from '../domain/journal.js';
 import { INT64_MAX } from '../domain/money.js';
-import { credit, debitIfCovered, findAccountByNumber, findAccountsByUser, findSystemAccount, lockAccounts } from '../storage/repositories/account-repository.js';
+import { credit, debitIfCovered, findAccountByNumberWithOwner, findAccountsByUser, findSystemAccount, lockAccounts } from '../storage/repositories/account-repository.js';
 import { appendTransaction } from '../storage/repositories/ledger-repository.js';
 import { findUserByUsername } from '../storage/repositories/user-repository.js';
 import type { AccountRow } from '../storage/schema.js';
@@ -35,9 +35,12 @@ export interface MovementResult {
   account: AccountView;
 }
 
+/** An account, and its owner's username when the lookup already had it (saves a query). */
+type KnownAccount = AccountRow & { ownerUsername?: string };
+
 interface Leg {
-  from: AccountRow;
-  to: AccountRow;
+  from: KnownAccount;
+  to: KnownAccount;
   /** The account the result is reported for. */
   subject: 'from' | 'to';
 }
@@ -59,12 +62,17 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
   await appendTransaction(trx, { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs }, [
     { accountId: leg.from.id, amountMinor: -amount, balanceAfterMinor: balances.from },
     { accountId: leg.to.id, amountMinor: amount, balanceAfterMinor: balances.to },
-  ]);
+  ], ctx.storage.dialect);
 
   const subject = leg[leg.subject];
   const other = leg.subject === 'from' ? leg.to : leg.from;
   const balanceAfter = leg.subject === 'from' ? balances.from : balances.to;
-  const counterpartyUser = other.kind === 'user' && other.user_id ? await trx.selectFrom('users').select('username').where('id', '=', other.user_id).executeTakeFirst() : undefined;
+  const counterpartyUser =
+    other.kind !== 'user' || !other.user_id
+      ? undefined
+      : other.ownerUsername !== undefined
+        ? { username: other.ownerUsername }
+        : await trx.selectFrom('users').select('username').where('id', '=', other.user_id).executeTakeFirst();
   return {
     transaction: {
       id: transactionId,
@@ -125,10 +133,15 @@ async function cashAccount(trx: Trx, currency: string): Promise<AccountRow> {
  * The payee's account from an account number (check digits verified) or a username (their first
  * account in the payer's currency, else their first account).
  */
-export async function resolvePayee(trx: Trx, to: string, currency: string): Promise<AccountRow> {
+export async function resolvePayee(trx: Trx, to: string, currency: string): Promise<KnownAccount> {
   const notFound = new DomainError('not_found', 'No account matches that payee.', 'to');
   const number = parseAccountNumber(to);
-  if (number) return (await findAccountByNumber(trx, number)) ?? Promise.reject(notFound);
+  if (number) {
+    const row = await findAccountByNumberWithOwner(trx, number);
+    if (!row) throw notFound;
+    const { owner_username, ...account } = row;
+    return owner_username === null ? account : { ...account, ownerUsername: owner_username };
+  }
   const username = to.trim().toLowerCase();
   if (!/^[a-z0-9._-]{3,32}$/.test(username)) throw notFound;
   const user = await findUserByUsername(trx, username);
@@ -136,5 +149,5 @@ export async function resolvePayee(trx: Trx, to: string, currency: string): Prom
   const accounts = await findAccountsByUser(trx, user.id);
   const account = accounts.find((a) => a.currency === currency) ?? accounts[0];
   if (!account) throw notFound;
-  return account;
+  return { ...account, ownerUsername: user.username };
 }

@@ -13,6 +13,18 @@ export async function findAccountByNumber(db: Db | Trx, number: string): Promise
   return db.selectFrom('accounts').selectAll().where('number', '=', number).where('kind', '=', 'user').executeTakeFirst();
 }
 
+/** A user account by number, with its owner's username (a transfer reports it), in one query. */
+export async function findAccountByNumberWithOwner(db: Db | Trx, number: string): Promise<(AccountRow & { owner_username: string | null }) | undefined> {
+  return db
+    .selectFrom('accounts as a')
+    .leftJoin('users as u', 'u.id', 'a.user_id')
+    .selectAll('a')
+    .select('u.username as owner_username')
+    .where('a.number', '=', number)
+    .where('a.kind', '=', 'user')
+    .executeTakeFirst();
+}
+
 /** A user's accounts, oldest first: the first is their primary account, the one paid by username. */
 export async function findAccountsByUser(db: Db | Trx, userId: string): Promise<AccountRow[]> {
   return db.selectFrom('accounts').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();

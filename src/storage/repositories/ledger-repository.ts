@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Trx } from '../storage.js';
+import type { Db, Dialect, Trx } from '../storage.js';
 
 export interface NewLedgerTransaction {
   id: string;
@@ -18,8 +18,13 @@ export interface NewEntry {
   balanceAfterMinor: bigint;
 }
 
-/** Appends one ledger transaction and its entries; the caller has built them from a balanced journal. */
-export async function appendTransaction(trx: Trx, txn: NewLedgerTransaction, entries: NewEntry[]): Promise<bigint> {
+/**
+ * Appends one ledger transaction and its entries; the caller has built them from a balanced journal.
+ * On PostgreSQL both inserts travel as one statement (a data-modifying CTE): one round trip fewer
+ * per movement. SQLite has no such CTE and no round trip to save.
+ */
+export async function appendTransaction(trx: Trx, txn: NewLedgerTransaction, entries: NewEntry[], dialect: Dialect = 'sqlite'): Promise<bigint> {
+  if (dialect === 'postgres') return appendTransactionInOneStatement(trx, txn, entries);
   const { seq } = await trx
     .insertInto('ledger_transactions')
     .values({
@@ -45,6 +50,24 @@ export async function appendTransaction(trx: Trx, txn: NewLedgerTransaction, ent
       })),
     )
     .execute();
+  return BigInt(seq);
+}
+
+async function appendTransactionInOneStatement(trx: Trx, txn: NewLedgerTransaction, entries: NewEntry[]): Promise<bigint> {
+  const rows = entries.map((e, i) => sql`(${e.accountId}::text, ${e.amountMinor}::bigint, ${e.balanceAfterMinor}::bigint, ${i}::int)`);
+  const result = await sql<{ transaction_seq: string | bigint }>`
+    with t as (
+      insert into ledger_transactions (id, type, memo, actor_user_id, actor_token_id, actor_session_id, created_at)
+      values (${txn.id}, ${txn.type}, ${txn.memo}, ${txn.actorUserId}, ${txn.actorTokenId ?? null}, ${txn.actorSessionId ?? null}, ${txn.createdAtMs})
+      returning seq
+    )
+    insert into entries (transaction_seq, account_id, amount, balance_after, created_at)
+    select t.seq, e.account_id, e.amount, e.balance_after, ${txn.createdAtMs}::bigint
+    from t cross join (values ${sql.join(rows)}) as e(account_id, amount, balance_after, ord)
+    order by e.ord
+    returning transaction_seq`.execute(trx);
+  const seq = result.rows[0]?.transaction_seq;
+  if (seq === undefined || result.rows.length !== entries.length) throw new Error('ledger insert wrote an unexpected number of entries');
   return BigInt(seq);
 }
 
