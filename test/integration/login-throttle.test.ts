@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { waitRemainingMs } from '../../src/app/login-throttle.js';
 import { checkCredentials, issueDeviceToken } from '../../src/app/sign-in.js';
 import { createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+import { Browser } from '../pages/browser.js';
 
 const policy = { freeFailures: 5, maxLockMs: 900_000 };
 
@@ -94,6 +95,28 @@ for (const dialect of await dialects()) {
         const client = { ip: '203.0.113.5', userAgent: 'owner browser' };
         const user = await checkCredentials(h.app.ctx, { username: 'alice', password: PASSWORD }, { client, deviceToken: device, audit: true });
         assert.equal(user.username, 'alice');
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('lets the owner sign in on the login page from a browser that signed in before, while the username is locked for everyone else', async () => {
+      const h = await make();
+      try {
+        await h.user('alice');
+        const owner = new Browser(h.app);
+        await owner.get('/login');
+        assert.equal((await owner.post('/login', { username: 'alice', password: PASSWORD })).status, 303);
+        assert.ok(owner.jar.get('device'), 'a known-device cookie was set at login');
+        await owner.get('/dashboard');
+        await owner.post('/logout', {});
+        for (let i = 0; i < 4; i++) await login(h, 'alice', 'attacker guess number');
+        const stranger = new Browser(h.app);
+        await stranger.get('/login');
+        assert.equal((await stranger.post('/login', { username: 'alice', password: PASSWORD })).status, 429, 'a new browser waits');
+        await owner.get('/login');
+        const back = await owner.post('/login', { username: 'alice', password: PASSWORD });
+        assert.equal(back.status, 303, 'the known browser gets in');
       } finally {
         await h.close();
       }

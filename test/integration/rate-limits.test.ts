@@ -60,6 +60,23 @@ for (const dialect of await dialects()) {
       }
     });
 
+    it('answers a rate-limited page request with the friendly HTML error page, status 429 and Retry-After', async () => {
+      const h = await createHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 2 } });
+      try {
+        const ip = randomIp();
+        const post = () => h.inject({ method: 'POST', url: '/login', remoteAddress: ip, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=x&password=y' });
+        await post();
+        await post();
+        const refused = await post();
+        assert.equal(refused.statusCode, 429);
+        assert.match(String(refused.headers['content-type']), /^text\/html/);
+        assert.ok(Number(refused.headers['retry-after']) >= 1);
+        assert.doesNotMatch(refused.body, /"error"/, 'a page, not the API error body');
+      } finally {
+        await h.close();
+      }
+    });
+
     it('limits sign-up per IP as tightly as login, and creates no user beyond the limit', async () => {
       const h = await createHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 2 } });
       try {
