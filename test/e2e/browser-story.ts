@@ -207,10 +207,12 @@ function story(options: StoryOptions): void {
       assert.equal(await svg.getAttribute('role'), 'img');
       const desc = (await svg.locator('desc').textContent()) ?? '';
       assert.ok(desc.includes(`${now} now`), `the chart's description names today's balance: ${desc}`);
-      // The line ends above the zero baseline: today's point carries the money.
-      const baseline = Number(await svg.locator('.chart-axis').getAttribute('y1'));
-      const lastY = Number(await svg.locator('.chart-dot').getAttribute('cy'));
-      assert.ok(lastY < baseline, `the chart's last point (y=${lastY}) is above the baseline (y=${baseline})`);
+      // The line (one point a day, oldest first) starts at zero, 30 days ago, and ends higher today:
+      // smaller y is higher in SVG.
+      const points = ((await page.getByTestId('balance-chart-line').getAttribute('d')) ?? '').match(/[ML]\s*[\d.]+\s+[\d.]+/g) ?? [];
+      assert.ok(points.length >= 30, `the chart has a point per day (${points.length})`);
+      const yOf = (point: string) => Number(point.trim().split(/\s+/).pop());
+      assert.ok(yOf(points.at(-1)!) < yOf(points[0]!), `today's point is above the starting point: ${points[0]} … ${points.at(-1)}`);
       const tableCells = await page.locator('[data-testid=balance-chart-table] tbody tr:last-child td').allTextContents();
       assert.equal(tableCells[1], now, "the table alternative ends with today's balance");
       // The dashboard's recent list shows the transfer too.

@@ -75,7 +75,7 @@ export async function historyRows(page: Page): Promise<HistoryRow[]> {
     .getByTestId('transaction-row')
     .evaluateAll((rows) =>
       rows.map((row) =>
-        ['.tx-desc', '[data-testid=transaction-memo]', '[data-testid=transaction-amount]', '[data-testid=transaction-balance]'].map((sel) =>
+        ['[data-testid=transaction-description]', '[data-testid=transaction-memo]', '[data-testid=transaction-amount]', '[data-testid=transaction-balance]'].map((sel) =>
           (row.querySelector(sel)?.textContent ?? '').trim(),
         ),
       ),
