@@ -147,6 +147,7 @@ export const settings = {
   argon2MemoryKib: setting('ARGON2_MEMORY_KIB', '19456', 'argon2id memory cost in KiB (OWASP minimum 19456).', integer(19_456, 1_048_576)),
   argon2Iterations: setting('ARGON2_ITERATIONS', '2', 'argon2id time cost (OWASP minimum 2 at 19 MiB).', integer(2, 20)),
   argon2Parallelism: setting('ARGON2_PARALLELISM', '1', 'argon2id parallelism.', integer(1, 16)),
+  argon2MaxConcurrent: setting('ARGON2_MAX_CONCURRENT', '0', 'Most argon2id hashes computed at once (sign-ups, logins); more wait in line. 0: one per CPU, which keeps hashing at full speed without starving the event loop or multiplying memory.', integer(0, 256)),
   logLevel: setting('LOG_LEVEL', 'info', 'Application log level.', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
   logPretty: setting('LOG_PRETTY', 'off', 'Human-readable logs instead of JSON lines (only when set; never guessed from NODE_ENV).', flag),
   accessLog: setting('ACCESS_LOG', '', 'Common Log Format access log: a file path (empty: DATA_DIR/access.log), `-` for stdout, `off` to disable. Reopened on SIGHUP.', text),

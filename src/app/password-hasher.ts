@@ -4,6 +4,7 @@
  * time on an unknown username as on a wrong password.
  */
 import { hash, parseOptions, verify, type Algorithm } from '@node-rs/argon2';
+import os from 'node:os';
 
 const ARGON2ID = 2 as Algorithm;
 
@@ -11,6 +12,29 @@ export interface Argon2Params {
   memoryCostKib: number;
   timeCost: number;
   parallelism: number;
+  /**
+   * Most hashes computed at once; 0 means one per CPU. argon2id is CPU- and memory-bound: more at
+   * once than there are CPUs finishes none sooner, holds `memoryCostKib` each, and leaves the event
+   * loop (health checks, every other request) fighting more threads for a CPU. The rest wait in line.
+   */
+  maxConcurrent?: number;
+}
+
+/** A counting semaphore: at most `limit` of the functions run at once, the rest wait in order. */
+function concurrencyLimit(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
 
 export interface PasswordHasher {
@@ -24,11 +48,12 @@ export interface PasswordHasher {
 export async function createPasswordHasher(params: Argon2Params): Promise<PasswordHasher> {
   const options = { algorithm: ARGON2ID, memoryCost: params.memoryCostKib, timeCost: params.timeCost, parallelism: params.parallelism };
   const dummyHash = await hash('minibank dummy password for unknown users', options);
+  const limited = concurrencyLimit(params.maxConcurrent || os.availableParallelism());
   return {
-    hash: (password) => hash(password, options),
+    hash: (password) => limited(() => hash(password, options)),
     async verify(hashed, password) {
       try {
-        const ok = await verify(hashed ?? dummyHash, password);
+        const ok = await limited(() => verify(hashed ?? dummyHash, password));
         return hashed !== undefined && ok;
       } catch {
         return false;

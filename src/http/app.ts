@@ -82,7 +82,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     observer: metrics.observer,
     random: options.random ?? systemRandomness,
     faults: options.faults ?? {},
-    passwords: await createPasswordHasher({ memoryCostKib: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism }),
+    passwords: await createPasswordHasher({ memoryCostKib: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism, maxConcurrent: config.argon2MaxConcurrent }),
     tokens: createTokenSigner({ secret, previousSecrets: [...config.secretPrevious], issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.tokenTtlSeconds }),
     security,
     inFlightKeys: new Set(),
