@@ -136,6 +136,7 @@ export const settings = {
   rateLimitAuthPerMinute: setting('RATE_LIMIT_AUTH_PER_MINUTE', '10', 'Attempts per minute from one client IP at sign-up, login, token and password-change endpoints.', integer(1, 100_000)),
   rateLimitMoneyPerMinute: setting('RATE_LIMIT_MONEY_PER_MINUTE', '60', 'Deposits, withdrawals and transfers per minute by one user.', integer(1, 100_000)),
   loginFreeFailures: setting('LOGIN_FREE_FAILURES', '5', 'Failed logins for one username before each further try must wait (1 s, doubling).', integer(1, 100)),
+  securityEventsRetentionDays: setting('SECURITY_EVENTS_RETENTION_DAYS', '365', 'How long the audit trail (security events) is kept before the hourly purge drops it.', integer(1, 36_500)),
   loginMaxLockSeconds: setting('LOGIN_MAX_LOCK_SECONDS', '900', 'Longest wait imposed on a username after repeated failed logins; never a permanent lock.', integer(1, 86_400)),
   tokenTtlSeconds: setting('TOKEN_TTL_SECONDS', '900', 'Lifetime of an API access token.', integer(60, 86_400)),
   tokenIssuer: setting('TOKEN_ISSUER', 'minibank', 'The `iss` claim of issued tokens, checked on every request.', text),

@@ -1,4 +1,5 @@
 import { deleteKeysOlderThan } from '../storage/repositories/idempotency-repository.js';
+import { deleteSecurityEventsBefore } from '../storage/repositories/security-event-repository.js';
 import { deleteExpiredSessions } from '../storage/repositories/session-repository.js';
 import { deleteExpiredTokens } from '../storage/repositories/token-repository.js';
 import type { AppContext } from './context.js';
@@ -7,7 +8,8 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Housekeeping: forgets idempotency keys older than their retention (at least 24 hours, per the
- * contract), API tokens past their expiry and web sessions past their idle or absolute limit.
+ * contract), API tokens past their expiry, web sessions past their idle or absolute limit, and
+ * audit-trail events older than SECURITY_EVENTS_RETENTION_DAYS.
  * Ledger rows are never purged.
  */
 export async function purgeExpired(ctx: AppContext): Promise<void> {
@@ -15,6 +17,7 @@ export async function purgeExpired(ctx: AppContext): Promise<void> {
   await deleteKeysOlderThan(ctx.storage.db, BigInt(nowMs - ctx.config.idempotencyKeyTtlHours * HOUR_MS));
   await deleteExpiredTokens(ctx.storage.db, BigInt(nowMs));
   await deleteExpiredSessions(ctx.storage.db, BigInt(nowMs), BigInt(ctx.config.sessionIdleMinutes) * 60_000n);
+  await deleteSecurityEventsBefore(ctx.storage.db, BigInt(nowMs - ctx.config.securityEventsRetentionDays * 24 * HOUR_MS));
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { purgeExpired } from '../../src/app/purge-expired.js';
 import { listSecurityEvents } from '../../src/app/security-events.js';
 import { auth, createHarness, dialects, PASSWORD } from '../helpers/harness.js';
 import { anotherBrowser, signedIn, STRONG_NEW_PASSWORD } from '../pages/browser.js';
@@ -65,6 +66,24 @@ for (const dialect of await dialects()) {
           assert.ok(e.createdAtMs > 0n);
         }
         assert.equal(events.find((e) => e.type === 'csrf_failed')?.userAgent, 'Other/1.0');
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('keeps audit events for SECURITY_EVENTS_RETENTION_DAYS, then the purge drops them', async () => {
+      const clock = { now: Date.UTC(2026, 0, 1), nowMs: () => clock.now };
+      const h = await createHarness(dialect, { clock, config: { securityEventsRetentionDays: 30 } });
+      try {
+        const alice = await h.user('alice');
+        clock.now += 29 * 86_400_000;
+        await h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password: PASSWORD } });
+        await purgeExpired(h.app.ctx);
+        assert.equal((await listSecurityEvents(h.app.ctx, alice.userId, { limit: 100 })).length, 5, 'nothing is 30 days old yet');
+        clock.now += 2 * 86_400_000;
+        await purgeExpired(h.app.ctx);
+        const left = await listSecurityEvents(h.app.ctx, alice.userId, { limit: 100 });
+        assert.deepEqual(left.map((e) => e.type).sort(), ['login_succeeded', 'token_issued'], 'only the events of day 29 are left');
       } finally {
         await h.close();
       }
