@@ -27,6 +27,8 @@ export interface CheckInput {
   samples: TotalSample[];
   verify: { exitCode: number | null; output: string };
   unexpectedExits: { instance: number; atMs: number; code: number | null; signal: string | null }[];
+  /** SIGTERMs that did not end in exit 0 within the grace period (the contract's graceful shutdown). */
+  unclean?: { instance: number; atMs: number; how: string }[];
 }
 
 export interface CheckResult {
@@ -63,6 +65,7 @@ export const CHECKS = [
   'integrity',
   'unexpected-response',
   'server-crash',
+  'graceful-shutdown',
 ] as const;
 
 export async function check(input: CheckInput): Promise<CheckResult> {
@@ -212,6 +215,10 @@ export async function check(input: CheckInput): Promise<CheckResult> {
 
   for (const exit of input.unexpectedExits) {
     add('server-crash', `instance ${exit.instance} exited on its own at ${(exit.atMs / 1000).toFixed(2)} s (code ${exit.code}, signal ${exit.signal}); see its log`);
+  }
+
+  for (const u of input.unclean ?? []) {
+    add('graceful-shutdown', `SIGTERM to ${u.instance >= 0 ? `instance ${u.instance}` : 'a server'} at ${(u.atMs / 1000).toFixed(2)} s did not end in a clean exit 0: ${u.how}`);
   }
 
   return { violations, finalTotal, ledgerTransactions: ledger.length, checks: [...CHECKS] };

@@ -91,8 +91,11 @@ export async function runCrossInstanceChecks(options: CrossInstanceOptions): Pro
   const ipBase = `127.${rng.int(10, 250)}.${rng.int(0, 255)}`;
   const setupIp = `${ipBase}.${rng.int(2, 120)}`;
   const probeIp = `${ipBase}.${rng.int(130, 250)}`;
-  const backend = await createBackend('postgres', options.seed);
   const command = await prepareServerCommand(options.server, `cross-${options.seed}`);
+  const backend = await createBackend('postgres', options.seed).catch((error: unknown) => {
+    command.cleanup();
+    throw error;
+  });
   const servers: ServerProcess[] = [];
   const username = `cross-${rng.text(8, 'abcdefghijklmnopqrstuvwxyz0123456789')}`;
   const password = rng.text(24);
@@ -109,7 +112,7 @@ export async function runCrossInstanceChecks(options: CrossInstanceOptions): Pro
       LOG_LEVEL: 'warn',
     };
     for (let i = 0; i < 2; i++) {
-      const server = new ServerProcess(i, await freePort(), command.args, { ...env, DATA_DIR: path.join(backend.dataDir, `instance-${i}`) }, path.join(options.outDir, `cross-instance-${i}.log`), () => 0);
+      const server = new ServerProcess(i, await freePort(), [...command.entry, 'serve'], { ...env, DATA_DIR: path.join(backend.dataDir, `instance-${i}`) }, path.join(options.outDir, `cross-instance-${i}.log`), () => 0);
       servers.push(server);
       await server.start();
     }

@@ -11,7 +11,7 @@ import type { Prng } from './prng.js';
 import { sleep } from './server-process.js';
 
 export interface FaultEvent {
-  kind: 'kill' | 'pause' | 'crash';
+  kind: 'kill' | 'pause' | 'term' | 'crash';
   instance: number;
   /** When the fault began and when the instance was back (ready or resumed), ms since load start. */
   startMs: number;
@@ -25,6 +25,10 @@ export interface NemesisSettings {
   pauseShare: number;
   /** Pauses to inject even when behind the kill target (the run stretches a little instead). */
   minPauses: number;
+  /** Share of faults that are a graceful restart (SIGTERM under load), when not behind. */
+  termShare: number;
+  /** Graceful restarts to inject even when behind the kill target. */
+  minTerms: number;
 }
 
 /**
@@ -47,6 +51,8 @@ export class LoadDeadline {
 
 export class Nemesis {
   readonly faults: FaultEvent[] = [];
+  /** SIGTERMs under load that did not end in a clean exit 0 within the grace period. */
+  readonly unclean: { instance: number; atMs: number; how: string }[] = [];
   private stopping = false;
   private killCycleMs = 1500;
 
@@ -59,6 +65,10 @@ export class Nemesis {
 
   get kills(): number {
     return this.faults.filter((f) => f.kind === 'kill').length;
+  }
+
+  get terms(): number {
+    return this.faults.filter((f) => f.kind === 'term').length;
   }
 
   get pauses(): number {
@@ -87,6 +97,13 @@ export class Nemesis {
         await sleep(this.settings.timeoutMs + this.rng.int(200, 1500));
         target.resume();
         this.faults.push({ kind: 'pause', instance: target.index, startMs, endMs: this.history.now() });
+      } else if ((this.terms < this.settings.minTerms && this.rng.chance(0.2)) || (!behind && this.rng.chance(this.settings.termShare))) {
+        // The contract's SIGTERM: stop accepting, finish what is in flight, exit 0. Under load.
+        const startMs = this.history.now();
+        const how = await target.stop(10_000);
+        if (how !== 'graceful') this.unclean.push({ instance: target.index, atMs: startMs, how });
+        await target.start();
+        this.faults.push({ kind: 'term', instance: target.index, startMs, endMs: this.history.now() });
       } else {
         const startMs = this.history.now();
         await target.kill9();

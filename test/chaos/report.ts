@@ -12,7 +12,7 @@ export interface RunStats {
   transfers: { total: number; load: Record<Outcome, number>; final: Record<Outcome, number>; attempts: number; inlineRetries: number; resolveRetries: number; resolvedUnknown: Record<Outcome, number>; replayed: number };
   reads: { total: number; byOutcome: Record<Outcome, number> };
   unknownCauses: Record<string, number>;
-  faults: { kills: number; pauses: number; crashes: number; byInstance: Record<string, { kills: number; pauses: number }> };
+  faults: { kills: number; pauses: number; terms: number; crashes: number; byInstance: Record<string, { kills: number; pauses: number; terms: number }> };
   loadSeconds: number;
 }
 
@@ -47,17 +47,18 @@ export function computeStats(history: History, faults: FaultEvent[], loadSeconds
       unknownCauses[cause] = (unknownCauses[cause] ?? 0) + 1;
     }
   }
-  const byInstance: Record<string, { kills: number; pauses: number }> = {};
+  const byInstance: Record<string, { kills: number; pauses: number; terms: number }> = {};
   for (const f of faults) {
-    const slot = (byInstance[`instance ${f.instance}`] ??= { kills: 0, pauses: 0 });
+    const slot = (byInstance[`instance ${f.instance}`] ??= { kills: 0, pauses: 0, terms: 0 });
     if (f.kind === 'kill') slot.kills++;
     if (f.kind === 'pause') slot.pauses++;
+    if (f.kind === 'term') slot.terms++;
   }
   return {
     transfers,
     reads,
     unknownCauses,
-    faults: { kills: faults.filter((f) => f.kind === 'kill').length, pauses: faults.filter((f) => f.kind === 'pause').length, crashes: faults.filter((f) => f.kind === 'crash').length, byInstance },
+    faults: { kills: faults.filter((f) => f.kind === 'kill').length, pauses: faults.filter((f) => f.kind === 'pause').length, terms: faults.filter((f) => f.kind === 'term').length, crashes: faults.filter((f) => f.kind === 'crash').length, byInstance },
     loadSeconds,
   };
 }
@@ -71,7 +72,7 @@ export function summaryText(options: ChaosOptions, stats: RunStats, result: Chec
     `  final: ${t.final.ok} acknowledged, ${t.final.fail} refused, ${t.final.unknown} unresolved; ${t.replayed} replays of definite transfers`,
     `reads: ${stats.reads.total} (${stats.reads.byOutcome.ok} ok, ${stats.reads.byOutcome.fail} refused, ${stats.reads.byOutcome.unknown} unknown)`,
     `unknown causes: ${Object.entries(stats.unknownCauses).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
-    `faults: ${stats.faults.kills} kill -9, ${stats.faults.pauses} SIGSTOP/SIGCONT, ${stats.faults.crashes} restarts after an unexpected exit (${Object.entries(stats.faults.byInstance).map(([k, v]) => `${k}: ${v.kills} kills ${v.pauses} pauses`).join('; ')})`,
+    `faults: ${stats.faults.kills} kill -9, ${stats.faults.pauses} SIGSTOP/SIGCONT, ${stats.faults.terms} SIGTERM restarts under load, ${stats.faults.crashes} restarts after an unexpected exit (${Object.entries(stats.faults.byInstance).map(([k, v]) => `${k}: ${v.kills} kills ${v.pauses} pauses ${v.terms} terms`).join('; ')})`,
     `money: initial ${extra.initialTotal}, final ${result.finalTotal}; ledger holds ${result.ledgerTransactions} transactions`,
     `checks: ${result.checks.join(', ')}`,
   ];
@@ -142,14 +143,14 @@ export function svgPlot(history: History, faults: FaultEvent[], samples: TotalSa
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   parts.push(`<text x="${left}" y="20" font-size="14">${escapeXml(title)}</text>`);
   for (const f of faults) {
-    const color = f.kind === 'kill' ? '#e53935' : f.kind === 'pause' ? '#fb8c00' : '#6a1b9a';
+    const color = f.kind === 'kill' ? '#e53935' : f.kind === 'pause' ? '#fb8c00' : f.kind === 'term' ? '#00838f' : '#6a1b9a';
     const x0 = x(f.startMs);
     const w = Math.max(1, x(f.endMs) - x0);
     for (const [top, h] of [[top1, h1], [top2, h2]] as const) {
       parts.push(`<rect x="${x0.toFixed(1)}" y="${top}" width="${w.toFixed(1)}" height="${h}" fill="${color}" fill-opacity="0.15"/>`);
       parts.push(`<line x1="${x0.toFixed(1)}" x2="${x0.toFixed(1)}" y1="${top}" y2="${top + h}" stroke="${color}" stroke-width="1"/>`);
     }
-    parts.push(`<text x="${(x0 + 1).toFixed(1)}" y="${top1 - 3}" fill="${color}" font-size="8">${f.kind === 'kill' ? 'K' : f.kind === 'pause' ? 'P' : 'C'}${f.instance}</text>`);
+    parts.push(`<text x="${(x0 + 1).toFixed(1)}" y="${top1 - 3}" fill="${color}" font-size="8">${f.kind === 'kill' ? 'K' : f.kind === 'pause' ? 'P' : f.kind === 'term' ? 'T' : 'C'}${f.instance}</text>`);
   }
   for (const [top, h] of [[top1, h1], [top2, h2]] as const) {
     parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${h}" fill="none" stroke="#444"/>`);
@@ -158,7 +159,7 @@ export function svgPlot(history: History, faults: FaultEvent[], samples: TotalSa
   parts.push(`<text x="${(x(loadEndMs) + 3).toFixed(1)}" y="${top2 + 12}" font-size="9">load ends; unknowns resolved, then every transfer replayed</text>`);
   parts.push(line(series('ok'), '#2e7d32'), line(series('fail'), '#1565c0'), line(series('unknown'), '#c62828'));
   parts.push(`<text x="${left - 5}" y="${top1 + 4}" text-anchor="end">${maxRate}/s</text><text x="${left - 5}" y="${top1 + h1}" text-anchor="end">0</text>`);
-  parts.push(`<text x="${left}" y="${top1 + h1 + 15}">requests per second: <tspan fill="#2e7d32">ok</tspan>, <tspan fill="#1565c0">refused</tspan>, <tspan fill="#c62828">unknown</tspan>; faults: <tspan fill="#e53935">K kill -9 (until ready again)</tspan>, <tspan fill="#fb8c00">P SIGSTOP..SIGCONT</tspan>, <tspan fill="#6a1b9a">C unexpected exit</tspan></text>`);
+  parts.push(`<text x="${left}" y="${top1 + h1 + 15}">requests per second: <tspan fill="#2e7d32">ok</tspan>, <tspan fill="#1565c0">refused</tspan>, <tspan fill="#c62828">unknown</tspan>; faults: <tspan fill="#e53935">K kill -9 (until ready again)</tspan>, <tspan fill="#fb8c00">P SIGSTOP..SIGCONT</tspan>, <tspan fill="#00838f">T SIGTERM restart</tspan>, <tspan fill="#6a1b9a">C unexpected exit</tspan></text>`);
   const totalPoints = samples.filter((s) => s.total !== null).map((s): [number, number] => [x(s.atMs), y2(s.total as number)]);
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y2(initialTotal)}" y2="${y2(initialTotal)}" stroke="#999" stroke-dasharray="4 3"/>`);
   parts.push(line(totalPoints, '#000'));

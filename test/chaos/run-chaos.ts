@@ -36,11 +36,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
   };
   fs.mkdirSync(options.outDir, { recursive: true });
   const rng = new Prng(options.seed);
-  const backend = await createBackend(options.backend, options.seed);
+  const command = await prepareServerCommand(options.server, `${options.backend}-${options.seed}`);
+  log(`servers run as: node ${[...command.entry, 'serve'].join(' ')}`);
+  const backend = await createBackend(options.backend, options.seed).catch((error: unknown) => {
+    command.cleanup();
+    throw error;
+  });
   log(`storage: ${backend.label}`);
   const servers: ServerProcess[] = [];
-  const command = await prepareServerCommand(options.server, `${options.backend}-${options.seed}`);
-  log(`servers run as: node ${command.args.join(' ')}`);
   let keep = options.keep;
   let history = new History(Date.now());
   let sampleStorage: Storage | undefined;
@@ -59,7 +62,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     for (let i = 0; i < options.instances; i++) {
       // SQLite instances must share the data directory (it holds the database file); PostgreSQL ones get their own for their logs.
       const dataDir = options.backend === 'sqlite' ? backend.dataDir : path.join(backend.dataDir, `instance-${i}`);
-      const server = new ServerProcess(i, await freePort(), command.args, { ...env, DATA_DIR: dataDir }, path.join(options.outDir, `instance-${i}.log`), () => history.now());
+      const server = new ServerProcess(i, await freePort(), [...command.entry, 'serve'], { ...env, DATA_DIR: dataDir }, path.join(options.outDir, `instance-${i}.log`), () => history.now());
       servers.push(server);
       // One at a time: the first applies the migrations.
       await server.start();
@@ -72,7 +75,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     sampleStorage = backend.open();
     history = new History(Date.now());
     const sampler = new TotalSampler(sampleStorage, history);
-    const nemesis = new Nemesis(cluster, rng.fork('nemesis'), history, { minKills: options.minKills, timeoutMs: options.timeoutMs, pauseShare: 0.25, minPauses: Math.max(1, Math.floor(options.seconds / 20)) });
+    const nemesis = new Nemesis(cluster, rng.fork('nemesis'), history, { minKills: options.minKills, timeoutMs: options.timeoutMs, pauseShare: 0.25, minPauses: Math.max(1, Math.floor(options.seconds / 20)), termShare: 0.1, minTerms: Math.max(1, Math.floor(options.seconds / 30)) });
     const deadline = new LoadDeadline(options.seconds * 1000, options.seconds * 3000, history, () => nemesis.kills >= options.minKills);
     sampler.start();
     const progress = setInterval(() => {
@@ -102,8 +105,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     const shutdowns: string[] = [];
     for (const server of servers) shutdowns.push(`instance ${server.index}: ${await server.stop()}`);
     const unexpectedExits = servers.flatMap((s) => s.unexpectedExits);
-    const verify = await runVerify(env, options.backend === 'sqlite' ? backend.dataDir : path.join(backend.dataDir, 'verify'));
-    const result = await check({ storage: sampleStorage, history, users, initialTotal, samples: sampler.samples, verify, unexpectedExits });
+    const verify = await runVerify(command.entry, env, options.backend === 'sqlite' ? backend.dataDir : path.join(backend.dataDir, 'verify'));
+    const unclean = [...nemesis.unclean, ...shutdowns.filter((s) => !s.endsWith(': graceful')).map((how) => ({ instance: -1, atMs: history.now(), how }))];
+    const result = await check({ storage: sampleStorage, history, users, initialTotal, samples: sampler.samples, verify, unexpectedExits, unclean });
     await sampleStorage.close();
     sampleStorage = undefined;
 
@@ -147,9 +151,9 @@ async function inBatches<T>(items: T[], width: number, work: (item: T) => Promis
 }
 
 /** `minibank verify` as an operator would run it, against the same storage. */
-function runVerify(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ exitCode: number | null; output: string }> {
+function runVerify(entry: string[], env: NodeJS.ProcessEnv, dataDir: string): Promise<{ exitCode: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify'], { cwd: REPO_ROOT, env: { ...env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...entry, 'verify'], { cwd: REPO_ROOT, env: { ...env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -23,6 +23,8 @@ export class ServerProcess {
   private logFd: number;
   paused = false;
   readonly unexpectedExits: UnexpectedExit[] = [];
+  /** How the last process ended. */
+  lastExit: { code: number | null; signal: string | null } | undefined;
 
   constructor(
     readonly index: number,
@@ -56,6 +58,7 @@ export class ServerProcess {
     this.expectingExit = false;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
+        this.lastExit = { code, signal };
         if (!this.expectingExit) this.unexpectedExits.push({ instance: this.index, atMs: this.clockMs(), code, signal });
         if (this.child === child) this.child = undefined;
         this.paused = false;
@@ -101,16 +104,21 @@ export class ServerProcess {
     this.paused = false;
   }
 
-  /** Graceful stop (SIGTERM); kill -9 if it has not exited within `graceMs`. Returns how it ended. */
-  async stop(graceMs = 10_000): Promise<'graceful' | 'killed' | 'not-running'> {
+  /**
+   * Graceful stop (SIGTERM); kill -9 if it has not exited within `graceMs`. Returns how it ended:
+   * 'graceful' only for exit code 0, as the contract promises.
+   */
+  async stop(graceMs = 10_000): Promise<'graceful' | `exit ${string}` | 'killed after grace' | 'not-running'> {
     if (!this.child) return 'not-running';
     this.resume();
     this.expectingExit = true;
     this.child.kill('SIGTERM');
     const timedOut = await Promise.race([this.exited.then(() => false), sleep(graceMs).then(() => true)]);
-    if (!timedOut) return 'graceful';
-    await this.kill9();
-    return 'killed';
+    if (timedOut) {
+      await this.kill9();
+      return 'killed after grace';
+    }
+    return this.lastExit?.code === 0 ? 'graceful' : `exit ${this.lastExit?.code ?? this.lastExit?.signal}`;
   }
 
   close(): void {
