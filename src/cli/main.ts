@@ -62,11 +62,12 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    // A negative code means the command keeps running (the server) and sets its own exit code.
-    if (code >= 0) process.exitCode = code;
+    // A negative code means the command keeps running (the server) and exits on its own. Otherwise
+    // exit now: a server that failed half-way through starting may still hold timers or a pool.
+    if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
     console.error(`minibank: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = EXIT_FAILED;
+    process.exit(EXIT_FAILED);
   },
 );

@@ -4,9 +4,10 @@
  * synchronous write per request; a timer flushes a quiet log within a second. `reopen()` (SIGHUP)
  * opens the path again, so logrotate can move the file away; `close()` flushes everything first.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 
 export interface AccessLogSink {
   /** The file written to, or null for stdout. */
@@ -33,9 +34,21 @@ export function accessLogTarget(config: Pick<Config, 'accessLog' | 'dataDir'>): 
   return path.resolve(setting === '' ? path.join(config.dataDir, 'access.log') : setting);
 }
 
+/**
+ * Opens the sink. A path that cannot be written is a configuration error at start (ConfigError),
+ * not a server that runs on without its access log.
+ */
 export function openAccessLogSink(config: Pick<Config, 'accessLog' | 'dataDir'>, onError: (error: Error) => void): AccessLogSink | null {
   const target = accessLogTarget(config);
   if (target === null) return null;
+  if (target !== 1) {
+    try {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.closeSync(fs.openSync(target, 'a', 0o640));
+    } catch (error) {
+      throw new ConfigError(`ACCESS_LOG: cannot write the access log at ${target}: ${(error as Error).message}`);
+    }
+  }
   const stream = pino.destination({
     dest: target,
     sync: false,
@@ -52,7 +65,11 @@ export function openAccessLogSink(config: Pick<Config, 'accessLog' | 'dataDir'>,
   const ready = new Promise<void>((resolve) => {
     // The file opens asynchronously; flushing before it is open would fail.
     if ((stream as unknown as { fd: number }).fd >= 0) resolve();
-    else stream.once('ready', () => resolve());
+    else {
+      stream.once('ready', () => resolve());
+      // Never wait forever on a file that failed to open (the error itself is reported above).
+      stream.once('error', () => resolve());
+    }
   });
 
   return {

@@ -18,8 +18,14 @@ const CLOSE_GRACE_MS = 5000;
 export async function startServer(config: Config): Promise<FastifyInstance> {
   const logger = createLogger(config);
   const app = await buildApp({ config, logger });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // Close what buildApp opened (database, access log) so the process can report and exit.
+    await app.close();
+    throw error;
+  }
   installSignalHandlers(app, config, () => logger.flush());
-  await app.listen({ port: config.port, host: config.host });
   return app;
 }
 

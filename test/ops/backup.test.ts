@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { TEST_SECRET } from '../helpers/harness.js';
-import { api, childEnv, ensureStopped, runCli, signUpAndDeposit, startChildServer, tempDataDir, type ChildServer } from './child-server.js';
+import { api, childEnv, ensureStopped, runCli, signUpAndDeposit, startChildServer, tempDataDir, type ChildServer, type RemoteUser } from './child-server.js';
 
 const CLIENTS = 20;
 const DEPOSIT = 100_000;
@@ -23,7 +23,7 @@ describe('backup and restore with the minibank CLI (sqlite)', () => {
       const liveEnv = childEnv(liveDir);
       server = await startChildServer(liveEnv);
       const base = server.url;
-      const users = [];
+      const users: RemoteUser[] = [];
       for (let i = 0; i < CLIENTS; i++) users.push(await signUpAndDeposit(base, `client${i}`, DEPOSIT));
 
       let stop = false;

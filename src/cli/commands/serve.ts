@@ -1,5 +1,5 @@
 import { startServer } from '../../http/server.js';
-import { KEEP_RUNNING, parseCommandArgs, type Command } from '../command.js';
+import { CommandFailed, KEEP_RUNNING, parseCommandArgs, type Command } from '../command.js';
 
 export const serve: Command = {
   name: 'serve',
@@ -11,7 +11,16 @@ SIGTERM or SIGINT shuts down gracefully (requests in flight finish, within SHUTD
 a second signal exits at once. SIGHUP reopens the access log (for logrotate).`,
   async run(args, loadConfig) {
     parseCommandArgs(args, {}, { min: 0, max: 0, names: '' });
-    await startServer(loadConfig());
+    const config = loadConfig();
+    try {
+      await startServer(config);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new CommandFailed(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+      }
+      throw error;
+    }
     return KEEP_RUNNING;
   },
 };

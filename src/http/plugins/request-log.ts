@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
 export default fp(
   async function requestLog(app: FastifyInstance) {
     app.addHook('onResponse', async (request, reply) => {
@@ -19,6 +21,8 @@ export default fp(
         userId: request.principal?.userId ?? (request as unknown as { session?: { userId?: string } | null }).session?.userId ?? null,
       };
       if (status >= 500) request.log.warn(line, 'request failed');
+      // Probes and scrapes arrive every few seconds; their successes are noise at info.
+      else if (status < 400 && line.route !== null && QUIET_ROUTES.has(line.route)) request.log.debug(line, 'request completed');
       else request.log.info(line, 'request completed');
     });
   },
