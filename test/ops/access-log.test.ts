@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { clfEscape, clfTime, formatClfLine } from '../../src/http/clf.js';
 import { auth, createHarness, dialects } from '../helpers/harness.js';
+import { signedIn } from '../pages/browser.js';
 import { api, childEnv, ensureStopped, signUpAndDeposit, startChildServer, tempDataDir, type ChildServer } from './child-server.js';
 
 /** host ident authuser [dd/Mon/yyyy:hh:mm:ss +zzzz] "request line" status bytes — nothing else, one line. */
@@ -91,6 +92,25 @@ for (const dialect of await dialects()) {
         assert.equal(badLine!.status, 400);
         assert.equal(badLine!.user, 'alice');
         assert.equal(Number(badLine!.bytes), Buffer.byteLength(bad.body));
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('names the user of a web session as authuser', async () => {
+      const h = await createHarness(dialect);
+      try {
+        const { browser } = await signedIn(h, 'carol');
+        const dashboard = await browser.get('/dashboard');
+        assert.equal(dashboard.status, 200);
+        await h.app.accessLog!.flush();
+        const entries = readLines(path.join(h.dataDir, 'access.log')).map(parse);
+        const line = entries.find((e) => e.request === 'GET /dashboard HTTP/1.1');
+        assert.ok(line, 'the dashboard request is logged');
+        assert.equal(line.user, 'carol');
+        assert.equal(line.status, 200);
+        assert.equal(Number(line.bytes), Buffer.byteLength(dashboard.body));
+        assert.equal(entries.find((e) => e.request === 'GET /login HTTP/1.1')?.user, '-');
       } finally {
         await h.close();
       }

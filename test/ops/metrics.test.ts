@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auth, createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+import { anotherBrowser, signedIn } from '../pages/browser.js';
 
 interface Sample {
   name: string;
@@ -17,7 +18,7 @@ function parsePrometheus(text: string): Sample[] {
   const families = new Map<string, string>();
   const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
   const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
-  const sampleLine = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? (-?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?|Inf|\\+Inf|NaN))(?: -?\\d+)?$`);
+  const sampleLine = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? ([+-]?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?|[Ii][Nn][Ff]|[Nn][Aa][Nn]))(?: -?\\d+)?$`);
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
@@ -36,7 +37,9 @@ function parsePrometheus(text: string): Sample[] {
     const family = [...families.keys()].find((f) => name === f || /^(_bucket|_sum|_count|_total|_created)$/.test(name.slice(f.length)));
     assert.ok(family, `sample without a TYPE: ${name}`);
     const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
-    samples.push({ name, labels, value: Number(m[3]!.replace('+Inf', 'Infinity').replace('Inf', 'Infinity')) });
+    // Values are Go floats, as Prometheus parses them: NaN and Inf in any case.
+    const raw = m[3]!.toLowerCase();
+    samples.push({ name, labels, value: raw.endsWith('nan') ? NaN : raw.endsWith('inf') ? (raw.startsWith('-') ? -Infinity : Infinity) : Number(raw) });
   }
   return samples;
 }
@@ -98,6 +101,21 @@ for (const dialect of await dialects()) {
         if (dialect === 'postgres') assert.equal(value(after, 'minibank_db_pool_connections', { state: 'max' }), h.config.dbPoolSize);
         // Route templates, never raw ids, so the label set stays bounded.
         assert.equal(after.some((s) => s.labels.route?.includes(alice.accountId)), false);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('counts the web sessions that are open at scrape time', async () => {
+      const h = await createHarness(dialect);
+      try {
+        assert.equal(value(await scrape(h), 'minibank_active_sessions'), 0);
+        const { browser } = await signedIn(h, 'dora');
+        await anotherBrowser(h, 'dora');
+        assert.equal(value(await scrape(h), 'minibank_active_sessions'), 2);
+        await browser.get('/dashboard');
+        assert.equal((await browser.post('/logout', {})).status, 303);
+        assert.equal(value(await scrape(h), 'minibank_active_sessions'), 1);
       } finally {
         await h.close();
       }
