@@ -242,7 +242,8 @@ async function measure(url: string, request: LoadRequest, connections: number, a
   const figures = await runLoad(url, request, { connections, durationS: args.durationS });
   const cpuAfter = target?.cpuSeconds() ?? null;
   figures.serverCpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && figures.total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / figures.total : null;
-  log(`  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req ${JSON.stringify(figures.statusCodes)}`);
+  figures.serverPeakRssMb = target ? Math.round((target.peakRssBytes() ?? 0) / 1048576) : null;
+  log(`  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req, peak RSS so far ${figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`);
   return figures;
 }
 

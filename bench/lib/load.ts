@@ -13,6 +13,8 @@ export interface LoadFigures {
   /** Server CPU time (user + system) per request during the measured run, in microseconds: far less
    * sensitive to other load on a shared machine than requests per second. */
   serverCpuUsPerRequest?: number | null;
+  /** The server's peak RSS (MB) at the end of this scenario: which scenario drives memory up. */
+  serverPeakRssMb?: number | null;
 }
 
 export interface LoadRequest {
