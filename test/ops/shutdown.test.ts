@@ -25,7 +25,8 @@ for (const dialect of await dialects()) {
       let server: ChildServer | undefined;
       try {
         pg = dialect === 'postgres' ? await createTempPgDatabase() : undefined;
-        const env = childEnv(dataDir, { DATABASE_URL: pg?.url ?? '', SHUTDOWN_TIMEOUT_MS: '20000' });
+        // The access log on stdout this time (ACCESS_LOG=-), next to the JSON lines.
+        const env = childEnv(dataDir, { DATABASE_URL: pg?.url ?? '', SHUTDOWN_TIMEOUT_MS: '20000', ACCESS_LOG: '-' });
         server = await startChildServer(env);
         const base = server.url;
         const users = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((name) => signUpAndDeposit(base, name, 1_000_000)));
@@ -61,6 +62,11 @@ for (const dialect of await dialects()) {
 
         assert.equal(exitCode, 0, server.stderr.join('\n'));
         assert.ok(server.stdout.some((l) => l.includes('"msg":"shutdown complete"') && l.includes('"cut":false')));
+
+        // Nothing lost at shutdown: one access-log line for every transfer that was answered.
+        const clfTransfers = server.stdout.filter((l) => /^127\.0\.0\.1 - \w+ \[[^\]]+ \+0000\] "POST \/api\/v1\/transfers HTTP\/1\.1" 201 \d+$/.test(l));
+        assert.equal(clfTransfers.length, outcomes.filter((o) => o.status === 201).length);
+        assert.equal(fs.existsSync(`${dataDir}/access.log`), false);
 
         const config = loadConfig({}, { dataDir, secret: TEST_SECRET, databaseUrl: pg?.url ?? '' });
         const storage = openStorage(config);
