@@ -46,7 +46,8 @@ export async function checkCredentials(
     }
   }
   const ok = await ctx.passwords.verify(user?.password_hash, input.password);
-  ctx.observer?.signIn(user && ok ? 'success' : 'failure');
+  // Only sign-ins count as logins in the metrics; a password re-check (changing it) does not.
+  if (attempt.audit) ctx.observer?.signIn(user && ok ? 'success' : 'failure');
   if (!user || !ok) {
     await throttle?.counter.add(key, nowMs, FAILURE_MEMORY_MS);
     if (attempt.audit) await recordSecurityEvent(ctx, { type: 'login_failed', userId: user?.id ?? null, client: attempt.client, details: deviceId ? { known_device: true } : undefined });
