@@ -97,6 +97,27 @@ for (const dialect of await dialects()) {
       }
     });
 
+    it('takes the client address from X-Forwarded-For only when TRUST_PROXY names the proxy', async () => {
+      const direct = await createHarness(dialect);
+      const proxied = await createHarness(dialect, { config: { trustProxy: ['127.0.0.1'] } });
+      try {
+        const forwarded = { 'x-forwarded-for': '203.0.113.9' };
+        await direct.inject({ method: 'GET', url: '/healthz', headers: forwarded });
+        await proxied.inject({ method: 'GET', url: '/healthz', headers: forwarded });
+        // The proxy itself at another address is not believed.
+        await proxied.inject({ method: 'GET', url: '/readyz', headers: forwarded, remoteAddress: '198.51.100.7' });
+        await direct.app.accessLog!.flush();
+        await proxied.app.accessLog!.flush();
+        assert.equal(parse(readLines(path.join(direct.dataDir, 'access.log'))[0]!).host, '127.0.0.1', 'a client cannot choose its address');
+        const [viaProxy, notProxy] = readLines(path.join(proxied.dataDir, 'access.log')).map(parse);
+        assert.equal(viaProxy!.host, '203.0.113.9');
+        assert.equal(notProxy!.host, '198.51.100.7');
+      } finally {
+        await direct.close();
+        await proxied.close();
+      }
+    });
+
     it('names the user of a web session as authuser', async () => {
       const h = await createHarness(dialect);
       try {
