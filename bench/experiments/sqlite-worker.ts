@@ -118,7 +118,9 @@ if (!isMainThread) {
       commitBatch = async (t) => batch(t);
       stop = async () => void db.close();
     } else {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { file }, execArgv: ['--import', 'tsx'] });
+      // A TypeScript worker: register tsx inside it, then load this same file.
+      const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+      const worker = new Worker(bootstrap, { eval: true, workerData: { file } });
       const pending = new Map<number, (r: boolean[]) => void>();
       let next = 0;
       worker.on('message', (m: { id: number; results: boolean[] }) => pending.get(m.id)?.(m.results));

@@ -134,20 +134,21 @@ async function cashAccount(trx: Trx, currency: string): Promise<AccountRow> {
  * account in the payer's currency, else their first account).
  */
 export async function resolvePayee(trx: Trx, to: string, currency: string): Promise<KnownAccount> {
-  const notFound = new DomainError('not_found', 'No account matches that payee.', 'to');
+  // Built only when needed: an Error captures a stack trace, which every transfer would pay for.
+  const notFound = () => new DomainError('not_found', 'No account matches that payee.', 'to');
   const number = parseAccountNumber(to);
   if (number) {
     const row = await findAccountByNumberWithOwner(trx, number);
-    if (!row) throw notFound;
+    if (!row) throw notFound();
     const { owner_username, ...account } = row;
     return owner_username === null ? account : { ...account, ownerUsername: owner_username };
   }
   const username = to.trim().toLowerCase();
-  if (!/^[a-z0-9._-]{3,32}$/.test(username)) throw notFound;
+  if (!/^[a-z0-9._-]{3,32}$/.test(username)) throw notFound();
   const user = await findUserByUsername(trx, username);
-  if (!user) throw notFound;
+  if (!user) throw notFound();
   const accounts = await findAccountsByUser(trx, user.id);
   const account = accounts.find((a) => a.currency === currency) ?? accounts[0];
-  if (!account) throw notFound;
+  if (!account) throw notFound();
   return { ...account, ownerUsername: user.username };
 }

@@ -73,8 +73,12 @@ export async function issueToken(ctx: AppContext, input: { username: string; pas
   const nowMs = ctx.clock.nowMs();
   const jti = ctx.random.uuid();
   const accessToken = await ctx.tokens.sign({ userId: user.id, jti, nowMs });
-  await insertToken(ctx.storage.db, { jti, userId: user.id, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000) });
-  await recordSecurityEvent(ctx, { type: 'token_issued', userId: user.id, client, details: { expires_in_seconds: ctx.tokens.ttlSeconds } });
+  // One write transaction for the token and its audit event: on SQLite it joins the group commit
+  // instead of two separate fsyncs that each stall the event loop (health checks) during a login rush.
+  await ctx.storage.writeTransaction(async (trx) => {
+    await insertToken(trx, { jti, userId: user.id, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000) });
+    await recordSecurityEvent(ctx, { type: 'token_issued', userId: user.id, client, details: { expires_in_seconds: ctx.tokens.ttlSeconds } }, trx);
+  });
   return { accessToken, expiresInSeconds: ctx.tokens.ttlSeconds, userId: user.id };
 }
 
