@@ -101,7 +101,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // request-log.ts writes one line per request instead, without headers.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // plugins/health.ts refuses requests while draining, with the contract's 503 (and a log line).
+    return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.decorate('ctx', ctx);

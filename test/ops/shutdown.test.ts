@@ -14,6 +14,8 @@ interface Outcome {
   memo: string;
   status: number | null;
   transactionId: string | null;
+  /** The error code of a refusal. */
+  code: string | null;
   afterSigterm: boolean;
 }
 
@@ -44,11 +46,11 @@ for (const dialect of await dialects()) {
             const afterSigterm = sigtermSent;
             try {
               const res = await api(base, 'POST', '/api/v1/transfers', { from_account_id: from.accountId, to: to.accountNumber, amount: 1 + (n % 97), memo }, from.token);
-              outcomes.push({ memo, status: res.status, transactionId: res.status === 201 ? res.json.transaction.id : null, afterSigterm });
+              outcomes.push({ memo, status: res.status, transactionId: res.status === 201 ? res.json.transaction.id : null, code: res.json?.error?.code ?? null, afterSigterm });
               if (++answered >= RESPONSES_BEFORE_SIGTERM) signalled();
             } catch {
               // No answer (connection refused or cut): its fate is unknown to the client, so not asserted.
-              outcomes.push({ memo, status: null, transactionId: null, afterSigterm });
+              outcomes.push({ memo, status: null, transactionId: null, code: null, afterSigterm });
               if (sigtermSent) return;
             }
           }
@@ -66,6 +68,8 @@ for (const dialect of await dialects()) {
         // Nothing lost at shutdown: one access-log line for every transfer that was answered.
         const clfTransfers = server.stdout.filter((l) => /^127\.0\.0\.1 - \w+ \[[^\]]+ \+0000\] "POST \/api\/v1\/transfers HTTP\/1\.1" 201 \d+$/.test(l));
         assert.equal(clfTransfers.length, outcomes.filter((o) => o.status === 201).length);
+        const clfRefusals = server.stdout.filter((l) => /"POST \/api\/v1\/transfers HTTP\/1\.1" 503 \d+$/.test(l));
+        assert.equal(clfRefusals.length, outcomes.filter((o) => o.status === 503).length, 'refusals while draining are logged too');
         assert.equal(fs.existsSync(`${dataDir}/access.log`), false);
 
         const config = loadConfig({}, { dataDir, secret: TEST_SECRET, databaseUrl: pg?.url ?? '' });
@@ -78,6 +82,7 @@ for (const dialect of await dialects()) {
           const refused = outcomes.filter((o) => o.status !== null && o.status !== 201);
           for (const o of refused) {
             assert.equal(o.status, 503, `only "shutting down" refusals are expected, got ${o.status}`);
+            assert.equal(o.code, 'unavailable', 'the contract\'s 503');
             assert.equal(byMemo.has(o.memo), false, `refused transfer ${o.memo} moved no money`);
           }
           const unanswered = outcomes.filter((o) => o.status === null);

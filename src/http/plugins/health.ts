@@ -4,7 +4,7 @@
  * READY_TIMEOUT_MS and the instance is not draining; otherwise 503 `unavailable`, so a load balancer
  * stops sending traffic before shutdown and while the database is away.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errorBody } from '../error-status.js';
 
@@ -31,19 +31,34 @@ export default fp(
   async function health(app: FastifyInstance) {
     app.decorate('lifecycle', { draining: false });
     const noStore = { 'cache-control': 'no-store' };
+    // Always JSON (never the HTML error page): load balancers, scripts and API clients read this.
+    const unavailable = (request: FastifyRequest, reply: FastifyReply, message: string) =>
+      reply.code(503).headers(noStore).type('application/json; charset=utf-8').send(errorBody('unavailable', message, undefined, request.id));
+
+    // However the app is closed (a signal, a test), it drains: new requests are refused below.
+    app.addHook('preClose', async () => {
+      app.lifecycle.draining = true;
+    });
+    // While draining, a request that still arrives (on a kept-alive connection) is refused with the
+    // contract's 503 and the connection closed, through the normal hooks, so the access log and the
+    // metrics see it. Requests already running are not affected. (This replaces Fastify's
+    // return503OnClosing, whose bare 503 skips every hook.)
+    app.addHook('onRequest', async (request, reply) => {
+      if (!app.lifecycle.draining || request.routeOptions.url === '/healthz') return;
+      reply.header('connection', 'close');
+      return unavailable(request, reply, 'This instance is shutting down; retry on another.');
+    });
 
     app.get('/healthz', async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }));
 
     app.get('/readyz', async (request, reply) => {
       reply.headers(noStore);
-      // Always JSON (never the HTML error page): load balancers and scripts read this.
-      const unavailable = (message: string) => reply.code(503).type('application/json; charset=utf-8').send(errorBody('unavailable', message, undefined, request.id));
-      if (app.lifecycle.draining) return unavailable('This instance is shutting down.');
+      if (app.lifecycle.draining) return unavailable(request, reply, 'This instance is shutting down.');
       try {
         await withTimeout(app.ctx.storage.ping(), app.ctx.config.readyTimeoutMs);
       } catch (error) {
         request.log.warn({ err: error instanceof Timeout ? undefined : error, timeoutMs: app.ctx.config.readyTimeoutMs }, 'readiness check: database did not answer');
-        return unavailable('The database is not answering.');
+        return unavailable(request, reply, 'The database is not answering.');
       }
       return reply.send({ status: 'ready' });
     });
