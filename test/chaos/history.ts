@@ -63,6 +63,8 @@ export interface TimelineBucket {
   ok: number;
   fail: number;
   unknown: number;
+  /** Answered (ok or refused) requests per instance: shows whether one instance's fault stalls the other. */
+  answeredByInstance: number[];
 }
 
 export class History {
@@ -81,8 +83,10 @@ export class History {
   count(attempt: Attempt): void {
     if (attempt.phase !== 'load') return;
     const second = Math.max(0, Math.floor(attempt.endMs / 1000));
-    while (this.timeline.length <= second) this.timeline.push({ second: this.timeline.length, ok: 0, fail: 0, unknown: 0 });
-    (this.timeline[second] as TimelineBucket)[attempt.outcome]++;
+    while (this.timeline.length <= second) this.timeline.push({ second: this.timeline.length, ok: 0, fail: 0, unknown: 0, answeredByInstance: [] });
+    const bucket = this.timeline[second] as TimelineBucket;
+    bucket[attempt.outcome]++;
+    if (attempt.outcome !== 'unknown') bucket.answeredByInstance[attempt.instance] = (bucket.answeredByInstance[attempt.instance] ?? 0) + 1;
   }
 
   seeBalance(opId: string, user: number, value: unknown, where: string): void {
