@@ -179,7 +179,7 @@ for (const dialect of await dialects()) {
 }
 
 describe('access log of the real server', () => {
-  it('reopens the file on SIGHUP after logrotate moved it, and loses no line at shutdown', { timeout: 90_000 }, async () => {
+  it('reopens the file on SIGHUP after logrotate moved it, and loses no line at shutdown', { timeout: 180_000 }, async () => {
     const dataDir = tempDataDir();
     let server: ChildServer | undefined;
     try {

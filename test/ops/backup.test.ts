@@ -14,7 +14,7 @@ const DEPOSIT = 100_000;
 const storageAt = (dataDir: string): Storage => openStorage(loadConfig({}, { dataDir, secret: TEST_SECRET, databaseUrl: '' }));
 
 describe('backup and restore with the minibank CLI (sqlite)', () => {
-  it('backs up while 20 clients write; the restore is that exact moment, with sound books', { timeout: 180_000 }, async () => {
+  it('backs up while 20 clients write; the restore is that exact moment, with sound books', { timeout: 300_000 }, async () => {
     const liveDir = tempDataDir();
     const restoredDir = tempDataDir();
     const backupFile = path.join(liveDir, 'backup.sqlite');
@@ -106,7 +106,7 @@ describe('backup and restore with the minibank CLI (sqlite)', () => {
     }
   });
 
-  it('refuses a file that is not a minibank database and changes nothing', { timeout: 60_000 }, async () => {
+  it('refuses a file that is not a minibank database and changes nothing', { timeout: 180_000 }, async () => {
     const dataDir = tempDataDir();
     try {
       const junk = path.join(dataDir, 'junk.sqlite');
@@ -126,7 +126,7 @@ describe('backup and restore with the minibank CLI (sqlite)', () => {
     }
   });
 
-  it('prints the pg_dump command for PostgreSQL, without the password, and exits 1', { timeout: 60_000 }, async () => {
+  it('prints the pg_dump command for PostgreSQL, without the password, and exits 1', { timeout: 120_000 }, async () => {
     const dataDir = tempDataDir();
     try {
       const result = await runCli(['backup', path.join(dataDir, 'bank.dump')], childEnv(dataDir, { DATABASE_URL: 'postgres://bank:hunter2secret@db.internal:5432/minibank' }));

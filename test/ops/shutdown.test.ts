@@ -21,7 +21,7 @@ interface Outcome {
 
 for (const dialect of await dialects()) {
   describe(`graceful shutdown of the real server (${dialect})`, () => {
-    it('finishes what it answered, half-does nothing, exits 0 and leaves sound books when SIGTERM lands during transfers', { timeout: 120_000 }, async () => {
+    it('finishes what it answered, half-does nothing, exits 0 and leaves sound books when SIGTERM lands during transfers', { timeout: 180_000 }, async () => {
       const dataDir = tempDataDir();
       let pg: TempDatabase | undefined;
       let server: ChildServer | undefined;
@@ -106,7 +106,7 @@ for (const dialect of await dialects()) {
       }
     });
 
-    it('exits at once on a second signal', { timeout: 60_000 }, async () => {
+    it('exits at once on a second signal', { timeout: 120_000 }, async () => {
       const dataDir = tempDataDir();
       let pg: TempDatabase | undefined;
       let server: ChildServer | undefined;
