@@ -26,6 +26,7 @@ const BUFFER_BYTES = 8 * 1024;
 const FLUSH_EVERY_MS = 1000;
 /** If the disk stalls, drop lines past this rather than grow without bound (a `drop` is logged). */
 const MAX_BUFFER_BYTES = 16 * 1024 * 1024;
+const DROP_REPORT_EVERY_MS = 10_000;
 
 export function accessLogTarget(config: Pick<Config, 'accessLog' | 'dataDir'>): string | 1 | null {
   const setting = config.accessLog.trim();
@@ -56,11 +57,20 @@ export function openAccessLogSink(config: Pick<Config, 'accessLog' | 'dataDir'>,
     append: true,
     // stdout is shared with the JSON logs: whole lines at once, no batching across them.
     minLength: target === 1 ? 0 : BUFFER_BYTES,
+    // A pipe takes a write of up to 4096 bytes atomically, so these lines never split another writer's.
+    ...(target === 1 ? { maxWrite: 4096 } : {}),
     maxLength: MAX_BUFFER_BYTES,
     periodicFlush: target === 1 ? 0 : FLUSH_EVERY_MS,
   });
   stream.on('error', onError);
-  stream.on('drop', () => onError(new Error('access log buffer full: lines dropped')));
+  // One report per burst of drops, not one per dropped line, while the disk is stuck.
+  let lastDropReportMs = 0;
+  stream.on('drop', () => {
+    const nowMs = Date.now();
+    if (nowMs - lastDropReportMs < DROP_REPORT_EVERY_MS) return;
+    lastDropReportMs = nowMs;
+    onError(new Error('access log buffer full: lines are being dropped'));
+  });
   let closed = false;
   const ready = new Promise<void>((resolve) => {
     // The file opens asynchronously; flushing before it is open would fail.
