@@ -33,6 +33,13 @@ export function createPgPool(options: PostgresOptions): pg.Pool {
   // event on the pool; unhandled, it would crash the process. The pool drops the client itself, and
   // the next query opens a fresh one, so noting it is enough.
   pool.on('error', (error) => options.onIdleError?.(error));
+  // A checked-out client has no pool listener: the pool removes it on acquire. If its connection is
+  // lost between queries (the process was paused inside a transaction and PostgreSQL ended the
+  // idle session, or the backend was terminated), the client emits 'error' with nobody listening
+  // and Node would crash the whole process. Listen on every client for its lifetime; the error
+  // still reaches its user, because the next query on a broken client fails (and rolls back), and
+  // the pool drops the client when it is released. Found by the chaos test (test/chaos).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
