@@ -35,7 +35,7 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createBackend(backend: Backend, seed: number): Promise<BackendHandle> {
+export async function createBackend(backend: Backend, seed: number, pgOptions = ''): Promise<BackendHandle> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `minibank-chaos-${seed}-`));
   let databaseUrl = '';
   let dbName = '';
@@ -44,6 +44,7 @@ export async function createBackend(backend: Backend, seed: number): Promise<Bac
     await admin((c) => c.query(`create database ${dbName}`));
     const url = new URL(PG_ADMIN_URL);
     url.pathname = `/${dbName}`;
+    if (pgOptions) url.searchParams.set('options', pgOptions);
     databaseUrl = url.toString();
   }
   // A short busy timeout: better-sqlite3 waits synchronously, and the harness's clocks must not stall.

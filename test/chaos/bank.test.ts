@@ -19,9 +19,14 @@ const budgetMs = (s: number) => (s + 240) * 1000;
 
 /**
  * Runs that once found a real fault, kept with their seed so the fault stays fixed. Each entry
- * names what it caught. (Empty until the harness catches something.)
+ * names what it caught; pg-connection-loss.test.ts pins the same fault down deterministically.
  */
-export const REGRESSION_RUNS: { why: string; options: Partial<ChaosOptions> }[] = [];
+export const REGRESSION_RUNS: { why: string; options: Partial<ChaosOptions> }[] = [
+  {
+    why: 'a server crashed when PostgreSQL ended its session while it was paused inside a transaction (seed 90)',
+    options: { backend: 'postgres', instances: 2, seconds: 30, minKills: 3, timeoutMs: 2500, seed: 90, pgOptions: '-c idle_in_transaction_session_timeout=1000' },
+  },
+];
 
 async function standardRun(partial: Partial<ChaosOptions>): Promise<ChaosVerdict> {
   const options = resolveOptions({ seconds, verbose: false, ...partial });

@@ -63,7 +63,7 @@ export interface TimelineBucket {
   ok: number;
   fail: number;
   unknown: number;
-  /** Answered (ok or refused) requests per instance: shows whether one instance's fault stalls the other. */
+  /** Answered (ok or refused) requests per instance, for the JSON report. */
   answeredByInstance: number[];
 }
 

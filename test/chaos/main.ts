@@ -11,7 +11,7 @@ import { runChaos } from './run-chaos.js';
 import { redisAvailable } from './services.js';
 
 const USAGE =
-  'usage: npm run chaos -- [--backend sqlite|postgres] [--instances 1|2] [--seconds N] [--clients K] [--seed S] [--users 8-16] [--min-kills N] [--timeout-ms T] [--server bundle|tsx] [--out DIR] [--keep] [--quiet]';
+  'usage: npm run chaos -- [--backend sqlite|postgres] [--instances 1|2] [--seconds N] [--clients K] [--seed S] [--users 8-16] [--min-kills N] [--timeout-ms T] [--server bundle|tsx] [--pg-options OPTS] [--out DIR] [--keep] [--quiet]';
 
 try {
   const options = parseArgs(process.argv.slice(2));

@@ -1,7 +1,7 @@
 /**
  * The chaos harness's command line: `npm run chaos -- [--backend sqlite|postgres] [--instances 1|2]
  * [--seconds N] [--clients K] [--seed S] [--users U] [--min-kills N] [--timeout-ms T] [--server bundle|tsx]
- * [--out DIR] [--keep] [--quiet]`.
+ * [--pg-options OPTS] [--out DIR] [--keep] [--quiet]`.
  */
 import path from 'node:path';
 import type { ServerMode } from './server-build.js';
@@ -24,6 +24,8 @@ export interface ChaosOptions {
   outDir: string;
   /** Keep the data directory or database after the run (for a post-mortem). */
   keep: boolean;
+  /** PostgreSQL session settings for the servers' connections (libpq `options`, e.g. "-c lock_timeout=2000"). */
+  pgOptions: string;
   /** How servers are launched: a one-off esbuild bundle of src (fast restarts) or tsx on the sources. */
   server: ServerMode;
   /** Print progress lines while running. */
@@ -56,6 +58,7 @@ export function resolveOptions(partial: Partial<ChaosOptions>): ChaosOptions {
     outDir: partial.outDir ?? path.join(ARTIFACTS_DIR, `${backend}-${instances}x-seed${seed}`),
     keep: partial.keep ?? false,
     server: partial.server ?? 'bundle',
+    pgOptions: partial.pgOptions ?? '',
     verbose: partial.verbose ?? true,
   };
   validate(options);
@@ -124,6 +127,9 @@ export function parseArgs(argv: string[]): ChaosOptions {
         break;
       case '--timeout-ms':
         partial.timeoutMs = Number(value);
+        break;
+      case '--pg-options':
+        partial.pgOptions = value;
         break;
       case '--server':
         partial.server = value;

@@ -14,8 +14,6 @@ export interface RunStats {
   unknownCauses: Record<string, number>;
   faults: { kills: number; pauses: number; terms: number; crashes: number; byInstance: Record<string, { kills: number; pauses: number; terms: number }> };
   loadSeconds: number;
-  /** With two instances: answered requests per second on the healthy instance while the other was paused, against the run's average. */
-  pauseStall?: { duringPausesPerSecond: number; overallPerSecond: number; seconds: number };
 }
 
 const zero = (): Record<Outcome, number> => ({ ok: 0, fail: 0, unknown: 0 });
@@ -57,32 +55,12 @@ export function computeStats(history: History, faults: FaultEvent[], loadSeconds
     if (f.kind === 'term') slot.terms++;
   }
   return {
-    pauseStall: pauseStall(history, faults),
     transfers,
     reads,
     unknownCauses,
     faults: { kills: faults.filter((f) => f.kind === 'kill').length, pauses: faults.filter((f) => f.kind === 'pause').length, terms: faults.filter((f) => f.kind === 'term').length, crashes: faults.filter((f) => f.kind === 'crash').length, byInstance },
     loadSeconds,
   };
-}
-
-/** Whole seconds inside each pause, counting what the other instance answered then. */
-function pauseStall(history: History, faults: FaultEvent[]): RunStats['pauseStall'] {
-  const instances = new Set(faults.map((f) => f.instance));
-  if (instances.size < 2) return undefined;
-  let answered = 0;
-  let seconds = 0;
-  for (const f of faults.filter((x) => x.kind === 'pause')) {
-    for (let s = Math.ceil(f.startMs / 1000); s + 1 <= f.endMs / 1000; s++) {
-      const bucket = history.timeline[s];
-      if (!bucket) continue;
-      seconds++;
-      answered += bucket.answeredByInstance.reduce((sum, n, i) => sum + (i === f.instance ? 0 : (n ?? 0)), 0);
-    }
-  }
-  const total = history.timeline.reduce((sum, b) => sum + b.ok + b.fail, 0);
-  const perInstance = total / Math.max(1, history.timeline.length) / instances.size;
-  return seconds ? { duringPausesPerSecond: Math.round((answered / seconds) * 10) / 10, overallPerSecond: Math.round(perInstance * 10) / 10, seconds } : undefined;
 }
 
 export function summaryText(options: ChaosOptions, stats: RunStats, result: CheckResult, history: History, extra: { initialTotal: number; artifacts: string }): string {
@@ -95,9 +73,6 @@ export function summaryText(options: ChaosOptions, stats: RunStats, result: Chec
     `reads: ${stats.reads.total} (${stats.reads.byOutcome.ok} ok, ${stats.reads.byOutcome.fail} refused, ${stats.reads.byOutcome.unknown} unknown)`,
     `unknown causes: ${Object.entries(stats.unknownCauses).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
     `faults: ${stats.faults.kills} kill -9, ${stats.faults.pauses} SIGSTOP/SIGCONT, ${stats.faults.terms} SIGTERM restarts under load, ${stats.faults.crashes} restarts after an unexpected exit (${Object.entries(stats.faults.byInstance).map(([k, v]) => `${k}: ${v.kills} kills ${v.pauses} pauses ${v.terms} terms`).join('; ')})`,
-    ...(stats.pauseStall
-      ? [`while one instance was paused, the other answered ${stats.pauseStall.duringPausesPerSecond} req/s (an instance averages ${stats.pauseStall.overallPerSecond} req/s over the run; ${stats.pauseStall.seconds} s of pauses)`]
-      : []),
     `money: initial ${extra.initialTotal}, final ${result.finalTotal}; ledger holds ${result.ledgerTransactions} transactions`,
     `checks: ${result.checks.join(', ')}`,
   ];

@@ -38,7 +38,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
   const rng = new Prng(options.seed);
   const command = await prepareServerCommand(options.server, `${options.backend}-${options.seed}`);
   log(`servers run as: node ${[...command.entry, 'serve'].join(' ')}`);
-  const backend = await createBackend(options.backend, options.seed).catch((error: unknown) => {
+  const backend = await createBackend(options.backend, options.seed, options.pgOptions).catch((error: unknown) => {
     command.cleanup();
     throw error;
   });
