@@ -196,7 +196,8 @@ async function main(): Promise<void> {
     console.log(`\n${header}\n${stackLine}\n\n${table}\n`);
     console.log('Ratios compare figures taken minutes apart on one machine; absolute req/s on a shared machine are noisy.');
 
-    const results = { started: started.toISOString(), args, stack, helloBefore, helloAfter, argon2VerificationsPerSecond: argon2Rate, measured, rows, peakRssBytes: peakRss, seedTimingsMs: bank.timings, raw, host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() } };
+    const serverSettings = { DB_POOL_SIZE: config.dbPoolSize, GROUP_COMMIT_MAX_BATCH: config.groupCommitMaxBatch, ARGON2_MAX_CONCURRENT: config.argon2MaxConcurrent, RATE_LIMITS: 'off' };
+    const results = { started: started.toISOString(), args, serverSettings, stack, helloBefore, helloAfter, argon2VerificationsPerSecond: argon2Rate, measured, rows, peakRssBytes: peakRss, seedTimingsMs: bank.timings, raw, host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() } };
     if (args.resultsDir !== 'none') log(`results written to ${writeResults(path.resolve(repoDir, args.resultsDir), results, args.backend)}`);
     if (args.writeDocs) {
       recordInDocs(path.join(repoDir, 'docs/performance.md'), args.backend, `${header}\n\n${stackLine}\n\n${table}`);

@@ -5,6 +5,7 @@
  * cost minutes and measure nothing), balances arrive by real deposits through `applyMovement`, and
  * tokens are signed with the server's secret and recorded exactly as `issueToken` does.
  */
+import { sql } from 'kysely';
 import type { AppContext } from '../../src/app/context.js';
 import { applyMovement } from '../../src/app/move-money.js';
 import { openAccount } from '../../src/app/open-account.js';
@@ -66,6 +67,9 @@ export async function seedBank(config: Config, options: { accounts: number; hist
       await time(`seed ${size} history entries`, () => storage.writeTransaction((trx) => seedHistory(trx, storage.dialect, { subject: subject!, feeder: feeder!, entries: size })));
       histories.set(size, subject!);
     }
+    // Fresh statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would have after a
+    // while: without them the planner sees the bulk-loaded tables as tiny and may scan them whole.
+    await time('analyze', () => sql`analyze`.execute(storage.db).then(() => undefined));
     return { users, histories, timings };
   } finally {
     await storage.close();
