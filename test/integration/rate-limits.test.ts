@@ -1,28 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import { buildApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config.js';
 import { auth, createHarness, dialects, PASSWORD } from '../helpers/harness.js';
-
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const isCi = ['1', 'true'].includes(String(process.env.CI).toLowerCase());
-
-async function redisAvailable(): Promise<boolean> {
-  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.ping();
-    return true;
-  } catch (error) {
-    if (isCi) throw new Error(`CI is set but Redis at ${TEST_REDIS_URL} is unreachable: ${(error as Error).message}`);
-    console.warn(`\n*** SKIPPING Redis rate-limit test: no server at ${TEST_REDIS_URL} ***\n`);
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
+import { redisAvailable, TEST_REDIS_URL } from '../helpers/redis.js';
 
 /** A random client address, so tests sharing one Redis never share a count. */
 const randomIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
