@@ -44,17 +44,22 @@ export type SecurityEventObserver = (event: SecurityEventInput & { atMs: number 
 const USER_AGENT_MAX_CHARS = 256;
 const DETAILS_MAX_CHARS = 1024;
 
-export async function recordSecurityEvent(ctx: AppContext, event: SecurityEventInput, db: Db | Trx = ctx.storage.db): Promise<void> {
+export async function recordSecurityEvent(ctx: AppContext, event: SecurityEventInput, db?: Db | Trx): Promise<void> {
   const atMs = ctx.clock.nowMs();
   const details = event.details ? JSON.stringify(event.details).slice(0, DETAILS_MAX_CHARS) : null;
-  await insertSecurityEvent(db, {
+  const row = {
     user_id: event.userId,
     type: event.type,
     ip: event.client.ip?.slice(0, 64) ?? null,
     user_agent: event.client.userAgent?.slice(0, USER_AGENT_MAX_CHARS) ?? null,
     details,
     created_at: BigInt(atMs),
-  });
+  };
+  // On SQLite a lone insert is its own commit, whose fsync stalls the event loop; as a write
+  // transaction it shares the group commit with whatever else is being written (a login rush).
+  if (db) await insertSecurityEvent(db, row);
+  else if (ctx.storage.dialect === 'sqlite') await ctx.storage.writeTransaction((trx) => insertSecurityEvent(trx, row));
+  else await insertSecurityEvent(ctx.storage.db, row);
   for (const observe of ctx.security?.observers ?? []) {
     try {
       observe({ ...event, atMs });
