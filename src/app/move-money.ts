@@ -5,8 +5,9 @@
  */
 import { parseAccountNumber } from '../domain/account-number.js';
 import { DomainError } from '../domain/errors.js';
-import { transferJournal, type Journal } from '../domain/journal.js';
+import { transferJournal } from '../domain/journal.js';
 import { INT64_MAX } from '../domain/money.js';
+import { usernameOrNull } from '../domain/username.js';
 import { credit, debitIfCovered, findAccountByNumberWithOwner, findAccountsByUser, findSystemAccount, lockAccounts } from '../storage/repositories/account-repository.js';
 import { appendTransaction } from '../storage/repositories/ledger-repository.js';
 import { findUserByUsername } from '../storage/repositories/user-repository.js';
@@ -55,24 +56,22 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
   }
   const amount = request.amountMinor;
   const journal = transferJournal(leg.from.id, leg.to.id, leg.from.currency, amount);
-  const balances = await post(ctx, trx, journal, leg, amount);
+  const balances = await post(ctx, trx, leg, amount);
 
   const transactionId = ctx.random.uuid();
   const createdAtMs = nowMsBig(ctx);
-  await appendTransaction(trx, { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs }, [
-    { accountId: leg.from.id, amountMinor: -amount, balanceAfterMinor: balances.from },
-    { accountId: leg.to.id, amountMinor: amount, balanceAfterMinor: balances.to },
-  ], ctx.storage.dialect);
+  await appendTransaction(trx, { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs }, journal.map((line) => ({
+    accountId: line.accountId,
+    amountMinor: line.amountMinor,
+    balanceAfterMinor: line.accountId === leg.from.id ? balances.from : balances.to,
+  })), ctx.storage.dialect);
 
   const subject = leg[leg.subject];
   const other = leg.subject === 'from' ? leg.to : leg.from;
   const balanceAfter = leg.subject === 'from' ? balances.from : balances.to;
-  const counterpartyUser =
-    other.kind !== 'user' || !other.user_id
-      ? undefined
-      : other.ownerUsername !== undefined
-        ? { username: other.ownerUsername }
-        : await trx.selectFrom('users').select('username').where('id', '=', other.user_id).executeTakeFirst();
+  // A transfer's payee comes with its owner's name (resolvePayee); a deposit's or withdrawal's other
+  // side is the bank's cash account, which has no counterparty to show.
+  const counterpartyUsername = other.kind === 'user' ? other.ownerUsername : undefined;
   return {
     transaction: {
       id: transactionId,
@@ -82,7 +81,7 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
       balanceAfterMinor: balanceAfter,
       currency: subject.currency,
       memo: request.memo,
-      counterparty: counterpartyUser ? { username: counterpartyUser.username, accountNumber: other.number } : null,
+      counterparty: counterpartyUsername !== undefined ? { username: counterpartyUsername, accountNumber: other.number } : null,
       createdAtMs,
       cursor: 0n,
     },
@@ -91,8 +90,7 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
 }
 
 /** Debit first, with the race-free conditional update, then credit: nothing is written on a refusal. */
-async function post(ctx: AppContext, trx: Trx, journal: Journal, leg: Leg, amount: bigint): Promise<{ from: bigint; to: bigint }> {
-  if (journal.length !== 2) throw new Error('a movement has exactly two legs');
+async function post(ctx: AppContext, trx: Trx, leg: Leg, amount: bigint): Promise<{ from: bigint; to: bigint }> {
   await lockAccounts(trx, ctx.storage.dialect, [leg.from.id, leg.to.id]);
   if (leg.to.kind === 'user' && BigInt(leg.to.balance) > INT64_MAX - amount) {
     throw new DomainError('invalid_amount', 'That would exceed the largest balance an account can hold.', 'amount');
@@ -143,8 +141,8 @@ export async function resolvePayee(trx: Trx, to: string, currency: string): Prom
     const { owner_username, ...account } = row;
     return owner_username === null ? account : { ...account, ownerUsername: owner_username };
   }
-  const username = to.trim().toLowerCase();
-  if (!/^[a-z0-9._-]{3,32}$/.test(username)) throw notFound();
+  const username = usernameOrNull(to);
+  if (username === null) throw notFound();
   const user = await findUserByUsername(trx, username);
   if (!user) throw notFound();
   const accounts = await findAccountsByUser(trx, user.id);

@@ -1,4 +1,5 @@
 import { DomainError, RateLimitedError } from '../domain/errors.js';
+import { usernameOrNull } from '../domain/username.js';
 import { findUserByUsername, updatePasswordHash } from '../storage/repositories/user-repository.js';
 import { insertToken, revokeToken } from '../storage/repositories/token-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
@@ -33,7 +34,7 @@ export async function checkCredentials(
   const throttle = ctx.security?.throttle ?? null;
   // Only a well-formed username can exist; anything else (a NUL byte, which PostgreSQL refuses in a
   // query, would be a 500) is not looked up, and still costs the dummy-hash verification below.
-  const known = /^[a-z0-9._-]{3,32}$/.test(username);
+  const known = usernameOrNull(input.username) !== null;
   const user = known ? await findUserByUsername(ctx.storage.db, username) : undefined;
   // Charged to the browser's own counter when it proves it signed in as this user before.
   const deviceId = attempt.deviceToken && ctx.security && known ? await ctx.security.devices.verify(attempt.deviceToken, username, nowMs) : null;

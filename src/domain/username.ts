@@ -1,11 +1,19 @@
 import { DomainError } from './errors.js';
 
-/** Usernames per the contract: 3 to 32 of a-z 0-9 . _ -, compared case-insensitively (stored lower-case). */
-export function parseUsername(unchecked: string, param = 'username'): string {
-  // Checked before lower-casing: toLowerCase maps some non-ASCII letters (the Kelvin sign) to ASCII.
+/**
+ * The canonical (lower-case) form of a well-shaped username, or null. Usernames per the contract:
+ * 3 to 32 of a-z 0-9 . _ -, compared case-insensitively. The shape is checked before lower-casing:
+ * toLowerCase maps some non-ASCII letters (the Kelvin sign) to ASCII, which would alias names.
+ */
+export function usernameOrNull(unchecked: string): string | null {
   const trimmed = unchecked.trim();
-  if (!/^[A-Za-z0-9._-]{3,32}$/.test(trimmed)) {
+  return /^[A-Za-z0-9._-]{3,32}$/.test(trimmed) ? trimmed.toLowerCase() : null;
+}
+
+export function parseUsername(unchecked: string, param = 'username'): string {
+  const username = usernameOrNull(unchecked);
+  if (username === null) {
     throw new DomainError('invalid_request', 'Username must be 3 to 32 characters of a-z, 0-9, ".", "_" or "-".', param);
   }
-  return trimmed.toLowerCase();
+  return username;
 }

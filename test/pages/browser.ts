@@ -80,6 +80,21 @@ export async function signedIn(h: Harness, username: string, ua?: string): Promi
   return { browser, user };
 }
 
+/**
+ * A CSRF victim: signed in, holding 100.00, on the transfer form, with a `<name>-thief` account to
+ * send it to. `confirmTransfer` is the form a forged post would submit (without its `_csrf`).
+ */
+export async function csrfVictim(h: Harness, name: string): Promise<{ browser: Browser; user: Awaited<ReturnType<Harness['user']>>; thief: string }> {
+  const { browser, user } = await signedIn(h, name);
+  await h.deposit(user, 10_000);
+  const thief = `${name}-thief`;
+  await h.user(thief);
+  await browser.get('/transfer');
+  return { browser, user, thief };
+}
+
+export const confirmTransfer = (browser: Browser, thief: string) => ({ to: thief, amount: '50', idempotency_key: browser.formKey(), step: 'confirm' });
+
 /** Signs in another browser for an existing user. */
 export async function anotherBrowser(h: Harness, username: string, ua?: string, password = PASSWORD): Promise<Browser> {
   const browser = new Browser(h.app, ua);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createHarness, dialects, ledgerSnapshot, PASSWORD, type Harness } from '../helpers/harness.js';
-import { Browser, anotherBrowser, signedIn } from './browser.js';
+import { anotherBrowser, Browser, confirmTransfer, csrfVictim, signedIn } from './browser.js';
 
 for (const dialect of await dialects()) {
   describe(`CSRF protection (${dialect})`, () => {
@@ -11,15 +11,8 @@ for (const dialect of await dialects()) {
     });
     after(async () => h.close());
 
-    async function victim(name: string) {
-      const { browser, user } = await signedIn(h, name);
-      await h.deposit(user, 10_000);
-      await h.user(`${name}-thief`);
-      await browser.get('/transfer');
-      return { browser, user };
-    }
-
-    const transferFields = (browser: Browser, thief: string) => ({ to: thief, amount: '50', idempotency_key: browser.formKey(), step: 'confirm' });
+    const victim = (name: string) => csrfVictim(h, name);
+    const transferFields = confirmTransfer;
 
     it('refuses a money form without a token with a 403 page and moves nothing', async () => {
       const { browser } = await victim('notoken');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
-import { Browser, signedIn, STRONG_NEW_PASSWORD } from '../pages/browser.js';
+import { Browser, confirmTransfer, csrfVictim, signedIn, STRONG_NEW_PASSWORD } from '../pages/browser.js';
 import { unchanged } from './attack-kit.js';
 
 const SESSION_COOKIE = 'session';
@@ -19,15 +19,8 @@ for (const dialect of await dialects()) {
     });
     after(async () => h.close());
 
-    /** A signed-in victim with money, on the transfer form, and a thief account to send it to. */
-    async function victim(name: string) {
-      const { browser, user } = await signedIn(h, name);
-      await h.deposit(user, 10_000);
-      await h.user(`${name}-thief`);
-      await browser.get('/transfer');
-      return { browser, user, thief: `${name}-thief` };
-    }
-    const transferTo = (browser: Browser, thief: string) => ({ to: thief, amount: '50', idempotency_key: browser.formKey(), step: 'confirm' });
+    const victim = (name: string) => csrfVictim(h, name);
+    const transferTo = confirmTransfer;
 
     it('does not promote a session id planted before login (session fixation)', async () => {
       await h.user('fixated');

@@ -1,5 +1,6 @@
 /** Deposit and withdraw: one form each, POST-redirect-GET, safe to resubmit (hidden idempotency key). */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { errorStatus } from '../../error-status.js';
 import { formatMoney } from '../../pages/format.js';
 import { errorItems, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
@@ -51,8 +52,7 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
       }
       // The key is now spent on this refusal; a corrected form needs a fresh one.
       errors[refusalField(outcome.error)] = refusalMessage(outcome.error);
-      const status = outcome.error.code === 'idempotency_conflict' ? 409 : 422;
-      return show(reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, outcome.error.code === 'invalid_amount' ? 400 : status);
+      return show(reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code]);
     });
   }
 }

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { previewPayee } from '../../../app/preview-transfer.js';
 import { isDomainError } from '../../../domain/errors.js';
+import { errorStatus } from '../../error-status.js';
 import { formatAccountNumber, formatMoney } from '../../pages/format.js';
 import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
@@ -86,7 +87,6 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
       return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `Sent ${formatMoney(parsed.amountMinor, account.currency)} to ${payee}.` });
     }
     errors[refusalField(outcome.error)] = refusalMessage(outcome.error);
-    const status = outcome.error.code === 'not_found' ? 404 : outcome.error.code === 'idempotency_conflict' ? 409 : outcome.error.code === 'invalid_amount' ? 400 : 422;
-    return showForm(reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, status);
+    return showForm(reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code]);
   });
 }
