@@ -7,6 +7,8 @@ export interface Principal {
   username: string;
   /** The token's id, so logout can revoke exactly this token. */
   tokenId: string;
+  /** When the user signed up; the liveness read has it anyway, so GET /me needs no second read. */
+  userCreatedAtMs: bigint;
 }
 
 /** A valid signature is not enough: the token must also be live in the database (not revoked). */
@@ -16,5 +18,5 @@ export async function authenticateToken(ctx: AppContext, token: string): Promise
   if (!claims || !live || live.userId !== claims.userId) {
     throw new DomainError('unauthenticated', 'The access token is missing, invalid, expired or revoked.');
   }
-  return { userId: live.userId, username: live.username, tokenId: claims.jti };
+  return { userId: live.userId, username: live.username, tokenId: claims.jti, userCreatedAtMs: live.userCreatedAtMs };
 }

@@ -10,7 +10,7 @@ import { DomainError, isDomainError } from '../domain/errors.js';
 import { claimKey, findKey, storeResponse } from '../storage/repositories/idempotency-repository.js';
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
-import { inSavepoint } from './savepoint.js';
+import { savepoint } from '../storage/savepoint.js';
 
 export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
 
@@ -47,7 +47,7 @@ export async function runIdempotent<T>(
       if (!claimed) return replay(trx, scope);
       let response: EncodedResponse;
       try {
-        response = encode({ ok: await inSavepoint(trx, 'movement', () => work(trx)) });
+        response = encode({ ok: await movementSavepoint.run(trx, () => work(trx)) });
       } catch (error) {
         if (!isDomainError(error)) throw error;
         response = encode({ error });
@@ -70,5 +70,8 @@ async function replay(trx: Trx, scope: { userId: string; key: string; requestHas
   }
   return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
 }
+
+/** The movement's own writes, undone on a refusal while the key's claim and stored answer stay. */
+const movementSavepoint = savepoint('movement');
 
 const conflict = (message: string) => new DomainError('idempotency_conflict', message, 'Idempotency-Key');

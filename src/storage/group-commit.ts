@@ -14,7 +14,7 @@
  * them (at most `maxBatch`). Under light load a batch is a single unit, started on the next turn of
  * the event loop, so requests that arrived together are still grouped.
  */
-import { sql } from 'kysely';
+import { fixedStatement } from './prepared-query.js';
 import type { Trx } from './storage.js';
 
 export type TransactionRunner = <T>(work: (trx: Trx) => Promise<T>) => Promise<T>;
@@ -96,14 +96,18 @@ export function createGroupCommit(transaction: TransactionRunner, options: { max
  * roll back means the transaction itself is broken, so that error aborts the whole batch.
  */
 async function runInSavepoint(trx: Trx, unit: Unit): Promise<Outcome> {
-  await sql`savepoint group_commit_unit`.execute(trx);
+  await enterUnit(trx);
   try {
     const value = await unit.work(trx);
-    await sql`release savepoint group_commit_unit`.execute(trx);
+    await releaseUnit(trx);
     return { ok: true, value };
   } catch (error) {
-    await sql`rollback to savepoint group_commit_unit`.execute(trx);
-    await sql`release savepoint group_commit_unit`.execute(trx);
+    await rollbackUnit(trx);
+    await releaseUnit(trx);
     return { ok: false, error };
   }
 }
+
+const enterUnit = fixedStatement('savepoint group_commit_unit');
+const releaseUnit = fixedStatement('release savepoint group_commit_unit');
+const rollbackUnit = fixedStatement('rollback to savepoint group_commit_unit');

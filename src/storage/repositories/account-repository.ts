@@ -1,12 +1,46 @@
+import { preparedQuery } from '../prepared-query.js';
 import type { AccountRow, NewAccountRow } from '../schema.js';
 import type { Db, Dialect, Trx } from '../storage.js';
+
+// The reads and writes every request or movement makes are prepared once (prepared-query.ts).
+const accountById = preparedQuery<{ id: string }, AccountRow>((db, p) => db.selectFrom('accounts').selectAll().where('id', '=', p('id')));
+const accountByNumberWithOwner = preparedQuery<{ number: string }, AccountRow & { owner_username: string | null }>((db, p) =>
+  db
+    .selectFrom('accounts as a')
+    .leftJoin('users as u', 'u.id', 'a.user_id')
+    .selectAll('a')
+    .select('u.username as owner_username')
+    .where('a.number', '=', p('number'))
+    .where('a.kind', '=', 'user'),
+);
+const accountsByUser = preparedQuery<{ userId: string }, AccountRow>((db, p) =>
+  db.selectFrom('accounts').selectAll().where('user_id', '=', p('userId')).orderBy('created_at').orderBy('id'),
+);
+const systemAccount = preparedQuery<{ currency: string }, AccountRow>((db, p) =>
+  db.selectFrom('accounts').selectAll().where('kind', '=', 'system').where('currency', '=', p('currency')),
+);
+const debit = preparedQuery<{ id: string; amount: bigint }, { balance: bigint }>((db, p) =>
+  db
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '-', p('amount')) }))
+    .where('id', '=', p('id'))
+    .where((eb) => eb.or([eb('kind', '=', 'system'), eb('balance', '>=', p('amount'))]))
+    .returning('balance'),
+);
+const creditAccount = preparedQuery<{ id: string; amount: bigint }, { balance: bigint }>((db, p) =>
+  db
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '+', p('amount')) }))
+    .where('id', '=', p('id'))
+    .returning('balance'),
+);
 
 export async function insertAccount(db: Db | Trx, account: NewAccountRow): Promise<void> {
   await db.insertInto('accounts').values(account).execute();
 }
 
 export async function findAccountById(db: Db | Trx, id: string): Promise<AccountRow | undefined> {
-  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return accountById.first(db, { id });
 }
 
 export async function findAccountByNumber(db: Db | Trx, number: string): Promise<AccountRow | undefined> {
@@ -15,23 +49,16 @@ export async function findAccountByNumber(db: Db | Trx, number: string): Promise
 
 /** A user account by number, with its owner's username (a transfer reports it), in one query. */
 export async function findAccountByNumberWithOwner(db: Db | Trx, number: string): Promise<(AccountRow & { owner_username: string | null }) | undefined> {
-  return db
-    .selectFrom('accounts as a')
-    .leftJoin('users as u', 'u.id', 'a.user_id')
-    .selectAll('a')
-    .select('u.username as owner_username')
-    .where('a.number', '=', number)
-    .where('a.kind', '=', 'user')
-    .executeTakeFirst();
+  return accountByNumberWithOwner.first(db, { number });
 }
 
 /** A user's accounts, oldest first: the first is their primary account, the one paid by username. */
 export async function findAccountsByUser(db: Db | Trx, userId: string): Promise<AccountRow[]> {
-  return db.selectFrom('accounts').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+  return accountsByUser.rows(db, { userId });
 }
 
 export async function findSystemAccount(db: Db | Trx, currency: string): Promise<AccountRow | undefined> {
-  return db.selectFrom('accounts').selectAll().where('kind', '=', 'system').where('currency', '=', currency).executeTakeFirst();
+  return systemAccount.first(db, { currency });
 }
 
 /**
@@ -51,22 +78,12 @@ export async function lockAccounts(trx: Trx, dialect: Dialect, ids: string[]): P
  * negative (the bank's cash is a liability), so the condition applies to user accounts only.
  */
 export async function debitIfCovered(trx: Trx, accountId: string, amountMinor: bigint): Promise<bigint | undefined> {
-  const row = await trx
-    .updateTable('accounts')
-    .set((eb) => ({ balance: eb('balance', '-', amountMinor) }))
-    .where('id', '=', accountId)
-    .where((eb) => eb.or([eb('kind', '=', 'system'), eb('balance', '>=', amountMinor)]))
-    .returning('balance')
-    .executeTakeFirst();
+  const row = await debit.first(trx, { id: accountId, amount: amountMinor });
   return row?.balance;
 }
 
 export async function credit(trx: Trx, accountId: string, amountMinor: bigint): Promise<bigint> {
-  const row = await trx
-    .updateTable('accounts')
-    .set((eb) => ({ balance: eb('balance', '+', amountMinor) }))
-    .where('id', '=', accountId)
-    .returning('balance')
-    .executeTakeFirstOrThrow();
+  const row = await creditAccount.first(trx, { id: accountId, amount: amountMinor });
+  if (!row) throw new Error(`credit: no account ${accountId}`);
   return row.balance;
 }

@@ -2,6 +2,7 @@
  * Web sessions. Every lookup is by the SHA-256 of the cookie value (`id_hash`) or, for the settings
  * page, by the user-visible `handle` scoped to the owner, so one user can never touch another's rows.
  */
+import { preparedQuery } from '../prepared-query.js';
 import type { SessionRow } from '../schema.js';
 import type { Db, Trx } from '../storage.js';
 
@@ -13,18 +14,18 @@ export async function insertSession(db: Db | Trx, row: SessionRow): Promise<void
   await db.insertInto('sessions').values(row).execute();
 }
 
+// Read on every page view, and written at most every few seconds: prepared once (prepared-query.ts).
+const sessionWithUser = preparedQuery<{ idHash: string }, SessionWithUser>((db, p) =>
+  db.selectFrom('sessions as s').innerJoin('users as u', 'u.id', 's.user_id').selectAll('s').select('u.username as username').where('s.id_hash', '=', p('idHash')),
+);
+const touch = preparedQuery<{ idHash: string; nowMs: bigint }>((db, p) => db.updateTable('sessions').set({ last_seen_at: p('nowMs') }).where('id_hash', '=', p('idHash')));
+
 export async function findSessionWithUser(db: Db | Trx, idHash: string): Promise<SessionWithUser | undefined> {
-  return db
-    .selectFrom('sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .selectAll('s')
-    .select('u.username as username')
-    .where('s.id_hash', '=', idHash)
-    .executeTakeFirst();
+  return sessionWithUser.first(db, { idHash });
 }
 
 export async function touchSession(db: Db | Trx, idHash: string, nowMs: bigint): Promise<void> {
-  await db.updateTable('sessions').set({ last_seen_at: nowMs }).where('id_hash', '=', idHash).execute();
+  await touch.changed(db, { idHash, nowMs });
 }
 
 /** A user's sessions, newest first. */

@@ -1,3 +1,4 @@
+import { preparedQuery } from '../prepared-query.js';
 import type { Db, Trx } from '../storage.js';
 
 export async function insertToken(db: Db | Trx, token: { jti: string; userId: string; createdAtMs: bigint; expiresAtMs: bigint }): Promise<void> {
@@ -7,16 +8,27 @@ export async function insertToken(db: Db | Trx, token: { jti: string; userId: st
     .execute();
 }
 
-/** The user behind a live (unrevoked, unexpired) token, in one query. */
-export async function findLiveTokenUser(db: Db | Trx, jti: string, nowMs: bigint): Promise<{ userId: string; username: string } | undefined> {
-  return db
+export interface LiveTokenUser {
+  userId: string;
+  username: string;
+  userCreatedAtMs: bigint;
+}
+
+// Read on every authenticated API request, so built once (prepared-query.ts).
+const liveTokenUser = preparedQuery<{ jti: string; nowMs: bigint }, { userId: string; username: string; userCreatedAt: bigint }>((db, p) =>
+  db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['u.id as userId', 'u.username as username'])
-    .where('t.jti', '=', jti)
+    .select(['u.id as userId', 'u.username as username', 'u.created_at as userCreatedAt'])
+    .where('t.jti', '=', p('jti'))
     .where('t.revoked_at', 'is', null)
-    .where('t.expires_at', '>', nowMs)
-    .executeTakeFirst();
+    .where('t.expires_at', '>', p('nowMs')),
+);
+
+/** The user behind a live (unrevoked, unexpired) token, in one query. */
+export async function findLiveTokenUser(db: Db | Trx, jti: string, nowMs: bigint): Promise<LiveTokenUser | undefined> {
+  const row = await liveTokenUser.first(db, { jti, nowMs });
+  return row && { userId: row.userId, username: row.username, userCreatedAtMs: BigInt(row.userCreatedAt) };
 }
 
 export async function revokeToken(db: Db | Trx, jti: string, nowMs: bigint): Promise<void> {

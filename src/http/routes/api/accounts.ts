@@ -11,7 +11,8 @@ export default async function accountRoutes(app: FastifyInstance): Promise<void>
     '/me',
     { onRequest: requireApiUser, schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema) }), ...errorResponses } } },
     async (request) => {
-      const { user, accounts } = await getProfile(app.ctx, principalOf(request).userId);
+      const principal = principalOf(request);
+      const { user, accounts } = await getProfile(app.ctx, { id: principal.userId, username: principal.username, createdAtMs: principal.userCreatedAtMs });
       return { user: userJson(user), accounts: accounts.map(accountJson) };
     },
   );
