@@ -27,7 +27,7 @@ export async function changePassword(
     }
     throw error;
   }
-  checkPassword(input.newPassword, user.username, 'new_password');
+  await checkPassword(input.newPassword, user.username, 'new_password');
   if (input.newPassword === input.currentPassword) {
     throw new DomainError('invalid_request', 'Choose a password different from the current one.', 'new_password');
   }

@@ -5,9 +5,7 @@
  * and keyboard layouts), which also catches the obvious variations of them: a common word plus
  * digits or a year, l33t spelling, repeats, sequences and keyboard walks. No network look-up.
  */
-import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as en from '@zxcvbn-ts/language-en';
+import type { ZxcvbnResult } from '@zxcvbn-ts/core';
 import { DomainError } from '../domain/errors.js';
 
 export const PASSWORD_MIN_CHARS = 12;
@@ -20,13 +18,38 @@ export const PASSWORD_MAX_CHARS = 256;
  */
 export const MIN_GUESSES_LOG10 = 10;
 
-zxcvbnOptions.setOptions({
-  dictionary: { ...common.dictionary, ...en.dictionary },
-  graphs: common.adjacencyGraphs,
-  translations: en.translations,
-});
+interface Estimator {
+  zxcvbn(password: string, userInputs: string[]): ZxcvbnResult;
+  commonPasswords: Set<string>;
+}
 
-const commonPasswords = new Set<string>((common.dictionary as { passwords: string[] }).passwords);
+let estimatorLoad: Promise<Estimator> | undefined;
+
+/**
+ * The dictionaries add about 35 MB to the server's memory and take 0.2-0.6 s to load, and only
+ * sign-up and password changes need them, so they are loaded on first use rather than at start-up.
+ * Concurrent first callers share one load; a failed load is retried by the next caller instead of
+ * being remembered.
+ */
+function loadEstimator(): Promise<Estimator> {
+  estimatorLoad ??= (async () => {
+    const [{ zxcvbn, zxcvbnOptions }, common, en] = await Promise.all([
+      import('@zxcvbn-ts/core'),
+      import('@zxcvbn-ts/language-common'),
+      import('@zxcvbn-ts/language-en'),
+    ]);
+    zxcvbnOptions.setOptions({
+      dictionary: { ...common.dictionary, ...en.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: en.translations,
+    });
+    return { zxcvbn, commonPasswords: new Set<string>((common.dictionary as { passwords: string[] }).passwords) };
+  })();
+  estimatorLoad.catch(() => {
+    estimatorLoad = undefined;
+  });
+  return estimatorLoad;
+}
 
 /**
  * Context-specific words (ASVS 5.0 V6.1.2, V6.2.11): the bank's own name and vocabulary, which an
@@ -34,14 +57,18 @@ const commonPasswords = new Set<string>((common.dictionary as { passwords: strin
  */
 export const CONTEXT_WORDS = ['minibank', 'mini bank', 'bank', 'banking', 'account', 'deposit', 'withdraw', 'transfer', 'money', 'password', 'login', 'signin', 'admin'];
 
-/** Throws `invalid_request` (param `password`) with a message that says why; returns when acceptable. */
-export function checkPassword(password: string, username: string, param = 'password'): void {
+/**
+ * Rejects with `invalid_request` (param `password`) and a message that says why; resolves when
+ * acceptable. The length and username rules are checked before the dictionaries are loaded.
+ */
+export async function checkPassword(password: string, username: string, param = 'password'): Promise<void> {
   const length = [...password].length;
   if (length < PASSWORD_MIN_CHARS) throw refuse(`Password must be at least ${PASSWORD_MIN_CHARS} characters.`, param);
   if (length > PASSWORD_MAX_CHARS) throw refuse(`Password must be at most ${PASSWORD_MAX_CHARS} characters.`, param);
   const lower = password.toLowerCase();
   const name = username.toLowerCase();
   if (lower === name) throw refuse('Password cannot be your username.', param);
+  const { zxcvbn, commonPasswords } = await loadEstimator();
   if (commonPasswords.has(lower)) throw refuse('That is one of the most commonly used passwords; choose another.', param);
   // The username is a dictionary word for this check, so "alice" + digits is caught too.
   const estimate = zxcvbn(password, name ? [name, ...CONTEXT_WORDS] : CONTEXT_WORDS);

@@ -17,7 +17,7 @@ const MAX_ATTEMPTS = 4;
  */
 export async function signUp(ctx: AppContext, input: { username: string; password: string }, client: ClientInfo = UNKNOWN_CLIENT): Promise<{ user: UserView; account: AccountView }> {
   const username = parseUsername(input.username);
-  checkPassword(input.password, username);
+  await checkPassword(input.password, username);
   const passwordHash = await ctx.passwords.hash(input.password);
   for (let attempt = 1; ; attempt++) {
     try {
