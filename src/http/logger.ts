@@ -1,49 +1,44 @@
 /**
  * The application logger: pino JSON lines on stdout (or human-readable with LOG_PRETTY=1, never
- * guessed from NODE_ENV), with every secret redacted by path before it is written. Request logging
- * itself is one line per request from the access-log plugin's sibling hook in app.ts, so Fastify's
+ * guessed from NODE_ENV), with every secret censored by key before it is written (log-redaction.ts).
+ * Request logging itself is one line per request from the request-observers plugin, so Fastify's
  * own request/response serializers (which would print headers) are not used.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from '../config.js';
+import { redactSecrets } from './log-redaction.js';
 
-export const REDACTED = '[redacted]';
+export { REDACTED } from './log-redaction.js';
 
 /**
- * Secrets by name, wherever they appear one or two levels deep. pino's redaction is by path, so this
- * covers objects we log (headers, bodies, errors carrying them); it cannot see inside free text,
- * which is why nothing logs raw request bodies or header blocks in the first place.
+ * Every way a value reaches a line goes through redactSecrets: the arguments of each call (merged
+ * object and `%o` arguments), an `err` after pino has serialized it (its enumerable fields and
+ * causes), and the bindings of every child logger (Fastify's per-request `reqId` among them).
  */
-const SECRET_KEYS = [
-  'authorization',
-  'Authorization',
-  'cookie',
-  'Cookie',
-  '["set-cookie"]',
-  '["Set-Cookie"]',
-  'password',
-  'new_password',
-  'newPassword',
-  'current_password',
-  'currentPassword',
-  'password_hash',
-  'passwordHash',
-  'token',
-  'access_token',
-  'accessToken',
-  'refresh_token',
-  'secret',
-  '_csrf',
-  'csrf',
-  'csrfToken',
-  'csrf_token',
-  '["x-csrf-token"]',
-  '["csrf-token"]',
-];
+const redactingOptions: Pick<pino.LoggerOptions, 'hooks' | 'serializers'> = {
+  hooks: {
+    logMethod(args, method) {
+      for (let i = 0; i < args.length; i++) {
+        const arg: unknown = args[i];
+        // A leading Error is logged as `err`; `err` keeps its Error for pino's serializer, which redacts below.
+        if (i === 0 && arg instanceof Error) continue;
+        if (typeof arg === 'object' && arg !== null) args[i] = redactSecrets(arg, i === 0 ? 'err' : undefined);
+      }
+      return method.apply(this, args as Parameters<typeof method>);
+    },
+  },
+  serializers: { err: (error: unknown) => redactSecrets(pino.stdSerializers.err(error as Error)) },
+};
 
-const under = (prefix: string, key: string) => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`);
-export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, under('*', k), under('*.*', k)]);
+function redactChildBindings(logger: Logger): Logger {
+  const child = logger.child;
+  // Children inherit this property (pino builds them with Object.create), so one override covers all.
+  logger.child = function (this: Logger, bindings, options) {
+    return child.call(this, redactSecrets(bindings), options);
+  } as Logger['child'];
+  return logger;
+}
 
 export interface LoggerOptions {
   /** Where the lines go; stdout when left out. Tests pass a capturing stream. */
@@ -53,18 +48,18 @@ export interface LoggerOptions {
 export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>, options: LoggerOptions = {}): Logger {
   const base: pino.LoggerOptions = {
     level: config.logLevel,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    ...redactingOptions,
     timestamp: pino.stdTimeFunctions.isoTime,
     base: { pid: process.pid },
   };
   if (config.logPretty) {
     // In-process and synchronous, so nothing is lost at exit; pretty output is for a human at a terminal.
-    return pino(base, pretty({ sync: true, colorize: false, destination: options.destination as NodeJS.WritableStream | undefined }));
+    return redactChildBindings(pino(base, pretty({ sync: true, colorize: false, destination: options.destination as NodeJS.WritableStream | undefined })));
   }
   // Asynchronous stdout: a line is queued and written in the background (lines queued meanwhile go in
   // the same write), instead of one blocking write() per request on the event loop. pino flushes
   // the queue synchronously when the process exits, so a clean shutdown loses nothing.
-  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
+  return redactChildBindings(pino(base, options.destination ?? pino.destination({ dest: 1, sync: false })));
 }
 
 /**

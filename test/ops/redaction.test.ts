@@ -42,6 +42,46 @@ describe('log redaction (unit)', () => {
     assert.equal(second.security.client.ip, '10.0.0.1');
   });
 
+  it('censors errors, child bindings, format arguments, arrays and deep objects without touching the caller', () => {
+    const out = capture();
+    const log = createLogger({ logLevel: 'trace', logPretty: false }, { destination: out.destination });
+    const failure = Object.assign(new Error('upstream refused', { cause: new Error('inner') }), { config: { headers: { Authorization: 'Bearer tok-SECRET-21' } }, status: 502 });
+    log.error({ err: failure }, 'call failed');
+    log.error(failure);
+    const logged = { list: [{ token: 'tok-SECRET-22' }, 'plain'], a: { b: { c: { d: { e: { password: 'pw-SECRET-23' } } } } } };
+    log.info(logged, 'deep');
+    log.child({ reqId: 'r-1', session: { csrf_token: 'csrf-SECRET-24' } }).child({ cookie: 'sid=cookie-SECRET-25' }).info('from a child');
+    log.info('formatted %o', { secret: 'SECRET-26' });
+    const loop: Record<string, unknown> = { name: 'loop', password: 'pw-SECRET-27' };
+    loop.self = loop;
+    log.info({ loop }, 'circular');
+
+    const text = out.text();
+    for (let i = 21; i <= 27; i++) assert.doesNotMatch(text, new RegExp(`SECRET-${i}\\b`));
+    const [withErr, bareErr, deep, child, , circular] = text.trim().split('\n').map((l) => JSON.parse(l));
+    // Errors keep what pino's serializer prints: type, message with causes, stack, other fields.
+    for (const line of [withErr, bareErr]) {
+      assert.equal(line.err.type, 'Error');
+      assert.match(line.err.message, /upstream refused/);
+      assert.match(line.err.stack, /upstream refused/);
+      assert.equal(line.err.status, 502);
+      assert.equal(line.err.config.headers.Authorization, '[redacted]');
+    }
+    assert.equal(bareErr.msg, 'upstream refused');
+    assert.deepEqual(deep.list, [{ token: '[redacted]' }, 'plain']);
+    assert.equal(deep.a.b.c.d.e.password, '[redacted]');
+    assert.equal(child.reqId, 'r-1');
+    assert.equal(child.session.csrf_token, '[redacted]');
+    assert.equal(child.cookie, '[redacted]');
+    assert.equal(circular.loop.name, 'loop');
+    assert.equal(circular.loop.self, '[Circular]');
+    // The objects the caller logged are unchanged.
+    assert.equal(logged.list[0]!.constructor, Object);
+    assert.equal((logged.list[0] as { token: string }).token, 'tok-SECRET-22');
+    assert.equal(failure.config.headers.Authorization, 'Bearer tok-SECRET-21');
+    assert.equal(loop.password, 'pw-SECRET-27');
+  });
+
   it('writes human-readable lines only when LOG_PRETTY asks for them, still redacted', async () => {
     const json = capture();
     createLogger({ logLevel: 'info', logPretty: false }, { destination: json.destination }).info({ password: 'pw-SECRET-11' }, 'hello');
