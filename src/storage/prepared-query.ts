@@ -58,6 +58,7 @@ export function preparedQuery<P, R = never>(build: (db: Kysely<Database>, p: Val
         slots: query.parameters.map((value) => (isMarker(value) ? { name: value[MARKER] } : { constant: value })),
       };
       byAdapter.set(adapter, compiled);
+      registerFixedText(compiled.sql);
     }
     return compiled;
   };
@@ -81,6 +82,20 @@ function valueOf<P>(values: P, name: string): unknown {
   if (value === undefined) throw new Error(`prepared query: no value for "${name}"`);
   return value;
 }
+
+/**
+ * Texts of prepared queries. Their SQL never changes, so the PostgreSQL driver runs them as named
+ * prepared statements (parsed and planned once per connection); other queries stay unnamed, so a
+ * query whose best plan depends on its values (history pages) is planned for its values each time.
+ */
+const fixedTexts = new Map<string, string>();
+
+function registerFixedText(sqlText: string): void {
+  if (!fixedTexts.has(sqlText)) fixedTexts.set(sqlText, `minibank_${fixedTexts.size + 1}`);
+}
+
+/** The prepared statement name for this SQL text, if it is a prepared query's. */
+export const preparedStatementName = (sqlText: string): string | undefined => fixedTexts.get(sqlText);
 
 /** A fixed statement (savepoints and the like), compiled once. */
 export function fixedStatement(sqlText: string): (db: Db | Trx) => Promise<void> {

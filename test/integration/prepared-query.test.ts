@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { preparedQuery } from '../../src/storage/prepared-query.js';
 import { createHarness, dialects, type Harness, type TestUser } from '../helpers/harness.js';
 
@@ -66,6 +67,19 @@ for (const dialect of await dialects()) {
     it('refuses a run with a value missing instead of binding NULL', async () => {
       await assert.rejects(() => accountsOfUser.rows(h.app.ctx.storage.db, {} as { userId: string }), /no value for "userId"/);
     });
+
+    if (dialect === 'postgres') {
+      it('runs as a named prepared statement on PostgreSQL, planned once per connection', async () => {
+        const names = await h.app.ctx.storage.db.transaction().execute(async (trx) => {
+          await accountsOfUser.rows(trx, { userId: alice.userId });
+          await accountsOfUser.rows(trx, { userId: bob.userId });
+          const rows = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(trx);
+          return rows.rows.filter((r) => r.statement.startsWith('select "id", "user_id" from "accounts" where "user_id" = $1')).map((r) => r.name);
+        });
+        assert.equal(names.length, 1);
+        assert.match(names[0]!, /^minibank_\d+$/);
+      });
+    }
 
     it('counts the rows an update changed', async () => {
       const rename = preparedQuery<{ from: string; to: string }>((db, p) => db.updateTable('users').set({ username: p('to') }).where('username', '=', p('from')));
