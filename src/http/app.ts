@@ -29,7 +29,7 @@ import securityHeadersPlugin from './plugins/security-headers.js';
 import { openRedis } from './redis.js';
 import healthPlugin from './plugins/health.js';
 import metricsPlugin, { metricsRoute } from './plugins/metrics.js';
-import requestLogPlugin from './plugins/request-log.js';
+import requestObserversPlugin from './plugins/request-observers.js';
 import apiRoutes from './routes/api/index.js';
 import htmlErrorsPlugin from './plugins/html-errors.js';
 import pageRoutes from './routes/pages/index.js';
@@ -128,7 +128,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Observability first, so its hooks see every route, 404s and errors included.
   await app.register(accessLogPlugin, { sink: openAccessLogSink(config, (error) => app.log.error({ err: error }, 'access log write failed')) });
   await app.register(metricsPlugin, { metrics });
-  await app.register(requestLogPlugin);
+  await app.register(requestObserversPlugin);
   await app.register(errorsPlugin);
   await app.register(healthPlugin);
   await app.register(metricsRoute);

@@ -24,6 +24,8 @@ function sharedProcessRegistry(): client.Registry {
   return processRegistry;
 }
 
+type HttpLabels = Readonly<Record<'method' | 'route' | 'status', string>>;
+
 export interface MetricsOptions {
   storage: Storage;
   clock: Clock;
@@ -102,6 +104,8 @@ export class Metrics {
   readonly ready: client.Gauge;
   readonly observer: AppObserver;
   private readonly unsubscribe: () => void;
+  /** route -> method -> status -> the label set, built once instead of per request. */
+  private readonly httpLabels = new Map<string, Map<string, Map<number, HttpLabels>>>();
 
   constructor(options: MetricsOptions) {
     const { storage, clock, sessionIdleMs } = options;
@@ -150,6 +154,22 @@ export class Metrics {
       },
       signIn: (outcome) => this.logins.inc({ outcome }),
     };
+  }
+
+  /**
+   * Counts one answered request and its duration. `route` is the route template (or `unmatched`);
+   * the method comes from Node's parser and the status from the app, so the label sets stay few.
+   */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    let byMethod = this.httpLabels.get(route);
+    if (!byMethod) this.httpLabels.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    let labels = byStatus.get(status);
+    if (!labels) byStatus.set(status, (labels = Object.freeze({ method, route, status: String(status) })));
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+    if (status === 429) this.rateLimited.inc();
   }
 
   get contentType(): string {

@@ -46,6 +46,10 @@ describe('Common Log Format', () => {
 
   it('writes the time in UTC with its offset, zero-padded', () => {
     assert.equal(clfTime(Date.UTC(2026, 0, 2, 3, 4, 5)), '02/Jan/2026:03:04:05 +0000');
+    // The last second is remembered: the next one, and an earlier one, are formatted afresh.
+    assert.equal(clfTime(Date.UTC(2026, 0, 2, 3, 4, 5, 999)), '02/Jan/2026:03:04:05 +0000');
+    assert.equal(clfTime(Date.UTC(2026, 0, 2, 3, 4, 6)), '02/Jan/2026:03:04:06 +0000');
+    assert.equal(clfTime(Date.UTC(1999, 11, 31, 23, 59, 59, 500)), '31/Dec/1999:23:59:59 +0000');
   });
 
   it('escapes quotes, backslashes, control and non-ASCII characters so no field can be forged', () => {
@@ -132,6 +136,28 @@ for (const dialect of await dialects()) {
         assert.equal(line.status, 200);
         assert.equal(Number(line.bytes), Buffer.byteLength(dashboard.body));
         assert.equal(entries.find((e) => e.request === 'GET /login HTTP/1.1')?.user, '-');
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('counts the exact size of streamed bodies too (CSV export, static files)', async () => {
+      const h = await createHarness(dialect);
+      try {
+        const { browser, user } = await signedIn(h, 'dave');
+        await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(user), payload: { account_id: user.accountId, amount: 1234 } });
+        const csv = await browser.get('/transactions.csv');
+        assert.equal(csv.status, 200);
+        assert.equal(csv.headers['content-length'], undefined, 'the CSV is streamed, its size unknown beforehand');
+        const css = await h.inject({ method: 'GET', url: '/static/app.css' });
+        assert.equal(css.statusCode, 200);
+        await h.app.accessLog!.flush();
+        const entries = readLines(path.join(h.dataDir, 'access.log')).map(parse);
+        const csvLine = entries.find((e) => e.request === 'GET /transactions.csv HTTP/1.1');
+        assert.ok(csvLine && Buffer.byteLength(csv.body) > 0);
+        assert.equal(Number(csvLine.bytes), Buffer.byteLength(csv.body));
+        assert.equal(csvLine.user, 'dave');
+        assert.equal(Number(entries.find((e) => e.request === 'GET /static/app.css HTTP/1.1')?.bytes), css.rawPayload.byteLength);
       } finally {
         await h.close();
       }

@@ -1,7 +1,8 @@
 /**
- * GET /metrics in Prometheus text format, and the hooks that count every request by route template
- * (never the raw URL, so ids do not explode the label set) and status. With METRICS_TOKEN set, a
- * scrape must send `Authorization: Bearer <token>`; the comparison is constant-time.
+ * GET /metrics in Prometheus text format, and the counters fed by hooks and the audit trail.
+ * Requests are counted by route template (never the raw URL, so ids do not explode the label set)
+ * and status, from the request-observers plugin. With METRICS_TOKEN set, a scrape must send
+ * `Authorization: Bearer <token>`; the comparison is constant-time.
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -29,13 +30,6 @@ export default fp(
   async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }) {
     const { metrics } = options;
     app.decorate('metrics', metrics);
-
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-      if (reply.statusCode === 429) metrics.rateLimited.inc();
-    });
 
     app.addHook('onError', async (_request, _reply, error) => {
       const code = (error as { code?: unknown }).code;
