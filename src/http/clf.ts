@@ -8,16 +8,29 @@
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
+/** The last second formatted: under load, many lines in a row share it. */
+let cachedSecond = NaN;
+let cachedTime = '';
+
 /** `10/Apr/2025:14:32:10 +0000`: always UTC, so lines from every host sort and compare alike. */
 export function clfTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second === cachedSecond) return cachedTime;
   const d = new Date(ms);
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  cachedTime = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  cachedSecond = second;
+  return cachedTime;
 }
 
 const hex = (byte: number) => `\\x${byte.toString(16).padStart(2, '0')}`;
 
+/** Anything clfEscape would change; most text has none and is returned as it is. */
+const NEEDS_ESCAPE = /[^\x20-\x7e]|["\\]/;
+const NEEDS_ESCAPE_OR_SPACE = /[^\x21-\x7e]|["\\]/;
+
 /** Escapes client-controlled text for a CLF field: printable ASCII stays, everything else is `\xhh`. */
 export function clfEscape(text: string, { escapeSpace = false } = {}): string {
+  if (!(escapeSpace ? NEEDS_ESCAPE_OR_SPACE : NEEDS_ESCAPE).test(text)) return text;
   let out = '';
   for (const char of text) {
     const code = char.codePointAt(0) ?? 0;
@@ -32,9 +45,11 @@ export function clfEscape(text: string, { escapeSpace = false } = {}): string {
   return out;
 }
 
+const SPACE_TOO = { escapeSpace: true };
+
 /** A field that must be one token: escaped, spaces included, and `-` when empty. */
 export function clfToken(value: string | null | undefined): string {
-  return value ? clfEscape(value, { escapeSpace: true }) : '-';
+  return value ? clfEscape(value, SPACE_TOO) : '-';
 }
 
 export interface ClfEntry {
