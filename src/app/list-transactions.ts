@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { findEntrySeq, listEntries } from '../storage/repositories/ledger-repository.js';
+import { findEntrySeq, listEntries } from '../storage/repositories/history-repository.js';
 import type { AppContext } from './context.js';
 import { findOwnedAccount, isPlausibleId } from './owned-account.js';
 import { transactionView, type TransactionView } from './views.js';
@@ -37,7 +37,7 @@ export async function listTransactions(ctx: AppContext, userId: string, query: T
     beforeSeq = isPlausibleId(query.startingAfter) ? await findEntrySeq(db, account.id, query.startingAfter) : undefined;
     if (beforeSeq === undefined) throw new DomainError('invalid_request', 'starting_after is not a transaction of this account.', 'starting_after');
   }
-  const rows = await listEntries(db, {
+  const rows = await listEntries(db, ctx.storage.dialect, {
     accountId: account.id,
     beforeSeq,
     fromMs: query.fromMs === undefined ? undefined : BigInt(query.fromMs),

@@ -3,7 +3,7 @@
  * layer turns them into the contract's JSON shapes and the pages into HTML.
  */
 import type { AccountRow, UserRow } from '../storage/schema.js';
-import type { EntryView } from '../storage/repositories/ledger-repository.js';
+import type { EntryView } from '../storage/repositories/history-repository.js';
 
 export interface UserView {
   id: string;
