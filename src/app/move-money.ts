@@ -8,13 +8,13 @@ import { DomainError } from '../domain/errors.js';
 import { transferJournal } from '../domain/journal.js';
 import { INT64_MAX } from '../domain/money.js';
 import { usernameOrNull } from '../domain/username.js';
-import { credit, debitIfCovered, findAccountByNumberWithOwner, findAccountsByUser, findSystemAccount, lockAccounts } from '../storage/repositories/account-repository.js';
+import { credit, debitIfCovered, findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount, lockAccounts } from '../storage/repositories/account-repository.js';
 import { appendTransaction } from '../storage/repositories/ledger-repository.js';
 import { findUserByUsername } from '../storage/repositories/user-repository.js';
 import type { AccountRow } from '../storage/schema.js';
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
-import { findOwnedAccount } from './owned-account.js';
+import { findOwnedAccount, isPlausibleId, ownedOrNotFound } from './owned-account.js';
 import { accountView, type AccountView, type TransactionView } from './views.js';
 
 export type MovementRequest =
@@ -113,13 +113,36 @@ async function planLeg(ctx: AppContext, trx: Trx, actorUserId: string, request: 
       return { from: account, to: await cashAccount(trx, account.currency), subject: 'from' };
     }
     case 'transfer': {
-      const from = await findOwnedAccount(trx, actorUserId, request.fromAccountId, 'from_account_id');
-      const to = await resolvePayee(trx, request.to, from.currency);
+      const { from, to } = await payerAndPayee(trx, actorUserId, request.fromAccountId, request.to);
       if (to.id === from.id) throw new DomainError('same_account', 'You cannot send money to the account it comes from.', 'to');
       return { from, to, subject: 'from' };
     }
   }
 }
+
+/**
+ * The payer's own account and the payee's. A payee given by account number (the common case) comes
+ * in the same query as the payer; the refusals are findOwnedAccount's and resolvePayee's, in order.
+ */
+async function payerAndPayee(trx: Trx, actorUserId: string, fromAccountId: string, to: string): Promise<{ from: KnownAccount; to: KnownAccount }> {
+  const number = parseAccountNumber(to);
+  if (!number) {
+    const from = await findOwnedAccount(trx, actorUserId, fromAccountId, 'from_account_id');
+    return { from, to: await resolvePayee(trx, to, from.currency) };
+  }
+  const found = isPlausibleId(fromAccountId) ? await findPayerAndPayeeByNumber(trx, fromAccountId, number) : {};
+  const from = ownedOrNotFound(found.payer, actorUserId, 'from_account_id');
+  if (!found.payee) throw payeeNotFound();
+  return { from: known(from), to: known(found.payee) };
+}
+
+/** An account row with its owner's name, as KnownAccount (no owner: a system account). */
+function known({ owner_username, ...account }: AccountRow & { owner_username: string | null }): KnownAccount {
+  return owner_username === null ? account : { ...account, ownerUsername: owner_username };
+}
+
+// Built only when needed: an Error captures a stack trace, which every transfer would pay for.
+const payeeNotFound = () => new DomainError('not_found', 'No account matches that payee.', 'to');
 
 async function cashAccount(trx: Trx, currency: string): Promise<AccountRow> {
   const account = await findSystemAccount(trx, currency);
@@ -132,21 +155,18 @@ async function cashAccount(trx: Trx, currency: string): Promise<AccountRow> {
  * account in the payer's currency, else their first account).
  */
 export async function resolvePayee(trx: Trx, to: string, currency: string): Promise<KnownAccount> {
-  // Built only when needed: an Error captures a stack trace, which every transfer would pay for.
-  const notFound = () => new DomainError('not_found', 'No account matches that payee.', 'to');
   const number = parseAccountNumber(to);
   if (number) {
     const row = await findAccountByNumberWithOwner(trx, number);
-    if (!row) throw notFound();
-    const { owner_username, ...account } = row;
-    return owner_username === null ? account : { ...account, ownerUsername: owner_username };
+    if (!row) throw payeeNotFound();
+    return known(row);
   }
   const username = usernameOrNull(to);
-  if (username === null) throw notFound();
+  if (username === null) throw payeeNotFound();
   const user = await findUserByUsername(trx, username);
-  if (!user) throw notFound();
+  if (!user) throw payeeNotFound();
   const accounts = await findAccountsByUser(trx, user.id);
   const account = accounts.find((a) => a.currency === currency) ?? accounts[0];
-  if (!account) throw notFound();
+  if (!account) throw payeeNotFound();
   return { ...account, ownerUsername: user.username };
 }

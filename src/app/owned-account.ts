@@ -16,7 +16,11 @@ export function isPlausibleId(id: string): boolean {
  * `not_found`, so account ids cannot be probed.
  */
 export async function findOwnedAccount(db: Db | Trx, userId: string, accountId: string, param = 'account_id'): Promise<AccountRow> {
-  const account = isPlausibleId(accountId) ? await findAccountById(db, accountId) : undefined;
+  return ownedOrNotFound(isPlausibleId(accountId) ? await findAccountById(db, accountId) : undefined, userId, param);
+}
+
+/** The account found by id, if it is this user's (findOwnedAccount's rule, for a lookup made elsewhere). */
+export function ownedOrNotFound<A extends AccountRow>(account: A | undefined, userId: string, param: string): A {
   if (!account || account.kind !== 'user' || account.user_id !== userId) {
     throw new DomainError('not_found', 'No such account.', param);
   }

@@ -1,17 +1,19 @@
+import { sql } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
 import type { AccountRow, NewAccountRow } from '../schema.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 
 // The reads and writes every request or movement makes are prepared once (prepared-query.ts).
 const accountById = preparedQuery<{ id: string }, AccountRow>((db, p) => db.selectFrom('accounts').selectAll().where('id', '=', p('id')));
-const accountByNumberWithOwner = preparedQuery<{ number: string }, AccountRow & { owner_username: string | null }>((db, p) =>
-  db
-    .selectFrom('accounts as a')
-    .leftJoin('users as u', 'u.id', 'a.user_id')
-    .selectAll('a')
-    .select('u.username as owner_username')
-    .where('a.number', '=', p('number'))
-    .where('a.kind', '=', 'user'),
+type WithOwner = AccountRow & { owner_username: string | null };
+const withOwner = (db: Db) => db.selectFrom('accounts as a').leftJoin('users as u', 'u.id', 'a.user_id').selectAll('a').select('u.username as owner_username');
+const accountByNumberWithOwner = preparedQuery<{ number: string }, WithOwner>((db, p) => withOwner(db).where('a.number', '=', p('number')).where('a.kind', '=', 'user'));
+type Role = 'payer' | 'payee';
+const payerAndPayeeByNumber = preparedQuery<{ payerId: string; number: string }, WithOwner & { role: Role }>((db, p) =>
+  withOwner(db)
+    .select(sql<Role>`'payer'`.as('role'))
+    .where('a.id', '=', p('payerId'))
+    .unionAll(withOwner(db).select(sql<Role>`'payee'`.as('role')).where('a.number', '=', p('number')).where('a.kind', '=', 'user')),
 );
 const accountsByUser = preparedQuery<{ userId: string }, AccountRow>((db, p) =>
   db.selectFrom('accounts').selectAll().where('user_id', '=', p('userId')).orderBy('created_at').orderBy('id'),
@@ -50,6 +52,17 @@ export async function findAccountByNumber(db: Db | Trx, number: string): Promise
 /** A user account by number, with its owner's username (a transfer reports it), in one query. */
 export async function findAccountByNumberWithOwner(db: Db | Trx, number: string): Promise<(AccountRow & { owner_username: string | null }) | undefined> {
   return accountByNumberWithOwner.first(db, { number });
+}
+
+/**
+ * The payer's account by id and the payee's user account by number, each with its owner's username,
+ * in one query (one round trip on PostgreSQL instead of two). Either may be missing; when both are
+ * the same account it comes back twice.
+ */
+export async function findPayerAndPayeeByNumber(db: Db | Trx, payerId: string, number: string): Promise<{ payer?: WithOwner; payee?: WithOwner }> {
+  const found: { payer?: WithOwner; payee?: WithOwner } = {};
+  for (const { role, ...row } of await payerAndPayeeByNumber.rows(db, { payerId, number })) found[role] = row;
+  return found;
 }
 
 /** A user's accounts, oldest first: the first is their primary account, the one paid by username. */
