@@ -5,11 +5,12 @@
  */
 import { parseAccountNumber } from '../domain/account-number.js';
 import { DomainError } from '../domain/errors.js';
-import { transferJournal } from '../domain/journal.js';
+import { transferJournal, type Journal } from '../domain/journal.js';
 import { INT64_MAX } from '../domain/money.js';
 import { usernameOrNull } from '../domain/username.js';
-import { credit, debitIfCovered, findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount, lockAccounts } from '../storage/repositories/account-repository.js';
-import { appendTransaction } from '../storage/repositories/ledger-repository.js';
+import { credit, debitIfCovered, findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount } from '../storage/repositories/account-repository.js';
+import { appendTransaction, type NewLedgerTransaction } from '../storage/repositories/ledger-repository.js';
+import { moveInOneStatement } from '../storage/repositories/movement-statement.js';
 import { findUserByUsername } from '../storage/repositories/user-repository.js';
 import type { AccountRow } from '../storage/schema.js';
 import type { Trx } from '../storage/storage.js';
@@ -56,15 +57,10 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
   }
   const amount = request.amountMinor;
   const journal = transferJournal(leg.from.id, leg.to.id, leg.from.currency, amount);
-  const balances = await post(ctx, trx, leg, amount);
-
   const transactionId = ctx.random.uuid();
   const createdAtMs = nowMsBig(ctx);
-  await appendTransaction(trx, { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs }, journal.map((line) => ({
-    accountId: line.accountId,
-    amountMinor: line.amountMinor,
-    balanceAfterMinor: line.accountId === leg.from.id ? balances.from : balances.to,
-  })), ctx.storage.dialect);
+  const txn: NewLedgerTransaction = { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs };
+  const balances = ctx.storage.dialect === 'postgres' ? await postInOneStatement(ctx, trx, journal, txn) : await postStepByStep(ctx, trx, leg, amount, journal, txn);
 
   const subject = leg[leg.subject];
   const other = leg.subject === 'from' ? leg.to : leg.from;
@@ -89,18 +85,39 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
   };
 }
 
-/** Debit first, with the race-free conditional update, then credit: nothing is written on a refusal. */
-async function post(ctx: AppContext, trx: Trx, leg: Leg, amount: bigint): Promise<{ from: bigint; to: bigint }> {
-  await lockAccounts(trx, ctx.storage.dialect, [leg.from.id, leg.to.id]);
-  if (leg.to.kind === 'user' && BigInt(leg.to.balance) > INT64_MAX - amount) {
-    throw new DomainError('invalid_amount', 'That would exceed the largest balance an account can hold.', 'amount');
-  }
+type Balances = { from: bigint; to: bigint };
+
+/**
+ * SQLite: debit first, with the race-free conditional update, then credit, then the ledger rows:
+ * nothing is written on a refusal. BEGIN IMMEDIATE already holds the database's only write lock,
+ * so the payee's balance read by planLeg is current.
+ */
+async function postStepByStep(ctx: AppContext, trx: Trx, leg: Leg, amount: bigint, journal: Journal, txn: NewLedgerTransaction): Promise<Balances> {
+  if (leg.to.kind === 'user' && BigInt(leg.to.balance) > INT64_MAX - amount) throw tooLarge();
   const fromBalance = await debitIfCovered(trx, leg.from.id, amount);
-  if (fromBalance === undefined) throw new DomainError('insufficient_funds', 'The balance does not cover this amount.', 'amount');
+  if (fromBalance === undefined) throw insufficientFunds();
   await ctx.faults.afterDebit?.();
-  const toBalance = await credit(trx, leg.to.id, amount);
-  return { from: BigInt(fromBalance), to: BigInt(toBalance) };
+  const balances = { from: BigInt(fromBalance), to: BigInt(await credit(trx, leg.to.id, amount)) };
+  await appendTransaction(trx, txn, journal.map((line) => ({ ...line, balanceAfterMinor: line.accountId === leg.from.id ? balances.from : balances.to })));
+  return balances;
 }
+
+/**
+ * PostgreSQL: locks, debit, credit and ledger rows in one statement (movement-statement.ts), one
+ * round trip instead of five; it writes nothing on a refusal. There is no moment between debit and
+ * credit any more, so the fault hook runs at the closest point: after the statement, with the
+ * movement written but not committed.
+ */
+async function postInOneStatement(ctx: AppContext, trx: Trx, journal: Journal, txn: NewLedgerTransaction): Promise<Balances> {
+  const outcome = await moveInOneStatement(trx, journal, txn);
+  if (!outcome.fits) throw tooLarge();
+  if (!outcome.balances) throw insufficientFunds();
+  await ctx.faults.afterDebit?.();
+  return outcome.balances;
+}
+
+const tooLarge = () => new DomainError('invalid_amount', 'That would exceed the largest balance an account can hold.', 'amount');
+const insufficientFunds = () => new DomainError('insufficient_funds', 'The balance does not cover this amount.', 'amount');
 
 async function planLeg(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest): Promise<Leg> {
   switch (request.type) {

@@ -11,17 +11,26 @@ import { auth, createHarness, dialects, ledgerSnapshot } from '../helpers/harnes
 
 for (const dialect of await dialects()) {
   describe(`ledger faults (${dialect})`, () => {
-    it('moves nothing when the process fails between debit and credit', async () => {
+    // SQLite debits and credits in two statements; PostgreSQL moves the money in one statement, so
+    // there the fault comes at the closest point: after it, with the movement written, uncommitted.
+    it('moves nothing when the process fails half-way through a movement (between debit and credit)', async () => {
       let armed = false;
+      let payerAccountId = '';
+      const fired: string[] = [];
       const h = await createHarness(dialect, {
         faults: {
-          afterDebit() {
-            if (armed) throw new Error('injected crash between debit and credit');
+          async afterDebit() {
+            if (!armed) return;
+            // On PostgreSQL the movement's statement has run: the payer's row is locked by it.
+            const probe = dialect === 'postgres' ? sql`select id from accounts where id = ${payerAccountId} for update nowait`.execute(h.app.ctx.storage.db) : undefined;
+            fired.push(probe ? await probe.then(() => 'unlocked', (e: { code?: string }) => (e.code === '55P03' ? 'locked' : String(e))) : 'fired');
+            throw new Error('injected crash between debit and credit');
           },
         },
       });
       try {
         const payer = await h.user('fault-payer');
+        payerAccountId = payer.accountId;
         const payee = await h.user('fault-payee');
         await h.deposit(payer, 1000);
         const before = await ledgerSnapshot(h.app);
@@ -38,6 +47,7 @@ for (const dialect of await dialects()) {
           assert.ok(res.json().error.request_id, 'a 500 carries a request id to quote');
           assert.doesNotMatch(res.body, /injected crash|at .*\.ts/, 'no internals leak');
         }
+        assert.deepEqual(fired, dialect === 'postgres' ? ['locked', 'locked'] : ['fired', 'fired']);
         assert.equal(await ledgerSnapshot(h.app), before);
         // The key was not consumed by the failed attempt: a retry after recovery succeeds, once.
         armed = false;

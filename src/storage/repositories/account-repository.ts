@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
 import type { AccountRow, NewAccountRow } from '../schema.js';
-import type { Db, Dialect, Trx } from '../storage.js';
+import type { Db, Trx } from '../storage.js';
 
 // The reads and writes every request or movement makes are prepared once (prepared-query.ts).
 const accountById = preparedQuery<{ id: string }, AccountRow>((db, p) => db.selectFrom('accounts').selectAll().where('id', '=', p('id')));
@@ -72,17 +72,6 @@ export async function findAccountsByUser(db: Db | Trx, userId: string): Promise<
 
 export async function findSystemAccount(db: Db | Trx, currency: string): Promise<AccountRow | undefined> {
   return systemAccount.first(db, { currency });
-}
-
-/**
- * Takes row locks on the given accounts in id order, so two transfers between the same pair in
- * opposite directions queue instead of deadlocking. SQLite needs nothing: BEGIN IMMEDIATE already
- * holds the database's single write lock.
- */
-export async function lockAccounts(trx: Trx, dialect: Dialect, ids: string[]): Promise<void> {
-  if (dialect !== 'postgres') return;
-  const ordered = [...new Set(ids)].sort();
-  await trx.selectFrom('accounts').select('id').where('id', 'in', ordered).orderBy('id').forUpdate().execute();
 }
 
 /**

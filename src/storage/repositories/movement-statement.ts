@@ -1,0 +1,136 @@
+/**
+ * A whole movement on PostgreSQL in one statement: lock both accounts, debit, credit, and append the
+ * ledger transaction with its two entries. On PostgreSQL every statement is a round trip, and a
+ * round trip is most of what a transfer costs; this one replaces five (locks, debit, credit, the
+ * ledger append). SQLite has no round trips and keeps its step-by-step path (move-money.ts).
+ *
+ * How the data-modifying CTE keeps the guarantees of the step-by-step path:
+ * - `locked` takes both row locks in id order (FOR UPDATE below the ORDER BY), so opposite
+ *   transfers queue instead of deadlocking. `verdict` aggregates over it, which forces every lock
+ *   to be taken, and the debit runs only behind `verdict` (a one-time condition), so both rows are
+ *   locked before either is updated.
+ * - All sub-statements share one snapshot, taken before the locks were granted, so it may hold an
+ *   older balance than the one just locked (a payment that committed while we waited). Nothing is
+ *   decided or computed from it: `verdict` computes the condition (debitIfCovered's: system
+ *   accounts may go negative) and both new balances from `locked` (FOR UPDATE returns the newest
+ *   version, and our lock keeps it current), and the updates set those values, matching by id
+ *   only. With `balance = balance - x` PostgreSQL would compute the new row from the snapshot's
+ *   version and check the CHECK constraint on it before noticing the newer version (a false
+ *   constraint violation, or a refusal if the balance test were in the WHERE: a WHERE that fails on
+ *   the snapshot's version is never re-checked on the newest). READ COMMITTED then applies each
+ *   update to the newest (locked) version. The CHECK on user balances still stands behind it all.
+ * - The overflow check is `fits`: a payee balance that would pass INT64_MAX refuses the movement
+ *   (the sum is only computed when it fits, so it never raises an out-of-range error).
+ * - The credit runs only if the debit returned a row, and the ledger rows only if the credit did:
+ *   a refusal writes nothing. No row is updated twice (the payer must differ from the payee; the
+ *   statement checks it too, as PostgreSQL would otherwise apply only one of two updates).
+ */
+import { sql } from 'kysely';
+import { preparedQuery } from '../prepared-query.js';
+import type { Trx } from '../storage.js';
+import { transactionRow, type NewLedgerTransaction, type TransactionValues } from './ledger-repository.js';
+
+export interface MovementOutcome {
+  /** The payer's balance covered the amount (system accounts always do). */
+  covered: boolean;
+  /** The payee's balance stays within a 64-bit integer. */
+  fits: boolean;
+  /** New balances, present only when the movement was written. */
+  balances?: { from: bigint; to: bigint };
+}
+
+type Values = TransactionValues & { from: string; to: string; amount: bigint };
+
+interface Row {
+  found: boolean;
+  covered: boolean;
+  fits: boolean;
+  from_balance: bigint | null;
+  to_balance: bigint | null;
+  entries: bigint;
+}
+
+const INT64_MAX_SQL = sql.raw('9223372036854775807');
+
+const movement = preparedQuery<Values, Row>((db, p) => {
+  const from = sql`${p('from')}::text`;
+  const to = sql`${p('to')}::text`;
+  const amount = sql`${p('amount')}::bigint`;
+  const createdAt = sql`${p('createdAt')}::bigint`;
+  const query = sql<Row>`
+    with locked as materialized (
+      select id, kind, balance from accounts where id in (${from}, ${to}) order by id for update
+    ),
+    verdict as materialized (
+      select count(*) = 2 and ${from} <> ${to} as found,
+             coalesce(bool_or(id = ${from} and (kind = 'system' or balance >= ${amount})), false) as covered,
+             coalesce(bool_or(id = ${to} and balance <= ${INT64_MAX_SQL} - ${amount}), false) as fits,
+             max(balance - ${amount}) filter (where id = ${from} and (kind = 'system' or balance >= ${amount})) as from_after,
+             max(balance + ${amount}) filter (where id = ${to} and balance <= ${INT64_MAX_SQL} - ${amount}) as to_after
+      from locked
+    ),
+    debited as (
+      update accounts set balance = (select from_after from verdict)
+      where id = ${from} and (select found and covered and fits from verdict)
+      returning balance
+    ),
+    credited as (
+      update accounts set balance = (select to_after from verdict)
+      where id = ${to} and exists (select 1 from debited)
+      returning balance
+    ),
+    txn as (
+      insert into ledger_transactions (id, type, memo, actor_user_id, actor_token_id, actor_session_id, created_at)
+      select ${p('id')}::text, ${p('type')}::text, ${p('memo')}::text, ${p('actorUserId')}::text, ${p('actorTokenId')}::text, ${p('actorSessionId')}::text, ${createdAt}
+      where exists (select 1 from credited)
+      returning seq
+    ),
+    appended as (
+      insert into entries (transaction_seq, account_id, amount, balance_after, created_at)
+      select txn.seq, e.account_id, e.amount, e.balance_after, ${createdAt}
+      from txn cross join (values
+        (${from}, -${amount}, (select balance from debited), 0),
+        (${to}, ${amount}, (select balance from credited), 1)
+      ) as e(account_id, amount, balance_after, ord)
+      order by e.ord
+      returning 1
+    )
+    select v.found, v.covered, v.fits,
+           (select balance from debited) as from_balance,
+           (select balance from credited) as to_balance,
+           (select count(*) from appended) as entries
+    from verdict v`;
+  return { compile: () => query.compile(db) };
+});
+
+/** One line of a movement's journal: a signed amount on an account (negative debits it). */
+export interface MovementLine {
+  accountId: string;
+  amountMinor: bigint;
+}
+
+/**
+ * Applies a two-line journal (the debit first, then the matching credit, as transferJournal builds
+ * it): both balances and the ledger transaction with its entries, in one statement. On a refusal
+ * (`covered` or `fits` false) nothing was written.
+ */
+export async function moveInOneStatement(trx: Trx, lines: readonly MovementLine[], txn: NewLedgerTransaction): Promise<MovementOutcome> {
+  const [debit, credit] = lines;
+  if (lines.length !== 2 || !debit || !credit || debit.amountMinor >= 0n || credit.amountMinor !== -debit.amountMinor || debit.accountId === credit.accountId) {
+    throw new Error('a one-statement movement is one debit and its matching credit on another account');
+  }
+  const row = await movement.first(trx, {
+    from: debit.accountId,
+    to: credit.accountId,
+    amount: credit.amountMinor,
+    ...transactionRow(txn),
+  });
+  if (!row?.found) throw new Error(`movement: accounts ${debit.accountId} and ${credit.accountId} not both found`);
+  const { covered, fits } = row;
+  if (row.from_balance === null || row.to_balance === null) {
+    if (covered && fits) throw new Error('movement: approved but not written');
+    return { covered, fits };
+  }
+  if (BigInt(row.entries) !== 2n) throw new Error('ledger insert wrote an unexpected number of entries');
+  return { covered, fits, balances: { from: BigInt(row.from_balance), to: BigInt(row.to_balance) } };
+}

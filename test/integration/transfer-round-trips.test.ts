@@ -1,0 +1,66 @@
+/**
+ * On PostgreSQL every statement is a round trip, and round trips are what a transfer costs there
+ * (docs/performance.md). This pins how many statements one idempotent transfer sends, counted
+ * through storage.observeQueries (Kysely's log: every statement, BEGIN and COMMIT included), so the
+ * count cannot silently grow back. SQLite is counted too, to show its path, but has no round trips.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { QueryKind } from '../../src/storage/query-observers.js';
+import { auth, createHarness, dialects, type Harness, type TestUser } from '../helpers/harness.js';
+
+// auth liveness, BEGIN, key claim, SAVEPOINT, payer + payee, the movement, RELEASE, stored response, COMMIT.
+const POSTGRES_TRANSFER_BY_NUMBER = 9;
+
+for (const dialect of await dialects()) {
+  describe(`round trips of one idempotent transfer (${dialect})`, () => {
+    let h: Harness;
+    let payer: TestUser;
+    let payee: TestUser;
+    before(async () => {
+      h = await createHarness(dialect);
+      payer = await h.user('trips-payer');
+      payee = await h.user('trips-payee');
+      await h.deposit(payer, 1000);
+    });
+    after(() => h.close());
+
+    const transfer = async (key: string, to: string, amount = 10) => {
+      const kinds: QueryKind[] = [];
+      const stop = h.app.ctx.storage.observeQueries((q) => kinds.push(q.kind));
+      try {
+        const res = await h.inject({
+          method: 'POST',
+          url: '/api/v1/transfers',
+          headers: { ...auth(payer), 'idempotency-key': key },
+          payload: { from_account_id: payer.accountId, to, amount },
+        });
+        return { res, kinds };
+      } finally {
+        stop();
+      }
+    };
+
+    it('sends a fixed number of statements for a transfer to an account number', async () => {
+      // The first transfer warms nothing that matters (statements are counted, not timed); two
+      // in a row prove the count does not depend on the connection's prepared-statement cache.
+      for (const key of ['trips-1', 'trips-2']) {
+        const { res, kinds } = await transfer(key, payee.accountNumber);
+        assert.equal(res.statusCode, 201, res.body);
+        if (dialect === 'postgres') assert.equal(kinds.length, POSTGRES_TRANSFER_BY_NUMBER, kinds.join(' '));
+        else assert.ok(kinds.length > 0);
+      }
+      assert.equal(await h.balance(payee.accountId), 20n);
+    });
+
+    if (dialect === 'postgres') {
+      it('sends no more for a refusal (insufficient funds), and stores it', async () => {
+        const { res, kinds } = await transfer('trips-poor', payee.accountNumber, 1_000_000);
+        assert.equal(res.statusCode, 422, res.body);
+        assert.equal(res.json().error.code, 'insufficient_funds');
+        // A refusal rolls the savepoint back (ROLLBACK TO, then RELEASE): one more than a success.
+        assert.equal(kinds.length, POSTGRES_TRANSFER_BY_NUMBER + 1, kinds.join(' '));
+      });
+    }
+  });
+}
