@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { zxcvbnOptions } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
-import { checkPassword } from '../../src/app/password-policy.js';
+import { checkPassword, JUDGED_CHARS } from '../../src/app/password-policy.js';
 import { DomainError } from '../../src/domain/errors.js';
 
 const refusal = async (password: string, username = 'alice'): Promise<DomainError | null> => {
@@ -83,5 +83,19 @@ describe('password policy', () => {
       assert.equal(error.param, 'password');
       assert.match(error.message, /too easy to guess|most commonly used/);
     }
+  });
+
+  it('still catches l33t spellings with the bounded l33t matcher', async () => {
+    for (const p of ['p4$$w0rd12345', 'P@ssw0rd2024!!', 'M0nk3y!M0nk3y!']) assert.ok(await refusal(p), p);
+  });
+
+  it('judges the first 64 characters: a strong start makes a strong password, a weak start is refused whatever follows', async () => {
+    assert.equal(JUDGED_CHARS, 64);
+    const strongStart = 'vivid ochre lantern swims past quiet glacier nine mangoes dance!';
+    assert.equal([...strongStart].length, 64);
+    assert.equal(await refusal(strongStart + 'a'.repeat(192)), null);
+    // The worst case found (28 s of blocking CPU before the bound): refused, as it should be.
+    assert.ok(await refusal('P@55w0rd!'.repeat(40).slice(0, 256)));
+    assert.ok(await refusal('a'.repeat(64) + strongStart));
   });
 });
