@@ -1,6 +1,6 @@
 import { balanceBefore, closingBalancesByBucket } from '../storage/repositories/balance-history-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
-import { findOwnedAccount } from './owned-account.js';
+import type { OwnedAccount } from './list-transactions.js';
 
 export const DAY_MS = 86_400_000n;
 
@@ -12,10 +12,10 @@ export interface BalancePoint {
 
 /**
  * The balance at the start of the window and at the end of each of the last `days` days (rolling
- * 24-hour days ending now), for the dashboard chart: `days + 1` points, oldest first.
+ * 24-hour days ending now), for the dashboard chart: `days + 1` points, oldest first. The caller
+ * has checked the account is the user's (the dashboard's primary account).
  */
-export async function balanceHistory(ctx: AppContext, userId: string, accountId: string, days = 30): Promise<{ currency: string; points: BalancePoint[] }> {
-  const account = await findOwnedAccount(ctx.storage.db, userId, accountId);
+export async function balanceHistory(ctx: AppContext, account: OwnedAccount, days = 30): Promise<{ currency: string; points: BalancePoint[] }> {
   const nowMs = nowMsBig(ctx);
   const fromMs = nowMs - BigInt(days) * DAY_MS;
   const opening = await balanceBefore(ctx.storage.db, account.id, fromMs);

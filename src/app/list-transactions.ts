@@ -4,6 +4,12 @@ import type { AppContext } from './context.js';
 import { findOwnedAccount, isPlausibleId } from './owned-account.js';
 import { transactionView, type TransactionView } from './views.js';
 
+/** An account known to belong to the user asking: its id and currency are all a listing needs. */
+export interface OwnedAccount {
+  id: string;
+  currency: string;
+}
+
 export const PAGE_SIZE_MAX = 100;
 export const PAGE_SIZE_DEFAULT = 20;
 
@@ -26,8 +32,12 @@ export interface TransactionPage {
 
 /** One page of an account's history, newest first, with each row's balance after it. */
 export async function listTransactions(ctx: AppContext, userId: string, query: TransactionQuery): Promise<TransactionPage> {
+  return listOwnedAccountTransactions(ctx, await findOwnedAccount(ctx.storage.db, userId, query.accountId), query);
+}
+
+/** The same, for an account the caller has already checked is the user's (saves reading it again). */
+export async function listOwnedAccountTransactions(ctx: AppContext, account: OwnedAccount, query: Omit<TransactionQuery, 'accountId'>): Promise<TransactionPage> {
   const db = ctx.storage.db;
-  const account = await findOwnedAccount(db, userId, query.accountId);
   const limit = query.limit ?? PAGE_SIZE_DEFAULT;
   if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_SIZE_MAX) {
     throw new DomainError('invalid_request', `limit must be between 1 and ${PAGE_SIZE_MAX}.`, 'limit');

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { balanceHistory } from '../../../app/balance-history.js';
-import { listTransactions } from '../../../app/list-transactions.js';
+import { listOwnedAccountTransactions } from '../../../app/list-transactions.js';
 import { balanceChart } from '../../pages/balance-chart.js';
 import { formatAccountNumber, formatMoney } from '../../pages/format.js';
 import { primaryAccount } from '../../pages/primary-account.js';
@@ -15,8 +15,9 @@ export default async function dashboardPage(app: FastifyInstance): Promise<void>
     const session = sessionOf(request);
     const account = await primaryAccount(app.ctx, session.userId);
     const [recent, history] = await Promise.all([
-      listTransactions(app.ctx, session.userId, { accountId: account.id, limit: RECENT }),
-      balanceHistory(app.ctx, session.userId, account.id, 30),
+      // The primary account was just read as the user's own: no need to check it twice more.
+      listOwnedAccountTransactions(app.ctx, account, { limit: RECENT }),
+      balanceHistory(app.ctx, account, 30),
     ]);
     return renderPage(reply, 'dashboard', {
       title: 'Dashboard',
