@@ -69,8 +69,8 @@ export async function seedBank(config: Config, options: { accounts: number; hist
     }
     // PostgreSQL: fresh statistics, as autovacuum would have soon after a bulk load; without them the
     // planner sees the tables as tiny and the dashboard's chart query scans all 3M entries. SQLite is
-    // left as minibank runs it, never analysed (with statistics its planner scans heavy accounts'
-    // entries by rowid; see docs/performance.md).
+    // left as minibank runs it, never analysed (the history query pins its index either way:
+    // src/storage/repositories/history-repository.ts, test/integration/history-plan.test.ts).
     if (storage.dialect === 'postgres') await time('analyze', () => sql`analyze`.execute(storage.db).then(() => undefined));
     return { users, histories, timings };
   } finally {
