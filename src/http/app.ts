@@ -99,7 +99,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     },
     // Only the configured proxies may set the client address (X-Forwarded-For): access log, rate limits, audit.
     trustProxy: fastifyTrustProxy(config.trustProxy),
-    // request-log.ts writes one line per request instead, without headers.
+    // plugins/request-observers.ts writes one line per request instead, without headers.
     logController: new LogController({ disableRequestLogging: true }),
     // plugins/health.ts refuses requests while draining, with the contract's 503 (and a log line).
     return503OnClosing: false,
