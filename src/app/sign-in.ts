@@ -4,7 +4,7 @@ import { findUserByUsername, updatePasswordHash } from '../storage/repositories/
 import { insertToken, revokeToken } from '../storage/repositories/token-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { deviceKey, FAILURE_MEMORY_MS, usernameKey, waitRemainingMs } from './login-throttle.js';
-import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
+import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo, type SecurityEventInput } from './security-events.js';
 import type { UserRow } from '../storage/schema.js';
 
 export const BAD_CREDENTIALS_MESSAGE = 'Username or password is incorrect.';
@@ -29,6 +29,22 @@ export async function checkCredentials(
   input: { username: string; password: string },
   attempt: LoginAttempt = { client: UNKNOWN_CLIENT, audit: false },
 ): Promise<UserRow> {
+  const { user, succeeded } = await verifyCredentials(ctx, input, attempt);
+  if (succeeded) await recordSecurityEvent(ctx, succeeded);
+  return user;
+}
+
+/**
+ * checkCredentials without writing the login_succeeded event, which it returns (when auditing) for
+ * the caller to write in its own transaction: a token login then pays one commit, not two (on
+ * SQLite each is an fsync on the event loop, during which finished argon2 hashes wait to be
+ * collected and the next ones to be started). Failures are recorded here, as before.
+ */
+async function verifyCredentials(
+  ctx: AppContext,
+  input: { username: string; password: string },
+  attempt: LoginAttempt,
+): Promise<{ user: UserRow; succeeded: SecurityEventInput | null }> {
   const username = input.username.trim().toLowerCase();
   const nowMs = ctx.clock.nowMs();
   const throttle = ctx.security?.throttle ?? null;
@@ -55,11 +71,13 @@ export async function checkCredentials(
     throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
   }
   await throttle?.counter.clear(key);
-  if (attempt.audit) await recordSecurityEvent(ctx, { type: 'login_succeeded', userId: user.id, client: attempt.client, details: deviceId ? { known_device: true } : undefined });
   if (ctx.passwords.needsRehash(user.password_hash)) {
     await updatePasswordHash(ctx.storage.db, user.id, await ctx.passwords.hash(input.password));
   }
-  return user;
+  const succeeded: SecurityEventInput | null = attempt.audit
+    ? { type: 'login_succeeded', userId: user.id, client: attempt.client, details: deviceId ? { known_device: true } : undefined }
+    : null;
+  return { user, succeeded };
 }
 
 export interface IssuedToken {
@@ -70,13 +88,14 @@ export interface IssuedToken {
 
 /** Signs in and issues a short-lived API token, recorded server-side so it can be revoked. */
 export async function issueToken(ctx: AppContext, input: { username: string; password: string }, client: ClientInfo = UNKNOWN_CLIENT): Promise<IssuedToken> {
-  const user = await checkCredentials(ctx, input, { client, audit: true });
+  const { user, succeeded } = await verifyCredentials(ctx, input, { client, audit: true });
   const nowMs = ctx.clock.nowMs();
   const jti = ctx.random.uuid();
   const accessToken = await ctx.tokens.sign({ userId: user.id, jti, nowMs });
-  // One write transaction for the token and its audit event: on SQLite it joins the group commit
-  // instead of two separate fsyncs that each stall the event loop (health checks) during a login rush.
+  // One write transaction for the login's event, the token and its event: on SQLite it joins the
+  // group commit instead of separate fsyncs that each stall the event loop during a login rush.
   await ctx.storage.writeTransaction(async (trx) => {
+    if (succeeded) await recordSecurityEvent(ctx, succeeded, trx);
     await insertToken(trx, { jti, userId: user.id, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000) });
     await recordSecurityEvent(ctx, { type: 'token_issued', userId: user.id, client, details: { expires_in_seconds: ctx.tokens.ttlSeconds } }, trx);
   });
