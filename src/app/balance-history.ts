@@ -1,6 +1,6 @@
 import { balanceBefore, closingBalancesByBucket } from '../storage/repositories/balance-history-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
-import type { OwnedAccount } from './list-transactions.js';
+import type { OwnedAccount } from './owned-account.js';
 
 export const DAY_MS = 86_400_000n;
 

@@ -1,14 +1,8 @@
 import { DomainError } from '../domain/errors.js';
 import { findEntrySeq, listEntries } from '../storage/repositories/history-repository.js';
 import type { AppContext } from './context.js';
-import { findOwnedAccount, isPlausibleId } from './owned-account.js';
+import { findOwnedAccount, isPlausibleId, type OwnedAccount } from './owned-account.js';
 import { transactionView, type TransactionView } from './views.js';
-
-/** An account known to belong to the user asking: its id and currency are all a listing needs. */
-export interface OwnedAccount {
-  id: string;
-  currency: string;
-}
 
 export const PAGE_SIZE_MAX = 100;
 export const PAGE_SIZE_DEFAULT = 20;

@@ -11,6 +11,12 @@ export function isPlausibleId(id: string): boolean {
   return id.length <= 64 && /^[\x21-\x7e]+$/.test(id);
 }
 
+/** An account already known to belong to the user asking: its id and currency are all a listing needs. */
+export interface OwnedAccount {
+  id: string;
+  currency: string;
+}
+
 /**
  * The account, if it belongs to this user. Someone else's account and a missing one give the same
  * `not_found`, so account ids cannot be probed.

@@ -14,7 +14,7 @@
  * them (at most `maxBatch`). Under light load a batch is a single unit, started on the next turn of
  * the event loop, so requests that arrived together are still grouped.
  */
-import { fixedStatement } from './prepared-query.js';
+import { savepoint, type Settled } from './savepoint.js';
 import type { Trx } from './storage.js';
 
 export type TransactionRunner = <T>(work: (trx: Trx) => Promise<T>) => Promise<T>;
@@ -25,7 +25,7 @@ interface Unit {
   reject(error: unknown): void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Outcome = Settled<unknown>;
 
 export interface GroupCommit {
   /** Runs `work` in its own savepoint of a shared write transaction; settles after that transaction commits. */
@@ -95,19 +95,5 @@ export function createGroupCommit(transaction: TransactionRunner, options: { max
  * A failed unit is rolled back to its savepoint and its error kept for its caller; a failure to
  * roll back means the transaction itself is broken, so that error aborts the whole batch.
  */
-async function runInSavepoint(trx: Trx, unit: Unit): Promise<Outcome> {
-  await enterUnit(trx);
-  try {
-    const value = await unit.work(trx);
-    await releaseUnit(trx);
-    return { ok: true, value };
-  } catch (error) {
-    await rollbackUnit(trx);
-    await releaseUnit(trx);
-    return { ok: false, error };
-  }
-}
-
-const enterUnit = fixedStatement('savepoint group_commit_unit');
-const releaseUnit = fixedStatement('release savepoint group_commit_unit');
-const rollbackUnit = fixedStatement('rollback to savepoint group_commit_unit');
+const unitSavepoint = savepoint('group_commit_unit');
+const runInSavepoint = (trx: Trx, unit: Unit): Promise<Outcome> => unitSavepoint.settle(trx, () => unit.work(trx));

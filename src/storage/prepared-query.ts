@@ -8,7 +8,7 @@
  * compiled on first use for each dialect, with a unique marker object in each value's place; the
  * markers' positions in the compiled parameter list are remembered, and later runs only fill the
  * list in. The SQL text is the builder's own, so it stays parameterised (no value is ever spliced
- * into SQL) and the statement caches below (better-sqlite3 prepared statements) see one text per query.
+ * into SQL) and better-sqlite3's statement cache (statement-cache.ts) sees one text per query.
  *
  * Only queries whose SQL does not depend on the values may be prepared: no `in` lists of varying
  * length, no optional clauses. A value used where the SQL would change with it cannot be a marker.

@@ -1,14 +1,22 @@
 import { fixedStatement } from './prepared-query.js';
-import type { Db, Trx } from './storage.js';
+import type { Trx } from './storage.js';
+
+/** How work inside a savepoint ended: its value, or the error it threw (its writes undone). */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export interface Savepoint {
-  /** Runs `work` inside this savepoint of the caller's transaction. */
+  /** Runs `work` inside this savepoint of the caller's transaction; its error is rethrown after the rollback. */
   run<T>(trx: Trx, work: () => Promise<T>): Promise<T>;
+  /**
+   * The same, but a failure of `work` is returned instead of thrown. A failure to roll back is
+   * still thrown: it means the transaction itself is broken.
+   */
+  settle<T>(trx: Trx, work: () => Promise<T>): Promise<Settled<T>>;
 }
 
 /**
  * A named savepoint: when its work throws, its writes are undone and the rest of the transaction
- * (for example an idempotency record, or other movements sharing the commit) carries on. The three
+ * (for example an idempotency record, or other units sharing the group commit) carries on. The three
  * statements are compiled once; a savepoint is entered for every movement.
  */
 export function savepoint(name: string): Savepoint {
@@ -16,18 +24,24 @@ export function savepoint(name: string): Savepoint {
   const enter = fixedStatement(`savepoint ${name}`);
   const release = fixedStatement(`release savepoint ${name}`);
   const rollback = fixedStatement(`rollback to savepoint ${name}`);
+  const settle = async <T>(trx: Trx, work: () => Promise<T>): Promise<Settled<T>> => {
+    await enter(trx);
+    try {
+      const value = await work();
+      await release(trx);
+      return { ok: true, value };
+    } catch (error) {
+      await rollback(trx);
+      await release(trx);
+      return { ok: false, error };
+    }
+  };
   return {
-    async run<T>(trx: Db | Trx, work: () => Promise<T>): Promise<T> {
-      await enter(trx);
-      try {
-        const result = await work();
-        await release(trx);
-        return result;
-      } catch (error) {
-        await rollback(trx);
-        await release(trx);
-        throw error;
-      }
+    settle,
+    async run(trx, work) {
+      const settled = await settle(trx, work);
+      if (!settled.ok) throw settled.error;
+      return settled.value;
     },
   };
 }

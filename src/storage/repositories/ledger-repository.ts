@@ -20,18 +20,17 @@ export interface NewEntry {
 }
 
 /**
- * Appends one ledger transaction and its entries; the caller has built them from a balanced journal.
- * Every movement has exactly two entries, so that shape is prepared once (prepared-query.ts); any
- * other count is built afresh. On PostgreSQL a movement does not come here: its ledger rows are
- * written by the same statement as its balances (movement-statement.ts).
+ * Appends one ledger transaction and its two entries (every movement is a debit and its credit); the
+ * caller has built them from a balanced journal. Prepared once (prepared-query.ts). On PostgreSQL a
+ * movement does not come here: its ledger rows are written by the same statement as its balances
+ * (movement-statement.ts).
  */
 export async function appendTransaction(trx: Trx, txn: NewLedgerTransaction, entries: NewEntry[]): Promise<bigint> {
-  const row = transactionRow(txn);
-  const inserted = await insertTransaction.first(trx, row);
+  if (entries.length !== 2) throw new Error('a ledger transaction here is one debit and its credit');
+  const inserted = await insertTransaction.first(trx, transactionRow(txn));
   if (!inserted) throw new Error('ledger insert returned no seq');
   const seq = BigInt(inserted.seq);
-  if (entries.length === 2) await insertEntryPair.changed(trx, { seq, createdAt: txn.createdAtMs, ...pairValues(entries) });
-  else await trx.insertInto('entries').values(entries.map((e) => ({ transaction_seq: seq, account_id: e.accountId, amount: e.amountMinor, balance_after: e.balanceAfterMinor, created_at: txn.createdAtMs }))).execute();
+  await insertEntryPair.changed(trx, { seq, createdAt: txn.createdAtMs, ...pairValues(entries) });
   return seq;
 }
 
