@@ -34,9 +34,20 @@ const KINDS: Record<string, QueryKind> = {
   release: 'transaction',
 };
 
-/** The statement's first keyword, so the metric's label set stays small and fixed. */
+/** A data-modifying sub-statement of a WITH query (not `select ... for update`). */
+const CTE_WRITE = /\b(?:(insert)\s+into|(update)\s+"?\w+"?\s+set|(delete)\s+from)\b/i;
+
+/**
+ * The statement's first keyword, so the metric's label set stays small and fixed. A WITH query is
+ * a read unless it writes: then it counts as its first write (PostgreSQL's one-statement movement
+ * debits and credits, so it is an update, as the step-by-step path's statements are).
+ */
 export function queryKind(sqlText: string): QueryKind {
   const word = /^\s*([a-z]+)/i.exec(sqlText)?.[1]?.toLowerCase() ?? '';
+  if (word === 'with') {
+    const write = CTE_WRITE.exec(sqlText);
+    if (write) return KINDS[(write[1] ?? write[2] ?? write[3] ?? '').toLowerCase()] ?? 'other';
+  }
   return KINDS[word] ?? 'other';
 }
 

@@ -18,6 +18,13 @@ describe('operations helpers', () => {
     assert.equal(queryKind(''), 'other');
   });
 
+  it('labels a WITH query that writes by its first write, and one that only locks as a read', () => {
+    assert.equal(queryKind('with locked as (select id from accounts for update), d as (update accounts set balance = 1) select 1'), 'update');
+    assert.equal(queryKind('WITH t AS (INSERT INTO ledger_transactions (id) VALUES ($1) RETURNING seq) INSERT INTO entries SELECT 1'), 'insert');
+    assert.equal(queryKind('with old as (delete from sessions where id_hash = $1 returning 1) select count(*) from old'), 'delete');
+    assert.equal(queryKind('with locked as (select id from accounts where id = $1 for update) select * from locked'), 'select');
+  });
+
   it('puts the access log in DATA_DIR unless told otherwise', () => {
     assert.equal(accessLogTarget({ accessLog: '', dataDir: '/srv/bank' }), path.resolve('/srv/bank/access.log'));
     assert.equal(accessLogTarget({ accessLog: '/var/log/minibank/access.log', dataDir: '/srv/bank' }), '/var/log/minibank/access.log');
