@@ -10,12 +10,13 @@ import { describe, it } from 'node:test';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { DEFAULT_REDIS_URL, runCrossInstanceChecks } from './cross-instance.js';
 import { ARTIFACTS_DIR, defaultMinKills, resolveOptions, type ChaosOptions } from './options.js';
-import { runChaos, type ChaosVerdict } from './run-chaos.js';
+import { LOAD_CAP_FACTOR, runChaos, type ChaosVerdict } from './run-chaos.js';
 import { redisAvailable } from './services.js';
 
 const seconds = Number(process.env.CHAOS_SECONDS ?? 60);
 const seedOr = (standard: number) => (process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : standard);
-const budgetMs = (s: number) => (s + 240) * 1000;
+// Time for the load at its longest (it stretches until the kills are in) plus setup and settling.
+const budgetMs = (s: number) => (s * LOAD_CAP_FACTOR + 240) * 1000;
 
 /**
  * Runs that once found a real fault, kept with their seed so the fault stays fixed. Each entry
