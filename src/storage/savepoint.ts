@@ -1,5 +1,6 @@
 import { fixedStatement } from './prepared-query.js';
 import type { Trx } from './storage.js';
+import { withRollbackFailure } from './transaction.js';
 
 /** How work inside a savepoint ended: its value, or the error it threw (its writes undone). */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -9,7 +10,8 @@ export interface Savepoint {
   run<T>(trx: Trx, work: () => Promise<T>): Promise<T>;
   /**
    * The same, but a failure of `work` is returned instead of thrown. A failure to roll back is
-   * still thrown: it means the transaction itself is broken.
+   * still thrown: it means the transaction itself is broken. What is thrown then is the failure of
+   * `work` (the cause), with the rollback's failure attached as `rollbackError`.
    */
   settle<T>(trx: Trx, work: () => Promise<T>): Promise<Settled<T>>;
 }
@@ -31,8 +33,15 @@ export function savepoint(name: string): Savepoint {
       await release(trx);
       return { ok: true, value };
     } catch (error) {
-      await rollback(trx);
-      await release(trx);
+      try {
+        await rollback(trx);
+        await release(trx);
+      } catch (rollbackError) {
+        // The transaction itself is broken (SQLite may already have rolled it all back after
+        // SQLITE_FULL or an I/O error): throw the work's error, the real cause, not "no such
+        // savepoint" (issue 11 class 14).
+        throw withRollbackFailure(error, rollbackError);
+      }
       return { ok: false, error };
     }
   };

@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { DomainError, isDomainError, RateLimitedError, type ErrorCode } from '../../domain/errors.js';
 import { errorBody, errorStatus } from '../error-status.js';
+import { isStorageUnavailable } from '../../storage/storage-faults.js';
 
 interface ValidationIssue {
   instancePath: string;
@@ -86,6 +87,11 @@ export default fp(
     app.setErrorHandler((error, request, reply) => {
       const domain = toDomainError(error);
       if (domain) return sendError(request, reply, domain);
+      if (isStorageUnavailable(error)) {
+        // Logged in full: the cause (SQLITE_FULL, disk_full, a lost connection) must reach the log.
+        request.log.error({ err: error }, 'storage unavailable');
+        return sendError(request, reply, new DomainError('unavailable', 'The bank cannot reach its data right now; nothing was changed. Try again in a moment.'));
+      }
       request.log.error({ err: error }, 'unhandled error');
       return sendError(request, reply, new DomainError('internal_error', 'Something went wrong on our side. Quote the request id if you contact us.'));
     });

@@ -10,6 +10,7 @@ import { preparedStatementName } from '../prepared-query.js';
 import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
 import type { Storage } from '../storage.js';
+import { runTransaction } from '../transaction.js';
 
 const INT8_OID = 20;
 const RETRYABLE_CODES = new Set(['40001', '40P01']);
@@ -83,7 +84,7 @@ export function openPostgres(options: PostgresOptions): Storage {
     async writeTransaction(work) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await db.transaction().execute(work);
+          return await runTransaction(db, work);
         } catch (error) {
           const code = (error as { code?: string }).code;
           if (!code || !RETRYABLE_CODES.has(code) || attempt >= MAX_ATTEMPTS) throw error;

@@ -11,6 +11,7 @@ import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
 import { cachingStatements } from '../statement-cache.js';
 import type { Storage } from '../storage.js';
+import { runTransaction } from '../transaction.js';
 
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -51,7 +52,7 @@ export function openSqlite(options: SqliteOptions): Storage {
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(raw) }), log: queries.log });
   // One connection commits one transaction at a time, each waiting for its fsync: let the writes
   // that arrive meanwhile share the next commit (see group-commit.ts).
-  const groupCommit = createGroupCommit((work) => db.transaction().execute(work), { maxBatch: options.groupCommitMaxBatch ?? 1 });
+  const groupCommit = createGroupCommit((work) => runTransaction(db, work), { maxBatch: options.groupCommitMaxBatch ?? 1 });
   return {
     dialect: 'sqlite',
     db,
