@@ -16,7 +16,7 @@ import type { Config } from '../../src/config.js';
 import { migrateToLatest } from '../../src/storage/migrate.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { insertToken } from '../../src/storage/repositories/token-repository.js';
-import { insertUser } from '../../src/storage/repositories/user-repository.js';
+import { FIRST_PASSWORD_GENERATION, insertUser } from '../../src/storage/repositories/user-repository.js';
 import type { Storage, Trx } from '../../src/storage/storage.js';
 import { seedHistory } from './seed-history.js';
 
@@ -105,7 +105,7 @@ async function createUsers(ctx: AppContext, names: string[], passwordHash: strin
       const nowMs = ctx.clock.nowMs();
       const jti = ctx.random.uuid();
       const token = await ctx.tokens.sign({ userId: user.userId, jti, nowMs });
-      await insertToken(ctx.storage.db, { jti, userId: user.userId, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000) });
+      await insertToken(ctx.storage.db, { jti, userId: user.userId, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000), passwordGeneration: FIRST_PASSWORD_GENERATION });
       out.push({ ...user, token });
     }
   }

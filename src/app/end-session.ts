@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import { deleteOtherSessions, deleteSession, deleteSessionByHandle } from '../storage/repositories/session-repository.js';
-import type { AppContext } from './context.js';
+import { revokeAllTokensOfUser } from '../storage/repositories/token-repository.js';
+import { nowMsBig, type AppContext } from './context.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 
 /** Sign-out: ends this browser's session only; the user's other sessions live on. */
@@ -17,9 +18,21 @@ export async function revokeSession(ctx: AppContext, userId: string, handle: str
   await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions: 1 } });
 }
 
-/** "Sign out everywhere else": every session of the user but the current one. */
-export async function revokeOtherSessions(ctx: AppContext, userId: string, currentIdHash: string, client: ClientInfo = UNKNOWN_CLIENT): Promise<number> {
-  const count = await deleteOtherSessions(ctx.storage.db, userId, currentIdHash);
-  if (count > 0) await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions: count } });
-  return count;
+/**
+ * "Sign out everywhere else": every session of the user but the current one, and every API token of
+ * the user (issue 11 class 1: a token is signed in somewhere else too), in one transaction.
+ * Returns how many of each ended.
+ */
+export async function revokeOtherSessions(
+  ctx: AppContext,
+  userId: string,
+  currentIdHash: string,
+  client: ClientInfo = UNKNOWN_CLIENT,
+): Promise<{ sessions: number; apiTokens: number }> {
+  return ctx.storage.writeTransaction(async (trx) => {
+    const sessions = await deleteOtherSessions(trx, userId, currentIdHash);
+    const apiTokens = await revokeAllTokensOfUser(trx, userId, nowMsBig(ctx));
+    if (sessions > 0 || apiTokens > 0) await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions, api_tokens: apiTokens } }, trx);
+    return { sessions, apiTokens };
+  });
 }

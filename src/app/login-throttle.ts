@@ -10,6 +10,10 @@
  *   (known-device.ts). Its tries are counted under the device instead of the username, so the real
  *   owner gets past a lock an attacker caused; a stolen device token is throttled on its own.
  *
+ * - An attempt is counted (reserved) *before* its password is hashed, in one atomic step with the
+ *   check of the wait (issue 11 class 2): however many guesses arrive together, at most
+ *   LOGIN_FREE_FAILURES of them are ever verified before the wait starts. A success clears the key.
+ *
  * The counters live in memory (one process) or in Redis (REDIS_URL), so several instances share
  * them. @fastify/rate-limit covers the per-IP limits; it cannot reset a count on success or key
  * on a device, which is why this small counter exists beside it.
@@ -21,16 +25,22 @@ export interface FailureState {
   lastFailureMs: number;
 }
 
-export interface FailureCounter {
-  read(key: string): Promise<FailureState | null>;
-  /** Counts one failure at `nowMs`; the record is forgotten `ttlMs` after the last failure. */
-  add(key: string, nowMs: number, ttlMs: number): Promise<FailureState>;
-  clear(key: string): Promise<void>;
-}
-
 export interface ThrottlePolicy {
   freeFailures: number;
   maxLockMs: number;
+}
+
+export interface FailureCounter {
+  read(key: string): Promise<FailureState | null>;
+  /**
+   * One login attempt on `key` at `nowMs`: when the key need not wait (waitRemainingMs), counts the
+   * attempt as a failure *now*, before its password is checked, atomically with that decision, and
+   * answers 0; otherwise counts nothing and answers the wait in ms. The record is forgotten `ttlMs`
+   * after the last counted attempt. Source: issue 11 class 2 (check-then-act).
+   */
+  reserve(key: string, nowMs: number, ttlMs: number, policy: ThrottlePolicy): Promise<number>;
+  /** After a success: the key's count starts again from zero. */
+  clear(key: string): Promise<void>;
 }
 
 /** Failures are forgotten a day after the last one. */
@@ -71,13 +81,15 @@ export function memoryFailureCounter(maxKeys = 100_000): FailureCounter {
       const entry = live(key, Date.now());
       return entry ? { failures: entry.failures, lastFailureMs: entry.lastFailureMs } : null;
     },
-    async add(key, nowMs, ttlMs) {
+    async reserve(key, nowMs, ttlMs, policy) {
+      // No await between the check and the count: one event-loop turn, so atomic in this process.
       const entry = live(key, Date.now());
-      const next = { failures: (entry?.failures ?? 0) + 1, lastFailureMs: nowMs, expiresAtMs: Date.now() + ttlMs };
+      const waitMs = waitRemainingMs(entry ?? null, nowMs, policy);
+      if (waitMs > 0) return waitMs;
       map.delete(key);
-      map.set(key, next);
+      map.set(key, { failures: (entry?.failures ?? 0) + 1, lastFailureMs: nowMs, expiresAtMs: Date.now() + ttlMs });
       if (map.size > maxKeys) map.delete(map.keys().next().value as string);
-      return { failures: next.failures, lastFailureMs: next.lastFailureMs };
+      return 0;
     },
     async clear(key) {
       map.delete(key);
@@ -85,19 +97,41 @@ export function memoryFailureCounter(maxKeys = 100_000): FailureCounter {
   };
 }
 
-/** Counters in Redis hashes, shared by every instance; one round trip per call (MULTI). */
+/**
+ * Counts one attempt only if the hash still holds the state the caller decided on (f, t as read;
+ * '' for absent): a compare-and-set, atomic because Redis runs a script as one command. The wait
+ * rule itself stays in waitRemainingMs (TypeScript), not duplicated here.
+ */
+const RESERVE_IF_UNCHANGED = `
+local f = redis.call('HGET', KEYS[1], 'f') or ''
+local t = redis.call('HGET', KEYS[1], 't') or ''
+if f ~= ARGV[1] or t ~= ARGV[2] then return 0 end
+redis.call('HINCRBY', KEYS[1], 'f', 1)
+redis.call('HSET', KEYS[1], 't', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+/** Each lost compare-and-set means another attempt took a slot; past this many, fail closed. */
+const RESERVE_TRIES_BEYOND_FREE = 10;
+const CONTENDED_WAIT_MS = 1000;
+
+/** Counters in Redis hashes, shared by every instance; a reservation is a read and a compare-and-set script. */
 export function redisFailureCounter(redis: Redis, prefix = 'minibank:login:'): FailureCounter {
+  const stateOf = (f: string | null, t: string | null): FailureState | null => (f ? { failures: Number(f), lastFailureMs: Number(t ?? 0) } : null);
   return {
     async read(key) {
-      const h = await redis.hgetall(prefix + key);
-      if (!h.f) return null;
-      return { failures: Number(h.f), lastFailureMs: Number(h.t ?? 0) };
+      const [f, t] = await redis.hmget(prefix + key, 'f', 't');
+      return stateOf(f ?? null, t ?? null);
     },
-    async add(key, nowMs, ttlMs) {
+    async reserve(key, nowMs, ttlMs, policy) {
       const k = prefix + key;
-      const result = await redis.multi().hincrby(k, 'f', 1).hset(k, 't', String(nowMs)).pexpire(k, ttlMs).exec();
-      const failures = Number(result?.[0]?.[1] ?? 1);
-      return { failures, lastFailureMs: nowMs };
+      for (let tries = 0; tries < policy.freeFailures + RESERVE_TRIES_BEYOND_FREE; tries++) {
+        const [f, t] = await redis.hmget(k, 'f', 't');
+        const waitMs = waitRemainingMs(stateOf(f ?? null, t ?? null), nowMs, policy);
+        if (waitMs > 0) return waitMs;
+        if (Number(await redis.eval(RESERVE_IF_UNCHANGED, 1, k, f ?? '', t ?? '', String(nowMs), String(ttlMs))) === 1) return 0;
+      }
+      return CONTENDED_WAIT_MS;
     },
     async clear(key) {
       await redis.del(prefix + key);

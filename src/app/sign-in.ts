@@ -1,11 +1,12 @@
 import { DomainError, RateLimitedError } from '../domain/errors.js';
 import { usernameOrNull } from '../domain/username.js';
-import { findUserByUsername, updatePasswordHash } from '../storage/repositories/user-repository.js';
+import { currentPasswordGeneration, findUserByUsername, rehashPassword } from '../storage/repositories/user-repository.js';
 import { insertToken, revokeToken } from '../storage/repositories/token-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
-import { deviceKey, FAILURE_MEMORY_MS, usernameKey, waitRemainingMs } from './login-throttle.js';
+import { deviceKey, FAILURE_MEMORY_MS, usernameKey } from './login-throttle.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo, type SecurityEventInput } from './security-events.js';
 import type { UserRow } from '../storage/schema.js';
+import type { Trx } from '../storage/storage.js';
 
 export const BAD_CREDENTIALS_MESSAGE = 'Username or password is incorrect.';
 
@@ -23,6 +24,9 @@ export interface LoginAttempt {
  * wrong password and produces the same error, so neither the answer nor its timing says which.
  * Repeated failures on one typed username (existing or not) must wait before the next try
  * (login-throttle.ts): 429 `rate_limited` with Retry-After, again the same for any username.
+ *
+ * The returned row carries the `password_generation` the password was checked against: a credential
+ * made from this check must be issued against it (issuedAgainstGeneration), never the current one.
  */
 export async function checkCredentials(
   ctx: AppContext,
@@ -51,33 +55,49 @@ async function verifyCredentials(
   // Only a well-formed username can exist; anything else (a NUL byte, which PostgreSQL refuses in a
   // query, would be a 500) is not looked up, and still costs the dummy-hash verification below.
   const known = usernameOrNull(input.username) !== null;
+  // The hash and its password generation come from this one read (issue 11 class 1).
   const user = known ? await findUserByUsername(ctx.storage.db, username) : undefined;
   // Charged to the browser's own counter when it proves it signed in as this user before.
   const deviceId = attempt.deviceToken && ctx.security && known ? await ctx.security.devices.verify(attempt.deviceToken, username, nowMs) : null;
   const key = deviceId ? deviceKey(deviceId) : usernameKey(username.slice(0, 64));
   if (throttle) {
-    const waitMs = waitRemainingMs(await throttle.counter.read(key), nowMs, throttle.policy);
+    // Counted before the slow hash, atomically with the wait check (issue 11 class 2).
+    const waitMs = await throttle.counter.reserve(key, nowMs, FAILURE_MEMORY_MS, throttle.policy);
     if (waitMs > 0) {
       await recordSecurityEvent(ctx, { type: 'login_throttled', userId: user?.id ?? null, client: attempt.client, details: { retry_after_seconds: Math.ceil(waitMs / 1000) } });
       throw new RateLimitedError(waitMs / 1000, 'Too many failed sign-in attempts for this username. Wait a moment and try again.');
     }
   }
-  const ok = await ctx.passwords.verify(user?.password_hash, input.password);
+  const check = await ctx.passwords.verify(user?.password_hash, input.password);
   // Only sign-ins count as logins in the metrics; a password re-check (changing it) does not.
-  if (attempt.audit) ctx.observer?.signIn(user && ok ? 'success' : 'failure');
-  if (!user || !ok) {
-    await throttle?.counter.add(key, nowMs, FAILURE_MEMORY_MS);
+  if (attempt.audit) ctx.observer?.signIn(user && check.ok ? 'success' : 'failure');
+  if (!user || !check.ok) {
+    // Already counted by the reservation above.
     if (attempt.audit) await recordSecurityEvent(ctx, { type: 'login_failed', userId: user?.id ?? null, client: attempt.client, details: deviceId ? { known_device: true } : undefined });
     throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
   }
   await throttle?.counter.clear(key);
-  if (ctx.passwords.needsRehash(user.password_hash)) {
-    await updatePasswordHash(ctx.storage.db, user.id, await ctx.passwords.hash(input.password));
+  if (check.rehash || ctx.passwords.needsRehash(user.password_hash)) {
+    // Only while the password is still the one just checked: a racing change must not be undone.
+    await rehashPassword(ctx.storage.db, user.id, BigInt(user.password_generation), await ctx.passwords.hash(input.password));
   }
   const succeeded: SecurityEventInput | null = attempt.audit
     ? { type: 'login_succeeded', userId: user.id, client: attempt.client, details: deviceId ? { known_device: true } : undefined }
     : null;
   return { user, succeeded };
+}
+
+/**
+ * The rule of issue 11 class 1, checked inside the transaction that stores a new credential (token
+ * or session): it may only be issued against the password generation its password check read. If a
+ * password change committed in between, the sign-in fails like a wrong password (401, same message).
+ * A change that commits after this check is caught at use instead: sessions and tokens of an older
+ * generation are never live (session-repository, token-repository). Returns the generation.
+ */
+export async function issuedAgainstGeneration(trx: Trx, userId: string, checkedGeneration: bigint): Promise<bigint> {
+  const current = await currentPasswordGeneration(trx, userId);
+  if (current === undefined || current !== BigInt(checkedGeneration)) throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
+  return current;
 }
 
 export interface IssuedToken {
@@ -86,7 +106,10 @@ export interface IssuedToken {
   userId: string;
 }
 
-/** Signs in and issues a short-lived API token, recorded server-side so it can be revoked. */
+/**
+ * Signs in and issues a short-lived API token, recorded server-side so it can be revoked, and bound
+ * to the password generation its check read (issue 11 class 1): 401 when the password changed meanwhile.
+ */
 export async function issueToken(ctx: AppContext, input: { username: string; password: string }, client: ClientInfo = UNKNOWN_CLIENT): Promise<IssuedToken> {
   const { user, succeeded } = await verifyCredentials(ctx, input, { client, audit: true });
   const nowMs = ctx.clock.nowMs();
@@ -95,8 +118,9 @@ export async function issueToken(ctx: AppContext, input: { username: string; pas
   // One write transaction for the login's event, the token and its event: on SQLite it joins the
   // group commit instead of separate fsyncs that each stall the event loop during a login rush.
   await ctx.storage.writeTransaction(async (trx) => {
+    const passwordGeneration = await issuedAgainstGeneration(trx, user.id, BigInt(user.password_generation));
     if (succeeded) await recordSecurityEvent(ctx, succeeded, trx);
-    await insertToken(trx, { jti, userId: user.id, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000) });
+    await insertToken(trx, { jti, userId: user.id, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000), passwordGeneration });
     await recordSecurityEvent(ctx, { type: 'token_issued', userId: user.id, client, details: { expires_in_seconds: ctx.tokens.ttlSeconds } }, trx);
   });
   return { accessToken, expiresInSeconds: ctx.tokens.ttlSeconds, userId: user.id };

@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import { parseUsername } from '../domain/username.js';
-import { findUserByUsername, insertUser } from '../storage/repositories/user-repository.js';
+import { FIRST_PASSWORD_GENERATION, findUserByUsername, insertUser } from '../storage/repositories/user-repository.js';
 import { isUniqueViolation } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { openAccount } from './open-account.js';
@@ -23,7 +23,7 @@ export async function signUp(ctx: AppContext, input: { username: string; passwor
     try {
       return await ctx.storage.writeTransaction(async (trx) => {
         if (await findUserByUsername(trx, username)) throw takenError();
-        const user = { id: ctx.random.uuid(), username, password_hash: passwordHash, created_at: nowMsBig(ctx) };
+        const user = { id: ctx.random.uuid(), username, password_hash: passwordHash, created_at: nowMsBig(ctx), password_generation: FIRST_PASSWORD_GENERATION };
         await insertUser(trx, user);
         const account = await openAccount(ctx, trx, { userId: user.id, currency: ctx.config.currency });
         await recordSecurityEvent(ctx, { type: 'signed_up', userId: user.id, client }, trx);

@@ -1,6 +1,7 @@
 import { deleteExpiredSessions, deleteSession, insertSession, trimSessionsOfUser } from '../storage/repositories/session-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { hashSessionId, newSessionId } from './session-id.js';
+import { issuedAgainstGeneration } from './sign-in.js';
 
 const MINUTE_MS = 60_000n;
 const HOUR_MS = 3_600_000n;
@@ -17,16 +18,20 @@ export interface StartedSession {
  * Opens a session after a successful sign-in, always under a brand-new random id (a session id
  * planted before sign-in is never promoted: no fixation). The browser's previous session, if any,
  * is ended; the user's expired sessions are swept and the oldest dropped beyond the per-user limit.
+ * `passwordGeneration` is the one the sign-in's password check read (checkCredentials' row, or
+ * FIRST_PASSWORD_GENERATION right after sign-up): if the password changed since, nothing is stored
+ * and the sign-in fails 401 like a wrong password (issue 11 class 1).
  */
 export async function startSession(
   ctx: AppContext,
-  input: { userId: string; userAgent: string | undefined; ip: string; previousIdHash?: string | undefined },
+  input: { userId: string; passwordGeneration: bigint; userAgent: string | undefined; ip: string; previousIdHash?: string | undefined },
 ): Promise<StartedSession> {
   const id = newSessionId(ctx);
   const idHash = hashSessionId(id);
   const nowMs = nowMsBig(ctx);
   const expiresAtMs = nowMs + BigInt(ctx.config.sessionAbsoluteHours) * HOUR_MS;
   await ctx.storage.writeTransaction(async (trx) => {
+    const passwordGeneration = await issuedAgainstGeneration(trx, input.userId, input.passwordGeneration);
     if (input.previousIdHash) await deleteSession(trx, input.previousIdHash);
     await deleteExpiredSessions(trx, nowMs, BigInt(ctx.config.sessionIdleMinutes) * MINUTE_MS, input.userId);
     await insertSession(trx, {
@@ -38,6 +43,7 @@ export async function startSession(
       expires_at: expiresAtMs,
       user_agent: [...(input.userAgent ?? '')].slice(0, USER_AGENT_MAX_CHARS).join(''),
       ip: input.ip.slice(0, 64),
+      password_generation: passwordGeneration,
     });
     await trimSessionsOfUser(trx, input.userId, ctx.config.sessionsPerUserMax);
   });

@@ -12,6 +12,8 @@ export interface UsersTable {
   username: string;
   password_hash: string;
   created_at: bigint;
+  /** Bumped by every password change (migration 004); credentials of an older generation are dead. */
+  password_generation: Generated<bigint>;
 }
 
 export interface AccountsTable {
@@ -57,6 +59,8 @@ export interface ApiTokensTable {
   created_at: bigint;
   expires_at: bigint;
   revoked_at: bigint | null;
+  /** The user's password generation the token was issued against (migration 004). */
+  password_generation: Generated<bigint>;
 }
 
 export interface IdempotencyKeysTable {
@@ -81,6 +85,8 @@ export interface SessionsTable {
   expires_at: bigint;
   user_agent: string;
   ip: string;
+  /** The user's password generation the session was started against (migration 004). */
+  password_generation: Generated<bigint>;
 }
 
 /** The audit trail (migration 003): who did what, when, from where. Never holds a secret. */

@@ -7,6 +7,7 @@ import type { Dialect } from '../storage.js';
 import * as initial from './001-initial.js';
 import * as sessions from './002-sessions.js';
 import * as securityEvents from './003-security-events.js';
+import * as credentialGeneration from './004-credential-generation.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -14,6 +15,7 @@ const all: Record<string, DialectMigration> = {
   '001-initial': initial,
   '002-sessions': sessions,
   '003-security-events': securityEvents,
+  '004-credential-generation': credentialGeneration,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -2,21 +2,27 @@
  * Web sessions. Every lookup is by the SHA-256 of the cookie value (`id_hash`) or, for the settings
  * page, by the user-visible `handle` scoped to the owner, so one user can never touch another's rows.
  */
+import type { Insertable } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
-import type { SessionRow } from '../schema.js';
+import type { SessionRow, SessionsTable } from '../schema.js';
 import type { Db, Trx } from '../storage.js';
 
 export interface SessionWithUser extends SessionRow {
   username: string;
 }
 
-export async function insertSession(db: Db | Trx, row: SessionRow): Promise<void> {
+/** `row.password_generation`: the user's password generation the sign-in was checked against (issue 11 class 1). */
+export async function insertSession(db: Db | Trx, row: Insertable<SessionsTable> & { password_generation: bigint }): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
 // Read on every page view, and written at most every few seconds: prepared once (prepared-query.ts).
 const sessionWithUser = preparedQuery<{ idHash: string }, SessionWithUser>((db, p) =>
-  db.selectFrom('sessions as s').innerJoin('users as u', 'u.id', 's.user_id').selectAll('s').select('u.username as username').where('s.id_hash', '=', p('idHash')),
+  db.selectFrom('sessions as s').innerJoin('users as u', 'u.id', 's.user_id').selectAll('s')
+    .select('u.username as username')
+    .where('s.id_hash', '=', p('idHash'))
+    // Started against an older password: dead (issue 11 class 1), decided by the same read.
+    .whereRef('s.password_generation', '=', 'u.password_generation'),
 );
 const touch = preparedQuery<{ idHash: string; nowMs: bigint }>((db, p) => db.updateTable('sessions').set({ last_seen_at: p('nowMs') }).where('id_hash', '=', p('idHash')));
 
@@ -41,6 +47,11 @@ export async function deleteSession(db: Db | Trx, idHash: string): Promise<void>
 export async function deleteSessionByHandle(db: Db | Trx, userId: string, handle: string): Promise<boolean> {
   const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('handle', '=', handle).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+/** Carries the session making a password change over to the new password generation (it stays signed in). */
+export async function moveSessionToGeneration(db: Db | Trx, idHash: string, generation: bigint): Promise<void> {
+  await db.updateTable('sessions').set({ password_generation: generation }).where('id_hash', '=', idHash).execute();
 }
 
 /** Ends every session of the user except `keepIdHash` (the one making the request). */

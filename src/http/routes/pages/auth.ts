@@ -7,6 +7,7 @@ import { endSession } from '../../../app/end-session.js';
 import { checkCredentials, issueDeviceToken } from '../../../app/sign-in.js';
 import { signUp } from '../../../app/sign-up.js';
 import { startSession } from '../../../app/start-session.js';
+import { FIRST_PASSWORD_GENERATION } from '../../../storage/repositories/user-repository.js';
 import { formatAccountNumber } from '../../../domain/account-number.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { clientInfo } from '../../client-info.js';
@@ -20,9 +21,10 @@ import { clearSessionCookie, setSessionCookie } from '../../plugins/session.js';
 export default async function authPages(app: FastifyInstance): Promise<void> {
   const ctx = app.ctx;
 
-  async function signIn(request: FastifyRequest, reply: FastifyReply, userId: string) {
+  // `passwordGeneration`: the one the password check read (issue 11 class 1, start-session.ts).
+  async function signIn(request: FastifyRequest, reply: FastifyReply, userId: string, passwordGeneration: bigint) {
     const previous = request.sessionBinding !== 'anonymous' ? request.sessionBinding : undefined;
-    const started = await startSession(ctx, { userId, userAgent: request.headers['user-agent'], ip: request.ip, previousIdHash: previous });
+    const started = await startSession(ctx, { userId, passwordGeneration, userAgent: request.headers['user-agent'], ip: request.ip, previousIdHash: previous });
     setSessionCookie(reply, started);
   }
 
@@ -44,7 +46,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     if (Object.keys(errors).length === 0) {
       try {
         const user = await checkCredentials(ctx, { username, password }, { client: clientInfo(request), deviceToken: readDeviceCookie(request), audit: true });
-        await signIn(request, reply, user.id);
+        await signIn(request, reply, user.id, BigInt(user.password_generation));
         const device = await issueDeviceToken(ctx, user.username);
         if (device) setDeviceCookie(reply, device);
         return reply.redirect(next ?? '/dashboard', 303);
@@ -71,7 +73,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     if (Object.keys(errors).length === 0) {
       try {
         const { user, account } = await signUp(ctx, { username, password }, clientInfo(request));
-        await signIn(request, reply, user.id);
+        await signIn(request, reply, user.id, FIRST_PASSWORD_GENERATION);
         return redirectWithFlash(reply, '/dashboard', {
           kind: 'success',
           text: `Welcome to minibank, ${user.username}. Your account number is ${formatAccountNumber(account.number)}.`,

@@ -1,6 +1,6 @@
 /**
  * Settings: change the password (current one required; every other session and every API token
- * ends), see where you are signed in, end one session or all the others.
+ * ends), see where you are signed in, end one session or all the others (API tokens included).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ActiveSession } from '../../../app/resume-session.js';
@@ -84,7 +84,9 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
 
   app.post('/settings/sessions/revoke-others', { preHandler: requireSession }, async (request, reply) => {
     const session = sessionOf(request);
-    const count = await revokeOtherSessions(ctx, session.userId, session.idHash, clientInfo(request));
-    return redirectWithFlash(reply, '/settings', { kind: 'success', text: count === 1 ? 'Signed out 1 other session.' : `Signed out ${count} other sessions.` });
+    const ended = await revokeOtherSessions(ctx, session.userId, session.idHash, clientInfo(request));
+    const sessions = ended.sessions === 1 ? 'Signed out 1 other session' : `Signed out ${ended.sessions} other sessions`;
+    const tokens = ended.apiTokens === 0 ? '' : ended.apiTokens === 1 ? ' and ended 1 API token' : ` and ended ${ended.apiTokens} API tokens`;
+    return redirectWithFlash(reply, '/settings', { kind: 'success', text: `${sessions}${tokens}.` });
   });
 }
