@@ -19,19 +19,22 @@ import { migrateToLatest } from '../storage/migrate.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { openAccessLogSink } from './access-log-sink.js';
+import { fastifyTrustProxy } from './client-info.js';
 import { parseJsonBody } from './json-body.js';
 import { Metrics } from './metrics.js';
+import { slowClientLimits } from './slow-clients.js';
 import accessLogPlugin from './plugins/access-log.js';
 import errorsPlugin, { sendError } from './plugins/errors.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityAuditPlugin from './plugins/security-audit.js';
-import securityHeadersPlugin from './plugins/security-headers.js';
+import securityHeadersPlugin, { applySecurityHeaders } from './plugins/security-headers.js';
 import { openRedis } from './redis.js';
 import healthPlugin from './plugins/health.js';
 import metricsPlugin, { metricsRoute } from './plugins/metrics.js';
 import requestObserversPlugin from './plugins/request-observers.js';
 import apiRoutes from './routes/api/index.js';
 import htmlErrorsPlugin from './plugins/html-errors.js';
+import { addMethodNotAllowedRoutes, collectRouteMethods } from './plugins/method-not-allowed.js';
 import pageRoutes from './routes/pages/index.js';
 
 declare module 'fastify' {
@@ -49,12 +52,6 @@ export interface BuildOptions {
   storage?: Storage;
   /** A pino logger; tests leave it out for silence. */
   logger?: FastifyBaseLogger;
-}
-
-/** Fastify's types omit the hop count its proxy-addr accepts, so a count becomes the equivalent function. */
-function fastifyTrustProxy(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
-  if (typeof setting === 'number') return (_address, hop) => hop < setting;
-  return typeof setting === 'boolean' ? setting : [...setting];
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
@@ -91,11 +88,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
+    // Headers, body and idle keep-alive each have a time limit: a slow client gets 408 and is closed.
+    ...slowClientLimits(config),
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
     // A URL Fastify cannot even decode (bad percent-encoding) gets the contract's error shape too.
+    // It is answered before routing, where no onSend hook runs: the security headers are added here.
     frameworkErrors: (_error, request, reply) => {
-      sendError(request, reply, new DomainError('invalid_request', 'The URL is not valid.'));
+      applySecurityHeaders(request, reply, null, () => undefined);
+      void sendError(request, reply, new DomainError('invalid_request', 'The URL is not valid.'));
     },
     // Only the configured proxies may set the client address (X-Forwarded-For): access log, rate limits, audit.
     trustProxy: fastifyTrustProxy(config.trustProxy),
@@ -106,6 +107,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.decorate('ctx', ctx);
+  // Every route is noted from here on; the 405 answers for the methods a path lacks are added last.
+  const routeMethods = collectRouteMethods(app);
   app.decorateRequest('principal', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -141,5 +144,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.
   await app.register(htmlErrorsPlugin);
   await app.register(pageRoutes);
+  addMethodNotAllowedRoutes(app, routeMethods);
   return app;
 }

@@ -91,10 +91,11 @@ for (const dialect of await dialects()) {
       assert.equal(page.headers['cache-control'], 'no-store');
     });
 
-    it('does not expose logout as a GET', async () => {
+    it('does not expose logout as a GET: 405 with Allow: POST', async () => {
       const { browser } = await signedIn(h, 'getlogout');
       const page = await browser.get('/logout');
-      assert.equal(page.status, 404);
+      assert.equal(page.status, 405);
+      assert.equal(page.headers.allow, 'POST');
       assert.equal((await browser.get('/dashboard')).status, 200, 'still signed in');
     });
 

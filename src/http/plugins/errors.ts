@@ -74,11 +74,48 @@ declare module 'fastify' {
   }
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): unknown {
+/**
+ * Whether an error is answered as the API's JSON or as a page (issue 11 class 7): by the route that
+ * matched, so `/%61pi/v1/me` (the API route, percent-encoded) still gets JSON; when nothing matched
+ * (a 404, a URL that cannot be decoded), by the path's prefix, decoded where it can be.
+ */
+export function isApiRequest(request: FastifyRequest): boolean {
+  const route = request.routeOptions?.url;
+  const path = route && route !== '*' && route !== '/*' ? route : decodedPath(request.url);
+  return path === API_ROOT || path.startsWith(`${API_ROOT}/`);
+}
+
+const API_ROOT = '/api';
+
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** A page that needs nothing (no template, no session): the answer when the error page itself fails. */
+const BARE_ERROR_PAGE = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>minibank</title></head><body><h1>Something went wrong</h1><p>Please go back and try again.</p></body></html>';
+
+/**
+ * Sends `error` as the contract's JSON body (under /api) or the friendly page (elsewhere), with its
+ * status (error-status.ts). A page that fails to render falls back to a bare page with the same
+ * status, never to Fastify's default body (which would show an internal message).
+ */
+export async function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): Promise<unknown> {
   const status = errorStatus[error.code];
   if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
   const renderer = request.server.htmlErrorRenderer;
-  if (renderer && !request.url.startsWith('/api/')) return renderer(request, reply, status, error);
+  if (renderer && !isApiRequest(request)) {
+    try {
+      return await renderer(request, reply, status, error);
+    } catch (renderError) {
+      request.log.error({ err: renderError }, 'error page failed to render');
+      return reply.code(status).type('text/html; charset=utf-8').send(BARE_ERROR_PAGE);
+    }
+  }
   return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error.code, error.message, error.param, status >= 500 ? request.id : undefined));
 }
 

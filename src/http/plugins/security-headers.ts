@@ -31,7 +31,8 @@ const STATIC_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([
   ['cross-origin-resource-policy', 'same-origin'],
 ] as const);
 
-function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+/** The onSend hook; also called directly for answers sent before routing (a URL that cannot be decoded). */
+export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
   for (const [name, value] of STATIC_HEADERS) reply.header(name, value);
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);

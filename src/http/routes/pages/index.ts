@@ -4,12 +4,9 @@
  * on request, the CSRF check runs in preValidation (before any handler), session activity is
  * recorded in preHandler, then the route runs.
  */
-import path from 'node:path';
 import formbody from '@fastify/formbody';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../domain/errors.js';
-import { VIEWS_DIR } from '../../pages/views.js';
 import csrfPlugin from '../../plugins/csrf.js';
 import sessionPlugin from '../../plugins/session.js';
 import authPages from './auth.js';
@@ -17,6 +14,7 @@ import dashboardPage from './dashboard.js';
 import homePage from './home.js';
 import moneyPages from './money.js';
 import settingsPages from './settings.js';
+import staticFiles from './static-files.js';
 import transactionsPages from './transactions.js';
 import transferPages from './transfer.js';
 
@@ -26,13 +24,7 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(formbody);
   await app.register(sessionPlugin);
   await app.register(csrfPlugin);
-  await app.register(fastifyStatic, {
-    root: path.join(VIEWS_DIR, 'static'),
-    prefix: '/static/',
-    maxAge: 3_600_000,
-    index: false,
-    dotfiles: 'deny',
-  });
+  await app.register(staticFiles);
 
   app.addHook('onRequest', async (request) => {
     // Page forms post urlencoded bodies only; anything else is refused before it is parsed.
