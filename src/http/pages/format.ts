@@ -3,16 +3,32 @@
  * a float), dates in UTC, and a short "browser on system" name for a user agent.
  */
 import { formatAccountNumber } from '../../domain/account-number.js';
+import { currencyExponent } from '../../domain/currency.js';
 import { formatDecimal } from '../../domain/money.js';
 
 export const LOCALE = 'en-US';
 
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
+/**
+ * The one money formatter of every page, flash message and chart label: "$1,250.40", "HUF 123.40",
+ * "¥1,250", "KWD 0.400". Shows exactly the stored amount (issue 11 class 9): the fraction always has
+ * the currency's ISO 4217 minor-unit exponent (src/domain/currency.ts), never Intl's own default or
+ * cash digits (which are 0 for HUF, so 123.40 would read "HUF 123"), and nothing is ever rounded.
+ * `amountMinor` is in minor units (cents); an unknown currency throws (a bug, not user input).
+ */
 export function formatMoney(amountMinor: bigint, currency: string): string {
   let format = moneyFormats.get(currency);
   if (!format) {
-    format = new Intl.NumberFormat(LOCALE, { style: 'currency', currency });
+    const exponent = currencyExponent(currency);
+    format = new Intl.NumberFormat(LOCALE, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+      // Never reached (the decimal below has exactly `exponent` digits); says no digit may be lost.
+      roundingMode: 'trunc',
+    });
     moneyFormats.set(currency, format);
   }
   // A decimal string is formatted exactly (Intl.NumberFormat v3), whatever its size.
