@@ -3,17 +3,16 @@
  * movements can share one commit (group commit) and each can sit in its own savepoint. Business
  * failures are thrown as DomainError before anything is written, or roll back with their savepoint.
  */
-import { parseAccountNumber } from '../domain/account-number.js';
 import { DomainError } from '../domain/errors.js';
 import { transferJournal, type Journal } from '../domain/journal.js';
-import { INT64_MAX } from '../domain/money.js';
-import { usernameOrNull } from '../domain/username.js';
+import { MAX_BALANCE_MINOR } from '../domain/money.js';
+import { parsePayee } from '../domain/payee.js';
 import { credit, debitIfCovered, findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount } from '../storage/repositories/account-repository.js';
 import { appendTransaction, type NewLedgerTransaction } from '../storage/repositories/ledger-repository.js';
-import { moveInOneStatement } from '../storage/repositories/movement-statement.js';
+import { moveInOneStatement, type MovementFacts } from '../storage/repositories/movement-statement.js';
 import { findUserByUsername } from '../storage/repositories/user-repository.js';
 import type { AccountRow } from '../storage/schema.js';
-import type { Trx } from '../storage/storage.js';
+import type { Db, Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { findOwnedAccount, isPlausibleId, ownedOrNotFound } from './owned-account.js';
 import { accountView, type AccountView, type TransactionView } from './views.js';
@@ -49,18 +48,12 @@ interface Leg {
 
 export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest, via: ActorCredential = {}): Promise<MovementResult> {
   const leg = await planLeg(ctx, trx, actorUserId, request);
-  for (const account of [leg.from, leg.to]) {
-    if (account.status !== 'active') throw new DomainError('account_frozen', 'This account is frozen; no money can move in or out.');
-  }
-  if (leg.from.currency !== leg.to.currency) {
-    throw new DomainError('currency_mismatch', `The payee's account holds ${leg.to.currency}, not ${leg.from.currency}.`, 'to');
-  }
   const amount = request.amountMinor;
   const journal = transferJournal(leg.from.id, leg.to.id, leg.from.currency, amount);
   const transactionId = ctx.random.uuid();
   const createdAtMs = nowMsBig(ctx);
   const txn: NewLedgerTransaction = { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs };
-  const balances = ctx.storage.dialect === 'postgres' ? await postInOneStatement(ctx, trx, journal, txn) : await postStepByStep(ctx, trx, leg, amount, journal, txn);
+  const balances = ctx.storage.dialect === 'postgres' ? await postInOneStatement(ctx, trx, leg, journal, txn) : await postStepByStep(ctx, trx, leg, amount, journal, txn);
 
   const subject = leg[leg.subject];
   const other = leg.subject === 'from' ? leg.to : leg.from;
@@ -88,12 +81,42 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
 type Balances = { from: bigint; to: bigint };
 
 /**
- * SQLite: debit first, with the race-free conditional update, then credit, then the ledger rows:
- * nothing is written on a refusal. BEGIN IMMEDIATE already holds the database's only write lock,
- * so the payee's balance read by planLeg is current.
+ * The one rule a movement is decided by (issue 11 classes 5 and 6), applied to facts read from the
+ * locked rows: both accounts active, one currency, both new balances within the bound on stored
+ * amounts (money.ts), and the payer's funds (the bank's cash account may go negative). The first
+ * that fails is the refusal; nothing has been written when it is thrown.
+ */
+function refuseUnless(facts: MovementFacts, leg: Leg): void {
+  if (!facts.active) throw new DomainError('account_frozen', 'This account is frozen; no money can move in or out.');
+  if (!facts.sameCurrency) throw new DomainError('currency_mismatch', `The payee's account holds ${leg.to.currency}, not ${leg.from.currency}.`, 'to');
+  if (!facts.withinBounds) throw limitReached();
+  if (!facts.covered) throw insufficientFunds();
+}
+
+/** True when a balance (as read: a float in a damaged SQLite row is not a bigint) plus `delta` stays within the bound. */
+function staysWithinBound(balance: unknown, delta: bigint): boolean {
+  if (typeof balance !== 'bigint') return false;
+  const after = balance + delta;
+  return after >= -MAX_BALANCE_MINOR && after <= MAX_BALANCE_MINOR;
+}
+
+/** The facts of a movement, from rows read under SQLite's write lock (BEGIN IMMEDIATE: no one else can change them). */
+function factsOf(leg: Leg, amount: bigint): MovementFacts {
+  return {
+    active: leg.from.status === 'active' && leg.to.status === 'active',
+    sameCurrency: leg.from.currency === leg.to.currency,
+    withinBounds: staysWithinBound(leg.from.balance, -amount) && staysWithinBound(leg.to.balance, amount),
+    covered: leg.from.kind === 'system' || leg.from.balance >= amount,
+  };
+}
+
+/**
+ * SQLite: decide on the rows planLeg read (BEGIN IMMEDIATE already holds the database's only write
+ * lock, so they are current and stay so), then debit with the race-free conditional update, credit,
+ * and append the ledger rows: nothing is written on a refusal.
  */
 async function postStepByStep(ctx: AppContext, trx: Trx, leg: Leg, amount: bigint, journal: Journal, txn: NewLedgerTransaction): Promise<Balances> {
-  if (leg.to.kind === 'user' && BigInt(leg.to.balance) > INT64_MAX - amount) throw tooLarge();
+  refuseUnless(factsOf(leg, amount), leg);
   const fromBalance = await debitIfCovered(trx, leg.from.id, amount);
   if (fromBalance === undefined) throw insufficientFunds();
   await ctx.faults.afterDebit?.();
@@ -103,20 +126,22 @@ async function postStepByStep(ctx: AppContext, trx: Trx, leg: Leg, amount: bigin
 }
 
 /**
- * PostgreSQL: locks, debit, credit and ledger rows in one statement (movement-statement.ts), one
- * round trip instead of five; it writes nothing on a refusal. There is no moment between debit and
+ * PostgreSQL: locks, decision, debit, credit and ledger rows in one statement (movement-statement.ts),
+ * one round trip instead of five; it decides on the rows it locked (not on planLeg's, which a freeze
+ * or a payment may have changed while it waited for the locks) and writes nothing on a refusal. There is no moment between debit and
  * credit any more, so the fault hook runs at the closest point: after the statement, with the
  * movement written but not committed.
  */
-async function postInOneStatement(ctx: AppContext, trx: Trx, journal: Journal, txn: NewLedgerTransaction): Promise<Balances> {
+async function postInOneStatement(ctx: AppContext, trx: Trx, leg: Leg, journal: Journal, txn: NewLedgerTransaction): Promise<Balances> {
   const outcome = await moveInOneStatement(trx, journal, txn);
-  if (!outcome.fits) throw tooLarge();
-  if (!outcome.balances) throw insufficientFunds();
+  refuseUnless(outcome.facts, leg);
+  if (!outcome.balances) throw new Error('movement: approved but not written');
   await ctx.faults.afterDebit?.();
   return outcome.balances;
 }
 
-const tooLarge = () => new DomainError('invalid_amount', 'That would exceed the largest balance an account can hold.', 'amount');
+const limitReached = () =>
+  new DomainError('limit_reached', `That would take an account past the largest balance the bank keeps (${MAX_BALANCE_MINOR} minor units); nothing was moved.`, 'amount');
 const insufficientFunds = () => new DomainError('insufficient_funds', 'The balance does not cover this amount.', 'amount');
 
 async function planLeg(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest): Promise<Leg> {
@@ -142,12 +167,12 @@ async function planLeg(ctx: AppContext, trx: Trx, actorUserId: string, request: 
  * in the same query as the payer; the refusals are findOwnedAccount's and resolvePayee's, in order.
  */
 async function payerAndPayee(trx: Trx, actorUserId: string, fromAccountId: string, to: string): Promise<{ from: KnownAccount; to: KnownAccount }> {
-  const number = parseAccountNumber(to);
-  if (!number) {
+  const payee = parsePayee(to);
+  if (!('accountNumber' in payee)) {
     const from = await findOwnedAccount(trx, actorUserId, fromAccountId, 'from_account_id');
     return { from, to: await resolvePayee(trx, to, from.currency) };
   }
-  const found = isPlausibleId(fromAccountId) ? await findPayerAndPayeeByNumber(trx, fromAccountId, number) : {};
+  const found = isPlausibleId(fromAccountId) ? await findPayerAndPayeeByNumber(trx, fromAccountId, payee.accountNumber) : {};
   const from = ownedOrNotFound(found.payer, actorUserId, 'from_account_id');
   if (!found.payee) throw payeeNotFound();
   return { from: known(from), to: known(found.payee) };
@@ -168,18 +193,20 @@ async function cashAccount(trx: Trx, currency: string): Promise<AccountRow> {
 }
 
 /**
- * The payee's account from an account number (check digits verified) or a username (their first
- * account in the payer's currency, else their first account).
+ * The payee's account, read by parsePayee's rule (issue 11 class 3): from an account number (check
+ * digits verified; a number-shaped typo is 400 invalid_request, never a username) or a username
+ * (their first account in `currency`, else their first account; no currency: their first account).
+ * @throws DomainError invalid_request or not_found, both with param "to".
  */
-export async function resolvePayee(trx: Trx, to: string, currency: string): Promise<KnownAccount> {
-  const number = parseAccountNumber(to);
-  if (number) {
-    const row = await findAccountByNumberWithOwner(trx, number);
+export async function resolvePayee(trx: Db | Trx, to: string, currency?: string): Promise<KnownAccount> {
+  const payee = parsePayee(to);
+  if ('accountNumber' in payee) {
+    const row = await findAccountByNumberWithOwner(trx, payee.accountNumber);
     if (!row) throw payeeNotFound();
     return known(row);
   }
-  const username = usernameOrNull(to);
-  if (username === null) throw payeeNotFound();
+  if ('nothing' in payee) throw payeeNotFound();
+  const username = payee.username;
   const user = await findUserByUsername(trx, username);
   if (!user) throw payeeNotFound();
   const accounts = await findAccountsByUser(trx, user.id);

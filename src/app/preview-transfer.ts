@@ -23,3 +23,15 @@ export async function previewPayee(ctx: AppContext, userId: string, fromAccountI
     return { username: user?.username ?? null, accountNumber: payee.number };
   });
 }
+
+/**
+ * Whose account a `to` names, so an API client can show the payee's name before sending (GET
+ * /api/v1/payees, issue 11 class 3), read by the same rule as the transfer (resolvePayee): a
+ * number-shaped `to` is only ever an account number. A username names that user's first account.
+ * @throws DomainError invalid_request (a number-shaped typo) or not_found, both with param "to".
+ */
+export async function lookUpPayee(ctx: AppContext, to: string): Promise<{ username: string; accountNumber: string }> {
+  const payee = await resolvePayee(ctx.storage.db, to);
+  if (payee.ownerUsername === undefined) throw new DomainError('not_found', 'No account matches that payee.', 'to');
+  return { username: payee.ownerUsername, accountNumber: payee.number };
+}

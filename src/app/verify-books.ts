@@ -1,8 +1,14 @@
 /**
  * Checks the books from the stored rows alone, trusting no cached value: the same checks an auditor
  * would run. Used by `minibank verify`, the tests and the chaos harness.
+ *
+ * It reports, and never crashes on, whatever is stored (issue 11 class 5): a value that is not a
+ * whole number (a REAL that SQLite wrote when an old sum overflowed), one past the bound on stored
+ * amounts (MAX_BALANCE_MINOR, money.ts), or a sum the database cannot compute. Each check runs on
+ * its own, so one that fails is reported as a problem and the others still run.
  */
 import { sql } from 'kysely';
+import { MAX_BALANCE_MINOR } from '../domain/money.js';
 import type { Db } from '../storage/storage.js';
 
 export interface BooksReport {
@@ -11,63 +17,122 @@ export interface BooksReport {
   counts: { transactions: bigint; entries: bigint; accounts: bigint };
 }
 
-const big = (v: unknown): bigint => BigInt(String(v));
+/** Most rows named per kind of problem; the rest are counted, so a damaged database gives a readable report. */
+const MAX_NAMED = 20;
+
+/** A stored or summed value as an exact integer, or its text when it is not one (a float, a string). */
+function exact(value: unknown): bigint | string {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') return Number.isInteger(value) && Number.isSafeInteger(value) ? BigInt(value) : `${value} (not a whole number we can trust)`;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
+  return `${String(value)} (not a whole number)`;
+}
+
+const MAX_SQL = sql.lit(Number(MAX_BALANCE_MINOR));
+/** A column's value is not a whole number within the bound. Portable: on PostgreSQL the cast is a no-op. */
+const outOfBound = (column: string) => {
+  const ref = sql.ref(column);
+  return sql<boolean>`(not (${ref} between -${MAX_SQL} and ${MAX_SQL}) or ${ref} <> cast(${ref} as bigint))`;
+};
 
 export async function verifyBooks(db: Db): Promise<BooksReport> {
   const problems: string[] = [];
+  const check = async (what: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      problems.push(`could not check ${what}: ${(error as Error).message}`);
+    }
+  };
+  const named = <T>(rows: T[], describe: (row: T) => string, kind: string) => {
+    for (const row of rows.slice(0, MAX_NAMED)) problems.push(describe(row));
+    if (rows.length > MAX_NAMED) problems.push(`... and ${rows.length - MAX_NAMED} more ${kind}`);
+  };
 
-  const unbalanced = await db
-    .selectFrom('entries as e')
-    .innerJoin('accounts as a', 'a.id', 'e.account_id')
-    .innerJoin('ledger_transactions as t', 't.seq', 'e.transaction_seq')
-    .select(['t.id as id', 'a.currency as currency', sql<string>`sum(e.amount)`.as('total')])
-    .groupBy(['t.id', 'a.currency'])
-    .having(sql`sum(e.amount)`, '<>', 0)
-    .execute();
-  for (const row of unbalanced) problems.push(`transaction ${row.id} does not sum to zero in ${row.currency} (off by ${big(row.total)})`);
+  await check('stored values', async () => {
+    const accounts = await db
+      .selectFrom('accounts')
+      .select(['number', sql<string>`cast(balance as text)`.as('value')])
+      .where(outOfBound('balance'))
+      .limit(MAX_NAMED + 1)
+      .execute();
+    named(accounts, (r) => `account ${r.number} holds balance ${r.value}, not a whole number within ±${MAX_BALANCE_MINOR}`, 'accounts with such a balance');
+    for (const column of ['amount', 'balance_after'] as const) {
+      const entries = await db
+        .selectFrom('entries as e')
+        .innerJoin('ledger_transactions as t', 't.seq', 'e.transaction_seq')
+        .select(['t.id as id', sql<string>`cast(e.${sql.raw(column)} as text)`.as('value')])
+        .where(outOfBound(`e.${column}`))
+        .limit(MAX_NAMED + 1)
+        .execute();
+      named(entries, (r) => `transaction ${r.id} has an entry with ${column} ${r.value}, not a whole number within ±${MAX_BALANCE_MINOR}`, `entries with such a ${column}`);
+    }
+  });
 
-  const thin = await db
-    .selectFrom('ledger_transactions as t')
-    .leftJoin('entries as e', 'e.transaction_seq', 't.seq')
-    .select(['t.id as id', sql<string>`count(e.seq)`.as('n')])
-    .groupBy('t.id')
-    .having(sql`count(e.seq)`, '<', 2)
-    .execute();
-  for (const row of thin) problems.push(`transaction ${row.id} has ${big(row.n)} entries; it needs at least two`);
+  await check('that every transaction sums to zero', async () => {
+    const unbalanced = await db
+      .selectFrom('entries as e')
+      .innerJoin('accounts as a', 'a.id', 'e.account_id')
+      .innerJoin('ledger_transactions as t', 't.seq', 'e.transaction_seq')
+      .select(['t.id as id', 'a.currency as currency', sql<string>`sum(e.amount)`.as('total')])
+      .groupBy(['t.id', 'a.currency'])
+      .having(sql`sum(e.amount)`, '<>', 0)
+      .execute();
+    named(unbalanced, (r) => `transaction ${r.id} does not sum to zero in ${r.currency} (off by ${exact(r.total)})`, 'unbalanced transactions');
+  });
 
-  const cached = await db
-    .selectFrom('accounts as a')
-    .leftJoin(
-      (eb) => eb.selectFrom('entries').select(['account_id', sql<string>`sum(amount)`.as('total')]).groupBy('account_id').as('s'),
-      (join) => join.onRef('s.account_id', '=', 'a.id'),
-    )
-    .select(['a.number as number', 'a.balance as balance', 's.total as total'])
-    .execute();
-  for (const row of cached) {
-    const total = row.total === null ? 0n : big(row.total);
-    if (big(row.balance) !== total) problems.push(`account ${row.number} caches balance ${big(row.balance)} but its entries sum to ${total}`);
-  }
+  await check('that every transaction has two entries', async () => {
+    const thin = await db
+      .selectFrom('ledger_transactions as t')
+      .leftJoin('entries as e', 'e.transaction_seq', 't.seq')
+      .select(['t.id as id', sql<string>`count(e.seq)`.as('n')])
+      .groupBy('t.id')
+      .having(sql`count(e.seq)`, '<', 2)
+      .execute();
+    named(thin, (r) => `transaction ${r.id} has ${exact(r.n)} entries; it needs at least two`, 'thin transactions');
+  });
 
-  const lastEntry = await db
-    .selectFrom('accounts as a')
-    .innerJoin('entries as e', 'e.account_id', 'a.id')
-    .where('e.seq', '=', (eb) => eb.selectFrom('entries as x').select((x) => x.fn.max('x.seq').as('m')).whereRef('x.account_id', '=', 'a.id'))
-    .select(['a.number as number', 'a.balance as balance', 'e.balance_after as balanceAfter'])
-    .execute();
-  for (const row of lastEntry) {
-    if (big(row.balance) !== big(row.balanceAfter)) problems.push(`account ${row.number}: last entry says balance ${big(row.balanceAfter)}, account says ${big(row.balance)}`);
-  }
+  await check('cached balances against their entries', async () => {
+    const cached = await db
+      .selectFrom('accounts as a')
+      .leftJoin(
+        (eb) => eb.selectFrom('entries').select(['account_id', sql<string>`sum(amount)`.as('total')]).groupBy('account_id').as('s'),
+        (join) => join.onRef('s.account_id', '=', 'a.id'),
+      )
+      .select(['a.number as number', 'a.balance as balance', 's.total as total'])
+      .execute();
+    const wrong = cached.filter((r) => exact(r.balance) !== (r.total === null ? 0n : exact(r.total)));
+    named(wrong, (r) => `account ${r.number} caches balance ${exact(r.balance)} but its entries sum to ${r.total === null ? 0n : exact(r.total)}`, 'accounts whose cache is wrong');
+  });
 
-  const perCurrency = await db.selectFrom('accounts').select(['currency', sql<string>`sum(balance)`.as('total')]).groupBy('currency').execute();
-  for (const row of perCurrency) {
-    if (big(row.total) !== 0n) problems.push(`balances in ${row.currency} sum to ${big(row.total)}, not zero`);
-  }
+  await check('cached balances against their last entry', async () => {
+    const lastEntry = await db
+      .selectFrom('accounts as a')
+      .innerJoin('entries as e', 'e.account_id', 'a.id')
+      .where('e.seq', '=', (eb) => eb.selectFrom('entries as x').select((x) => x.fn.max('x.seq').as('m')).whereRef('x.account_id', '=', 'a.id'))
+      .select(['a.number as number', 'a.balance as balance', 'e.balance_after as balanceAfter'])
+      .execute();
+    const wrong = lastEntry.filter((r) => exact(r.balance) !== exact(r.balanceAfter));
+    named(wrong, (r) => `account ${r.number}: last entry says balance ${exact(r.balanceAfter)}, account says ${exact(r.balance)}`, 'accounts whose last entry disagrees');
+  });
 
-  const negative = await db.selectFrom('accounts').select(['number', 'balance']).where('kind', '=', 'user').where('balance', '<', 0n).execute();
-  for (const row of negative) problems.push(`user account ${row.number} is negative: ${big(row.balance)}`);
+  await check('that the balances of each currency sum to zero', async () => {
+    const perCurrency = await db.selectFrom('accounts').select(['currency', sql<string>`sum(balance)`.as('total')]).groupBy('currency').execute();
+    for (const row of perCurrency) {
+      const total = exact(row.total);
+      if (total !== 0n) problems.push(`balances in ${row.currency} sum to ${total}, not zero`);
+    }
+  });
 
-  const count = async (table: 'ledger_transactions' | 'entries' | 'accounts') =>
-    big((await db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  await check('that no user balance is negative', async () => {
+    const negative = await db.selectFrom('accounts').select(['number', 'balance']).where('kind', '=', 'user').where('balance', '<', 0n).execute();
+    named(negative, (r) => `user account ${r.number} is negative: ${exact(r.balance)}`, 'negative user accounts');
+  });
+
+  const count = async (table: 'ledger_transactions' | 'entries' | 'accounts') => {
+    const n = exact((await db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    return typeof n === 'bigint' ? n : -1n;
+  };
   return {
     ok: problems.length === 0,
     problems,

@@ -16,9 +16,12 @@ export function makeAccountNumber(randomDigits: string): string {
   return randomDigits + checkDigits(randomDigits);
 }
 
-/** Accepts spaces and dashes between digits; returns the canonical 12 digits, or null when invalid. */
+/**
+ * Accepts spaces and dashes of any kind (a pasted en dash too) between digits; returns the canonical
+ * 12 digits, or null when invalid. Only ASCII digits count.
+ */
 export function parseAccountNumber(text: string): string | null {
-  const digits = text.replace(/[\s-]/g, '');
+  const digits = text.replace(/[\s\p{Pd}]/gu, '');
   if (!/^\d{12}$/.test(digits)) return null;
   const body = digits.slice(0, BODY_DIGITS);
   return checkDigits(body) === digits.slice(BODY_DIGITS) ? digits : null;

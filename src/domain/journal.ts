@@ -3,6 +3,8 @@
  * function refuses to build one that does not balance, so no code path can write money into or out
  * of nowhere.
  */
+import { MAX_BALANCE_MINOR } from './money.js';
+
 export interface JournalLine {
   accountId: string;
   currency: string;
@@ -19,6 +21,8 @@ export function buildJournal(lines: readonly JournalLine[]): Journal {
   const accounts = new Set<string>();
   for (const line of lines) {
     if (line.amountMinor === 0n) throw new Error('a journal line cannot be zero');
+    // Issue 11 class 5: no stored amount passes the bound (callers check amounts long before this).
+    if (line.amountMinor > MAX_BALANCE_MINOR || line.amountMinor < -MAX_BALANCE_MINOR) throw new Error('a journal line is past the bound on stored amounts');
     if (accounts.has(line.accountId)) throw new Error('an account appears twice in one journal');
     accounts.add(line.accountId);
     sums.set(line.currency, (sums.get(line.currency) ?? 0n) + line.amountMinor);

@@ -9,6 +9,26 @@ import { DomainError } from './errors.js';
 export const INT64_MAX = 9_223_372_036_854_775_807n;
 
 /**
+ * The bound on every stored amount (issue 11 class 5): balances, entry amounts and running balances
+ * stay within -MAX_BALANCE_MINOR..MAX_BALANCE_MINOR, user balances within 0..MAX_BALANCE_MINOR.
+ * 2^53-1 is held exactly by SQLite INTEGER, PostgreSQL BIGINT and a JSON client that reads numbers
+ * as doubles (RFC 7493 section 2.2), and the arithmetic of a movement (a balance plus an amount of at
+ * most MAX_AMOUNT_MINOR) stays far from 64-bit overflow. The bank's cash account is the negative of
+ * all user money in its currency, so bounding it both ways also caps the money users hold in all.
+ */
+export const MAX_BALANCE_MINOR = 2n ** 53n - 1n;
+
+/** The lowest balance an account of this kind may hold: users never go negative, the bank's cash may. */
+export function balanceFloor(kind: 'user' | 'system'): bigint {
+  return kind === 'system' ? -MAX_BALANCE_MINOR : 0n;
+}
+
+/** True when a stored value is an integer within the bound for an account of this kind. */
+export function isStorableBalance(value: unknown, kind: 'user' | 'system'): value is bigint {
+  return typeof value === 'bigint' && value >= balanceFloor(kind) && value <= MAX_BALANCE_MINOR;
+}
+
+/**
  * Checks an amount that arrived as a JSON number (already proven an integer by the request schema)
  * against the contract's rules: positive and at most the configured per-operation maximum.
  */

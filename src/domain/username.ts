@@ -17,3 +17,15 @@ export function parseUsername(unchecked: string, param = 'username'): string {
   }
   return username;
 }
+
+/**
+ * A username for a new user: parseUsername's shape, and at least one letter (issue 11 class 3). A
+ * name of digits alone could be mistaken for an account number, and a payee shaped like an account
+ * number is only ever read as one (payee.ts). Names made before this rule keep working for sign-in
+ * and are paid by account number.
+ */
+export function parseNewUsername(unchecked: string, param = 'username'): string {
+  const username = parseUsername(unchecked, param);
+  if (!/[a-z]/.test(username)) throw new DomainError('invalid_request', 'Username must contain at least one letter.', param);
+  return username;
+}

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { applyMovement } from '../../src/app/move-money.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
-import { INT64_MAX } from '../../src/domain/money.js';
+import { MAX_BALANCE_MINOR } from '../../src/domain/money.js';
 import { buildApp } from '../../src/http/app.js';
 import { auth, createHarness, dialects, ledgerSnapshot, PASSWORD, type Harness, type TestUser } from '../helpers/harness.js';
 
@@ -96,25 +96,25 @@ for (const dialect of await dialects()) {
       assert.equal(replay.json().error.code, 'insufficient_funds');
     });
 
-    it('refuses a payee balance that would overflow 64 bits before insufficient funds, and pays up to the limit', async () => {
+    it('refuses a payee balance that would pass the bound on stored amounts before insufficient funds, and pays up to the limit', async () => {
       // Its own database: the balance is set by hand, which verify would rightly call tampering.
       const own = await createHarness(dialect);
       try {
         const [payer, whale] = [await own.user('payer'), await own.user('whale')];
         await own.deposit(payer, 1000);
-        await sql`update accounts set balance = ${INT64_MAX - 5n} where id = ${whale.accountId}`.execute(own.app.ctx.storage.db);
+        await sql`update accounts set balance = ${MAX_BALANCE_MINOR - 5n} where id = ${whale.accountId}`.execute(own.app.ctx.storage.db);
         const send = (amount: number) =>
           own.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(payer), payload: { from_account_id: payer.accountId, to: whale.accountNumber, amount } });
         for (const amount of [6, 5000]) {
           const before = await ledgerSnapshot(own.app);
           const res = await send(amount);
-          assert.equal(res.statusCode, 400, res.body);
-          assert.deepEqual([res.json().error.code, res.json().error.param], ['invalid_amount', 'amount']);
+          assert.equal(res.statusCode, 422, res.body);
+          assert.deepEqual([res.json().error.code, res.json().error.param], ['limit_reached', 'amount']);
           assert.equal(await ledgerSnapshot(own.app), before);
         }
         const exact = await send(5);
         assert.equal(exact.statusCode, 201, exact.body);
-        assert.equal(await own.balance(whale.accountId), INT64_MAX);
+        assert.equal(await own.balance(whale.accountId), MAX_BALANCE_MINOR);
         assert.equal(await own.balance(payer.accountId), 995n);
       } finally {
         await own.close();

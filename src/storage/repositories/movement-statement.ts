@@ -19,23 +19,38 @@
  *   constraint violation, or a refusal if the balance test were in the WHERE: a WHERE that fails on
  *   the snapshot's version is never re-checked on the newest). READ COMMITTED then applies each
  *   update to the newest (locked) version. The CHECK on user balances still stands behind it all.
- * - The overflow check is `fits`: a payee balance that would pass INT64_MAX refuses the movement
- *   (the sum is only computed when it fits, so it never raises an out-of-range error).
+ * - Every condition of the movement is decided in `verdict` on the locked rows (issue 11 class 6):
+ *   both accounts `active` (a freeze that committed while we waited for its lock is seen), one
+ *   currency, both new balances within the bound on stored amounts (`within_bounds`, issue 11 class
+ *   5, MAX_BALANCE_MINOR in money.ts) and the payer's funds (`covered`). Bounds are compared against
+ *   constants moved by the amount, and a new balance is only computed for a row within them, so no
+ *   stored value can make the statement raise an out-of-range error. move-money.ts turns the facts
+ *   into the refusal, by the same rule as for SQLite.
  * - The credit runs only if the debit returned a row, and the ledger rows only if the credit did:
  *   a refusal writes nothing. No row is updated twice (the payer must differ from the payee; the
  *   statement checks it too, as PostgreSQL would otherwise apply only one of two updates).
  */
 import { sql } from 'kysely';
+import { MAX_BALANCE_MINOR } from '../../domain/money.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { Trx } from '../storage.js';
 import { transactionRow, type NewLedgerTransaction, type TransactionValues } from './ledger-repository.js';
 
-export interface MovementOutcome {
-  /** The payer's balance covered the amount (system accounts always do). */
+/** What a movement is decided on, as read from the locked rows. */
+export interface MovementFacts {
+  /** Both accounts are `active` (not frozen). */
+  active: boolean;
+  /** Both accounts hold the same currency. */
+  sameCurrency: boolean;
+  /** Both new balances stay within -MAX_BALANCE_MINOR..MAX_BALANCE_MINOR. */
+  withinBounds: boolean;
+  /** The payer's balance covers the amount (system accounts always do). */
   covered: boolean;
-  /** The payee's balance stays within a 64-bit integer. */
-  fits: boolean;
-  /** New balances, present only when the movement was written. */
+}
+
+export interface MovementOutcome {
+  facts: MovementFacts;
+  /** New balances, present only when the movement was written (every fact true). */
   balances?: { from: bigint; to: bigint };
 }
 
@@ -43,14 +58,16 @@ type Values = TransactionValues & { from: string; to: string; amount: bigint };
 
 interface Row {
   found: boolean;
+  active: boolean;
+  same_currency: boolean;
+  within_bounds: boolean;
   covered: boolean;
-  fits: boolean;
   from_balance: bigint | null;
   to_balance: bigint | null;
   entries: bigint;
 }
 
-const INT64_MAX_SQL = sql.raw('9223372036854775807');
+const MAX_SQL = sql.raw(`${MAX_BALANCE_MINOR}`);
 
 const movement = preparedQuery<Values, Row>((db, p) => {
   const from = sql`${p('from')}::text`;
@@ -59,19 +76,27 @@ const movement = preparedQuery<Values, Row>((db, p) => {
   const createdAt = sql`${p('createdAt')}::bigint`;
   const query = sql<Row>`
     with locked as materialized (
-      select id, kind, balance from accounts where id in (${from}, ${to}) order by id for update
+      select id, kind, balance, status, currency from accounts where id in (${from}, ${to}) order by id for update
+    ),
+    bounded as materialized (
+      select locked.*,
+             case when id = ${from} then balance between -${MAX_SQL} + ${amount} and ${MAX_SQL} + ${amount}
+                  else balance between -${MAX_SQL} - ${amount} and ${MAX_SQL} - ${amount} end as in_bounds
+      from locked
     ),
     verdict as materialized (
       select count(*) = 2 and ${from} <> ${to} as found,
+             coalesce(bool_and(status = 'active'), false) as active,
+             count(distinct currency) = 1 as same_currency,
+             coalesce(bool_and(in_bounds), false) as within_bounds,
              coalesce(bool_or(id = ${from} and (kind = 'system' or balance >= ${amount})), false) as covered,
-             coalesce(bool_or(id = ${to} and balance <= ${INT64_MAX_SQL} - ${amount}), false) as fits,
-             max(balance - ${amount}) filter (where id = ${from} and (kind = 'system' or balance >= ${amount})) as from_after,
-             max(balance + ${amount}) filter (where id = ${to} and balance <= ${INT64_MAX_SQL} - ${amount}) as to_after
-      from locked
+             max(balance - ${amount}) filter (where id = ${from} and in_bounds) as from_after,
+             max(balance + ${amount}) filter (where id = ${to} and in_bounds) as to_after
+      from bounded
     ),
     debited as (
       update accounts set balance = (select from_after from verdict)
-      where id = ${from} and (select found and covered and fits from verdict)
+      where id = ${from} and (select found and active and same_currency and within_bounds and covered from verdict)
       returning balance
     ),
     credited as (
@@ -95,7 +120,7 @@ const movement = preparedQuery<Values, Row>((db, p) => {
       order by e.ord
       returning 1
     )
-    select v.found, v.covered, v.fits,
+    select v.found, v.active, v.same_currency, v.within_bounds, v.covered,
            (select balance from debited) as from_balance,
            (select balance from credited) as to_balance,
            (select count(*) from appended) as entries
@@ -111,8 +136,8 @@ export interface MovementLine {
 
 /**
  * Applies a two-line journal (the debit first, then the matching credit, as transferJournal builds
- * it): both balances and the ledger transaction with its entries, in one statement. On a refusal
- * (`covered` or `fits` false) nothing was written.
+ * it): both balances and the ledger transaction with its entries, in one statement, decided on the
+ * locked rows. On a refusal (any fact false) nothing was written; the caller names it.
  */
 export async function moveInOneStatement(trx: Trx, lines: readonly MovementLine[], txn: NewLedgerTransaction): Promise<MovementOutcome> {
   const [debit, credit] = lines;
@@ -126,11 +151,11 @@ export async function moveInOneStatement(trx: Trx, lines: readonly MovementLine[
     ...transactionRow(txn),
   });
   if (!row?.found) throw new Error(`movement: accounts ${debit.accountId} and ${credit.accountId} not both found`);
-  const { covered, fits } = row;
+  const facts: MovementFacts = { active: row.active, sameCurrency: row.same_currency, withinBounds: row.within_bounds, covered: row.covered };
   if (row.from_balance === null || row.to_balance === null) {
-    if (covered && fits) throw new Error('movement: approved but not written');
-    return { covered, fits };
+    if (Object.values(facts).every(Boolean)) throw new Error('movement: approved but not written');
+    return { facts };
   }
   if (BigInt(row.entries) !== 2n) throw new Error('ledger insert wrote an unexpected number of entries');
-  return { covered, fits, balances: { from: BigInt(row.from_balance), to: BigInt(row.to_balance) } };
+  return { facts, balances: { from: BigInt(row.from_balance), to: BigInt(row.to_balance) } };
 }

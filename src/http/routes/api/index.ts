@@ -3,6 +3,7 @@ import { DomainError } from '../../../domain/errors.js';
 import accountRoutes from './accounts.js';
 import authRoutes from './auth.js';
 import moneyRoutes from './money.js';
+import payeeRoutes from './payees.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -19,4 +20,5 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes);
   await app.register(accountRoutes);
   await app.register(moneyRoutes);
+  await app.register(payeeRoutes);
 }

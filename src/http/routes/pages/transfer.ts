@@ -70,8 +70,10 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
         });
       } catch (error) {
         if (!isDomainError(error)) throw error;
+        // A mistyped account number is 400 with "check the account number" beside the payee field
+        // (issue 11 class 3); it is never looked up as a username.
         errors[refusalField(error)] = error.message;
-        return showForm(reply, session.userId, { ...fields, formKey: keepKey }, errors, error.code === 'not_found' ? 404 : 422);
+        return showForm(reply, session.userId, { ...fields, formKey: keepKey }, errors, errorStatus[error.code]);
       }
     }
 
