@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { parseUsername } from '../domain/username.js';
+import { parseNewUsername } from '../domain/username.js';
 import { FIRST_PASSWORD_GENERATION, findUserByUsername, insertUser } from '../storage/repositories/user-repository.js';
 import { isUniqueViolation } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
@@ -16,7 +16,8 @@ const MAX_ATTEMPTS = 4;
  * existing user is never overwritten.
  */
 export async function signUp(ctx: AppContext, input: { username: string; password: string }, client: ClientInfo = UNKNOWN_CLIENT): Promise<{ user: UserView; account: AccountView }> {
-  const username = parseUsername(input.username);
+  // New names must contain a letter (issue 11 class 3); existing all-digit names still sign in.
+  const username = parseNewUsername(input.username);
   await checkPassword(input.password, username);
   const passwordHash = await ctx.passwords.hash(input.password);
   for (let attempt = 1; ; attempt++) {
