@@ -95,17 +95,36 @@ const redisUrl: Parser<string> = (raw, env) => {
   return raw;
 };
 
-/** Fastify's trustProxy: off, a hop count, or the proxies' addresses (IPs or CIDR ranges). */
-const trustProxy: Parser<boolean | number | readonly string[]> = (raw, env) => {
+/** proxy-addr's names for well-known ranges, accepted in TRUST_PROXY next to addresses. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: `off`, or the proxies in front named by address (IPs, CIDR ranges, or proxy-addr's
+ * `loopback`/`linklocal`/`uniquelocal`). Only a request whose TCP peer is in this list may set its
+ * client address (X-Forwarded-For) and scheme. Issue 11 class 4: no value may let a directly
+ * connected client choose its address, so `on` (every sender), a bare hop count (the first hop is
+ * whoever connects) and a /0 range (every address) are refused with a ConfigError. Several proxies
+ * in a row need no count: list each one and the chain is followed while the hops are listed.
+ */
+const trustProxy: Parser<false | readonly string[]> = (raw, env) => {
   if (['', 'off', 'false', 'no'].includes(raw)) return false;
-  if (['on', 'true', 'yes'].includes(raw)) return true;
-  if (/^\d+$/.test(raw)) return integer(1, 10)(raw, env);
+  const refuse = (why: string): never => {
+    throw new ConfigError(`${env} ${why}: list the proxies' addresses instead (IPs or CIDR ranges, comma-separated, e.g. 127.0.0.1 or 10.0.0.0/24), or set it off`);
+  };
+  if (['on', 'true', 'yes'].includes(raw)) refuse('cannot trust every sender (any client could choose its own address)');
+  if (/^\d+$/.test(raw)) refuse(`cannot be a bare hop count ("${raw}"): whoever connects directly would choose their own address`);
   const proxies = raw.split(',').map((x) => x.trim());
   for (const p of proxies) {
+    if (PROXY_RANGE_NAMES.includes(p)) continue;
     const [address, bits, ...rest] = p.split('/');
-    if (rest.length > 0 || !address || isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      throw new ConfigError(`${env} must be off, a hop count, or a comma-separated list of proxy IPs/CIDR ranges, got "${p}"`);
+    const family = address ? isIP(address) : 0;
+    if (rest.length > 0 || family === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new ConfigError(`${env} must be off or a comma-separated list of proxy IPs/CIDR ranges, got "${p}"`);
     }
+    if (bits !== undefined && Number(bits) > (family === 4 ? 32 : 128)) {
+      throw new ConfigError(`${env}: "${p}" has a prefix longer than an IPv${family} address`);
+    }
+    if (bits !== undefined && Number(bits) === 0) refuse(`cannot trust "${p}", every address`);
   }
   return Object.freeze(proxies);
 };
@@ -129,7 +148,7 @@ export const settings = {
   groupCommitMaxBatch: setting('GROUP_COMMIT_MAX_BATCH', '64', 'SQLite: most write transactions (transfers, sign-ups...) that arrive together and share one durable commit, each in its own savepoint. 1 commits each alone.', integer(1, 1000)),
   secret: setting('SECRET', '', 'Signing secret for tokens, at least 32 bytes. Empty: generated once into DATA_DIR/secret (mode 0600).', secret),
   secretPrevious: setting('SECRET_PREVIOUS', '', 'Earlier signing secrets, comma-separated (each at least 32 bytes): tokens they signed stay valid until they expire, so SECRET can be rotated without logging everyone out.', secretList),
-  trustProxy: setting('TRUST_PROXY', 'off', 'Believe X-Forwarded-For/-Proto only from these proxies: `off`, a hop count, or comma-separated IPs/CIDRs (`on` trusts any sender: only when nothing else can reach the app).', trustProxy),
+  trustProxy: setting('TRUST_PROXY', 'off', 'Believe X-Forwarded-For/-Proto only from these proxies: `off`, or their comma-separated IPs/CIDR ranges (`loopback`, `linklocal`, `uniquelocal` too). `on`, a bare hop count and `/0` are refused: they would let a client choose its own address.', trustProxy),
   rateLimits: setting('RATE_LIMITS', 'on', 'Rate limits and login throttling. `off` only for load tests and benchmarks on a trusted machine.', flag),
   redisUrl: setting('REDIS_URL', '', 'Empty: rate-limit and login-throttle counters in memory (one process). A `redis://` URL: shared by every instance.', redisUrl),
   rateLimitGlobalPerMinute: setting('RATE_LIMIT_GLOBAL_PER_MINUTE', '600', 'Requests per minute from one client IP, any route.', integer(1, 1_000_000)),
@@ -155,6 +174,9 @@ export const settings = {
   metricsToken: setting('METRICS_TOKEN', '', 'When set (at least 16 characters), GET /metrics needs `Authorization: Bearer <token>`.', metricsToken),
   readyTimeoutMs: setting('READY_TIMEOUT_MS', '1000', 'GET /readyz answers 503 when the database takes longer than this to answer.', integer(10, 60_000)),
   shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', '10000', 'On SIGTERM, how long requests in flight may take to finish before connections are cut.', integer(0, 600_000)),
+  headersTimeoutMs: setting('HEADERS_TIMEOUT_MS', '10000', 'A client must send a request\'s headers within this time, or gets 408 and is disconnected (at most REQUEST_TIMEOUT_MS).', integer(100, 600_000)),
+  requestTimeoutMs: setting('REQUEST_TIMEOUT_MS', '30000', 'A client must send a whole request, headers and body, within this time, or gets 408 and is disconnected.', integer(100, 600_000)),
+  keepAliveTimeoutMs: setting('KEEP_ALIVE_TIMEOUT_MS', '5000', 'An idle keep-alive connection is closed after this long. Behind a load balancer that reuses connections, set it above the balancer\'s idle timeout.', integer(100, 600_000)),
   publicUrl: setting('PUBLIC_URL', '', 'Origin people reach the web pages at (e.g. `https://bank.example`). When it is https, cookies are `Secure` and `__Host-` prefixed; form posts must come from this origin. Empty: the request\'s own Host, plain http.', publicUrl),
   sessionIdleMinutes: setting('SESSION_IDLE_MINUTES', '30', 'A web session ends after this many minutes without a request.', integer(1, 24 * 60)),
   sessionAbsoluteHours: setting('SESSION_ABSOLUTE_HOURS', '12', 'A web session ends this many hours after sign-in, however active.', integer(1, 24 * 30)),
