@@ -82,6 +82,22 @@ const metricsToken: Parser<string> = (raw, env) => {
   return raw;
 };
 
+/**
+ * METRICS_ALLOW: client addresses allowed to read /metrics, as comma-separated IPs or CIDR ranges
+ * (issue 11 class 14: metrics are not readable by strangers by default, so the default is loopback).
+ */
+const addressList: Parser<readonly string[]> = (raw, env) => {
+  const ranges = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const r of ranges) {
+    const [address, bits, ...rest] = r.split('/');
+    const family = address ? isIP(address) : 0;
+    if (rest.length > 0 || family === 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)))) {
+      throw new ConfigError(`${env} must be a comma-separated list of IPs or CIDR ranges (e.g. 127.0.0.1/8,::1,10.0.0.5), got "${r}"`);
+    }
+  }
+  return Object.freeze(ranges);
+};
+
 const secretList: Parser<readonly string[]> = (raw, env) => {
   const secrets = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   for (const s of secrets) {
@@ -171,7 +187,9 @@ export const settings = {
   logLevel: setting('LOG_LEVEL', 'info', 'Application log level.', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
   logPretty: setting('LOG_PRETTY', 'off', 'Human-readable logs instead of JSON lines (only when set; never guessed from NODE_ENV).', flag),
   accessLog: setting('ACCESS_LOG', '', 'Common Log Format access log: a file path (empty: DATA_DIR/access.log), `-` for stdout, `off` to disable. Reopened on SIGHUP.', text),
-  metricsToken: setting('METRICS_TOKEN', '', 'When set (at least 16 characters), GET /metrics needs `Authorization: Bearer <token>`.', metricsToken),
+  metricsToken: setting('METRICS_TOKEN', '', 'When set (at least 16 characters), GET /metrics also needs `Authorization: Bearer <token>` (from an address in METRICS_ALLOW).', metricsToken),
+  metricsAllow: setting('METRICS_ALLOW', '127.0.0.0/8,::1', 'Client addresses (IPs or CIDR ranges, comma-separated) that may read GET /metrics; everyone else gets 403. Checked together with METRICS_TOKEN when that is set. Default: this machine only.', addressList),
+  readyCacheMs: setting('READY_CACHE_MS', '1000', 'GET /readyz reuses its last database check for this long, so probes cost at most one query per interval however many arrive.', integer(0, 60_000)),
   readyTimeoutMs: setting('READY_TIMEOUT_MS', '1000', 'GET /readyz answers 503 when the database takes longer than this to answer.', integer(10, 60_000)),
   shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', '10000', 'On SIGTERM, how long requests in flight may take to finish before connections are cut.', integer(0, 600_000)),
   headersTimeoutMs: setting('HEADERS_TIMEOUT_MS', '10000', 'A client must send a request\'s headers within this time, or gets 408 and is disconnected (at most REQUEST_TIMEOUT_MS).', integer(100, 600_000)),

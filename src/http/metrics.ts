@@ -13,6 +13,15 @@ import type { Storage } from '../storage/storage.js';
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+/** Upper bounds of the movement size ranges, in minor units: powers of ten from 1.00 to 10,000,000.00 (cents). */
+const MOVEMENT_SIZE_BOUNDS = [100n, 1_000n, 10_000n, 100_000n, 1_000_000n, 10_000_000n, 100_000_000n, 1_000_000_000n];
+
+/** The `up_to` label of an amount: the smallest bound it does not exceed, or `+Inf`. */
+export function sizeRange(amountMinor: bigint | number): string {
+  const amount = BigInt(amountMinor);
+  return MOVEMENT_SIZE_BOUNDS.find((bound) => amount <= bound)?.toString() ?? '+Inf';
+}
+
 let processRegistry: client.Registry | undefined;
 
 /** Default Node.js/process metrics, including event-loop lag (`nodejs_eventloop_lag_*`), once per process. */
@@ -51,10 +60,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly moneyMoved = new client.Counter({
-    name: 'minibank_money_moved_minor_units_total',
-    help: 'Money moved by committed deposits, withdrawals and transfers, in minor units (cents), by type and currency.',
-    labelNames: ['type', 'currency'] as const,
+  /**
+   * Committed movements counted by size range, never summed: an exact total would give away each
+   * movement's amount to anyone who scrapes twice around it (issue 11 class 14).
+   */
+  readonly movementsBySize = new client.Counter({
+    name: 'minibank_movements_by_size_total',
+    help: 'Committed deposits, withdrawals and transfers by type, currency and size range: `up_to` is the largest amount of the range in minor units (+Inf for the rest). No amounts are summed.',
+    labelNames: ['type', 'currency', 'up_to'] as const,
     registers: [this.registry],
   });
 
@@ -150,7 +163,7 @@ export class Metrics {
     this.observer = {
       movement: (m) => {
         this.transactions.inc({ type: m.type, outcome: m.outcome, currency: m.currency ?? 'none' });
-        if (m.outcome === 'ok') this.moneyMoved.inc({ type: m.type, currency: m.currency ?? 'none' }, Number(m.amountMinor));
+        if (m.outcome === 'ok') this.movementsBySize.inc({ type: m.type, currency: m.currency ?? 'none', up_to: sizeRange(m.amountMinor) });
       },
       signIn: (outcome) => this.logins.inc({ outcome }),
     };

@@ -1,12 +1,14 @@
 /**
  * GET /healthz: the process is alive and serving HTTP (no dependency checked, so a slow database
- * never gets a healthy process restarted). GET /readyz: the database answers within
- * READY_TIMEOUT_MS and the instance is not draining; otherwise 503 `unavailable`, so a load balancer
- * stops sending traffic before shutdown and while the database is away.
+ * never gets a healthy process restarted, and no probe ever reaches the database). GET /readyz: the
+ * database answers within READY_TIMEOUT_MS and the instance is not draining; otherwise 503
+ * `unavailable`, so a load balancer stops sending traffic before shutdown and while the database is
+ * away. The database check is shared and reused for READY_CACHE_MS (../ready-check.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errorBody } from '../error-status.js';
+import { cachedReadyCheck } from '../ready-check.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,12 +53,17 @@ export default fp(
 
     app.get('/healthz', async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }));
 
+    const databaseReady = cachedReadyCheck({
+      check: () => withTimeout(app.ctx.storage.ping(), app.ctx.config.readyTimeoutMs),
+      clock: app.ctx.clock,
+      cacheMs: app.ctx.config.readyCacheMs,
+    });
     app.get('/readyz', async (request, reply) => {
       reply.headers(noStore);
       if (app.lifecycle.draining) return unavailable(request, reply, 'This instance is shutting down.');
-      try {
-        await withTimeout(app.ctx.storage.ping(), app.ctx.config.readyTimeoutMs);
-      } catch (error) {
+      const outcome = await databaseReady();
+      if (!outcome.ok) {
+        const error = outcome.error;
         request.log.warn({ err: error instanceof Timeout ? undefined : error, timeoutMs: app.ctx.config.readyTimeoutMs }, 'readiness check: database did not answer');
         return unavailable(request, reply, 'The database is not answering.');
       }

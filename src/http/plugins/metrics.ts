@@ -1,29 +1,21 @@
 /**
  * GET /metrics in Prometheus text format, and the counters fed by hooks and the audit trail.
  * Requests are counted by route template (never the raw URL, so ids do not explode the label set)
- * and status, from the request-observers plugin. With METRICS_TOKEN set, a scrape must send
- * `Authorization: Bearer <token>`; the comparison is constant-time.
+ * and status, from the request-observers plugin. Who may scrape is decided in ../metrics-access.ts
+ * (METRICS_ALLOW, loopback by default, and METRICS_TOKEN when set).
  */
-import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDomainError } from '../../domain/errors.js';
 import { errorBody } from '../error-status.js';
 import { securityEvent } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { metricsAccess } from '../metrics-access.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
   }
-}
-
-const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest();
-
-function tokenMatches(header: string | undefined, expected: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  // Hash both sides so the comparison takes the same time whatever the lengths.
-  return match?.[1] !== undefined && crypto.timingSafeEqual(sha256(match[1]), sha256(expected));
 }
 
 export default fp(
@@ -52,12 +44,14 @@ export default fp(
 /** GET /metrics. */
 export const metricsRoute = fp(
   async function metricsRoute(app: FastifyInstance) {
-    const token = app.ctx.config.metricsToken;
+    const access = metricsAccess(app.ctx.config);
     app.get('/metrics', async (request, reply) => {
-      if (token && !tokenMatches(request.headers.authorization, token)) {
-        reply.header('www-authenticate', 'Bearer realm="metrics"');
+      const decision = access(request);
+      if (!decision.allowed) {
+        if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="metrics"');
         // JSON, never the HTML error page: the client is a scraper.
-        return reply.code(401).type('application/json; charset=utf-8').send(errorBody('unauthenticated', 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.'));
+        const code = decision.status === 401 ? 'unauthenticated' : 'forbidden';
+        return reply.code(decision.status).headers({ 'cache-control': 'no-store' }).type('application/json; charset=utf-8').send(errorBody(code, decision.message));
       }
       const body = await app.metrics.render();
       return reply.header('cache-control', 'no-store').type(app.metrics.contentType).send(body);
