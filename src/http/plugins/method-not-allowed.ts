@@ -16,9 +16,17 @@ export type RouteMethods = Map<string, Set<string>>;
 
 const MARK = 'methodNotAllowed';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route path and its methods, as registered (tests walk it). */
+    routeMethods: RouteMethods;
+  }
+}
+
 /** Starts noting every route registered from now on; call before any route is registered. */
 export function collectRouteMethods(app: FastifyInstance): RouteMethods {
   const routes: RouteMethods = new Map();
+  app.decorate('routeMethods', routes);
   app.addHook('onRoute', (route) => {
     if ((route.config as Record<string, unknown> | undefined)?.[MARK]) return;
     const methods = routes.get(route.url) ?? new Set<string>();
