@@ -48,7 +48,7 @@ for (const dialect of await dialects()) {
       assert.match(String(csv.headers['content-disposition']), /^attachment;/);
       assert.equal(csv.headers['x-content-type-options'], 'nosniff');
       const lines = csv.body.split('\r\n');
-      assert.ok(lines.some((l) => l.endsWith(`,${XSS}`)), 'the memo is plain text in its own field');
+      assert.ok(lines.some((l) => l.endsWith(`,"${XSS}"`)), 'the memo is plain, quoted text in its own field');
       assert.ok(lines.some((l) => l.endsWith(',"\'=HYPERLINK(""http://evil.example"",""x"")"')), 'a formula is prefixed and quoted');
       assert.ok(lines.some((l) => l.endsWith(',"""><script>alert(2)</script>"')));
     });

@@ -198,7 +198,7 @@ for (const dialect of await dialects()) {
       assert.equal(lines[4], '');
       const rows = lines.slice(1, 4).map((l) => l.split(','));
       assert.deepEqual(rows[0]!.slice(2, 7), ['withdrawal', 'debit', '-1000.00', '250.45', 'USD']);
-      assert.deepEqual(rows[1]!.slice(2, 9), ['transfer', 'debit', '-0.05', '1250.45', 'USD', 'csvpeer', other.accountNumber]);
+      assert.deepEqual(rows[1]!.slice(2, 9), ['transfer', 'debit', '-0.05', '1250.45', 'USD', '"csvpeer"', other.accountNumber]);
       assert.match(lines[2]!, /,"tip, with ""quotes"""$/);
       assert.deepEqual(rows[2]!.slice(2, 7), ['deposit', 'credit', '1250.50', '1250.50', 'USD']);
       const onlyDeposits = await browser.get('/transactions.csv?type=deposit');

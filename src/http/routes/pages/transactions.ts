@@ -8,7 +8,7 @@ import { listTransactions, PAGE_SIZE_MAX, type TransactionQuery } from '../../..
 import type { AppContext } from '../../../app/context.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { formatDecimal } from '../../../domain/money.js';
-import { csvField, csvLine, csvText } from '../../pages/csv.js';
+import { csvLine, csvText, csvValue } from '../../pages/csv.js';
 import { formatMoney, isoDate, isoTime } from '../../pages/format.js';
 import { errorItems } from '../../pages/forms.js';
 import { filterQueryString, parseHistoryFilter } from '../../pages/history-filter.js';
@@ -80,7 +80,7 @@ export default async function transactionsPages(app: FastifyInstance): Promise<v
 
 /** The file, a page of at most 100 rows at a time (keyset), so memory stays flat however long the history. */
 async function* csvLines(ctx: AppContext, userId: string, query: TransactionQuery): AsyncGenerator<string> {
-  yield csvLine(CSV_HEADER);
+  yield csvLine(CSV_HEADER.map(csvValue));
   let startingAfter: string | undefined;
   for (;;) {
     const page = await listTransactions(ctx, userId, { ...query, limit: PAGE_SIZE_MAX, startingAfter });
@@ -88,15 +88,15 @@ async function* csvLines(ctx: AppContext, userId: string, query: TransactionQuer
     for (const t of page.data) {
       const signed = t.direction === 'debit' ? -t.amountMinor : t.amountMinor;
       chunk += csvLine([
-        csvField(isoTime(t.createdAtMs)),
-        csvField(t.id),
-        csvField(t.type),
-        csvField(t.direction),
-        csvField(formatDecimal(signed, t.currency)),
-        csvField(formatDecimal(t.balanceAfterMinor, t.currency)),
-        csvField(t.currency),
+        csvValue(isoTime(t.createdAtMs)),
+        csvValue(t.id),
+        csvValue(t.type),
+        csvValue(t.direction),
+        csvValue(formatDecimal(signed, t.currency)),
+        csvValue(formatDecimal(t.balanceAfterMinor, t.currency)),
+        csvValue(t.currency),
         csvText(t.counterparty?.username ?? ''),
-        csvField(t.counterparty?.accountNumber ?? ''),
+        csvValue(t.counterparty?.accountNumber ?? ''),
         csvText(t.memo ?? ''),
       ]);
     }
