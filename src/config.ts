@@ -160,7 +160,7 @@ export const settings = {
   dataDir: setting('DATA_DIR', './data', 'Folder for the SQLite database, the access log and the generated secret.', text),
   databaseUrl: setting('DATABASE_URL', '', 'Empty for embedded SQLite in DATA_DIR; a `postgres://` URL to use PostgreSQL.', databaseUrl),
   dbPoolSize: setting('DB_POOL_SIZE', '10', 'PostgreSQL connection pool size.', integer(1, 200)),
-  sqliteBusyTimeoutMs: setting('SQLITE_BUSY_TIMEOUT_MS', '5000', 'How long SQLite waits for a lock held by another process.', integer(0, 60_000)),
+  sqliteBusyTimeoutMs: setting('SQLITE_BUSY_TIMEOUT_MS', '5000', 'How long a request waits for SQLite\'s write lock while another process holds it (the wait never stops the server); then it gets 503 `unavailable` and nothing is written.', integer(0, 60_000)),
   groupCommitMaxBatch: setting('GROUP_COMMIT_MAX_BATCH', '64', 'SQLite: most write transactions (transfers, sign-ups...) that arrive together and share one durable commit, each in its own savepoint. 1 commits each alone.', integer(1, 1000)),
   secret: setting('SECRET', '', 'Signing secret for tokens, at least 32 bytes. Empty: generated once into DATA_DIR/secret (mode 0600).', secret),
   secretPrevious: setting('SECRET_PREVIOUS', '', 'Earlier signing secrets, comma-separated (each at least 32 bytes): tokens they signed stay valid until they expire, so SECRET can be rotated without logging everyone out.', secretList),

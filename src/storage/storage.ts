@@ -17,7 +17,8 @@ export interface Storage {
    * Runs `work` in one write transaction: `BEGIN IMMEDIATE` on SQLite (the write lock is taken up
    * front, so two writers never deadlock on upgrade), and on PostgreSQL retried a bounded number of
    * times on serialization failures and deadlocks. `work` may therefore run more than once and must
-   * not have effects outside the transaction.
+   * not have effects outside the transaction. On SQLite, when another process holds the write lock
+   * past SQLITE_BUSY_TIMEOUT_MS, it throws `LockTimeoutError` (503 `unavailable`) before `work` ran.
    */
   writeTransaction<T>(work: (trx: Trx) => Promise<T>): Promise<T>;
   /** True when the database answers a trivial query. */

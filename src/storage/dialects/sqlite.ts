@@ -1,32 +1,20 @@
 /**
  * Embedded SQLite through better-sqlite3. Durability first: WAL with `synchronous=FULL`, so a
- * transaction is on disk before it is acknowledged. Writers take the lock with `BEGIN IMMEDIATE`.
+ * transaction is on disk before it is acknowledged. Writers take the lock with `BEGIN IMMEDIATE`,
+ * and a lock held by another process is waited for without blocking the event loop, for at most
+ * `busyTimeoutMs` (sqlite-driver.ts, lock-wait.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
-import { createGroupCommit } from '../group-commit.js';
+import { Kysely } from 'kysely';
+import { createGroupCommit, type TransactionRunner } from '../group-commit.js';
+import { LockWaitingSqliteDialect, LockWaitingSqliteDriver } from './sqlite-driver.js';
 import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
 import { cachingStatements } from '../statement-cache.js';
 import type { Storage } from '../storage.js';
 import { runTransaction } from '../transaction.js';
-
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly driverConfig: SqliteDialectConfig) {
-    super(driverConfig);
-  }
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.driverConfig);
-  }
-}
 
 export interface SqliteOptions {
   file: string;
@@ -37,22 +25,34 @@ export interface SqliteOptions {
 
 export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Database {
   if (options.file !== ':memory:') fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  // While opening, nothing is served yet: SQLite's own (blocking) busy wait is harmless here.
   const raw = new SqliteDatabase(options.file, { timeout: options.busyTimeoutMs });
   raw.defaultSafeIntegers(true);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
-  raw.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
+  // From now on a lock held elsewhere fails at once and is waited for on a timer (sqlite-driver.ts,
+  // issue 11 class 13): SQLite's busy wait would sleep on the event loop and stop the server.
+  raw.pragma('busy_timeout = 0');
   return raw;
 }
 
 export function openSqlite(options: SqliteOptions): Storage {
   const raw = openSqliteDatabase(options);
   const queries = createQueryObservers();
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(raw) }), log: queries.log });
+  const config = { database: cachingStatements(raw) };
+  const driver = new LockWaitingSqliteDriver(config, raw, options.busyTimeoutMs);
+  const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(config, driver), log: queries.log });
   // One connection commits one transaction at a time, each waiting for its fsync: let the writes
   // that arrive meanwhile share the next commit (see group-commit.ts).
-  const groupCommit = createGroupCommit((work) => runTransaction(db, work), { maxBatch: options.groupCommitMaxBatch ?? 1 });
+  // A batch waits for the lock until its oldest unit's deadline; the connection is held while the
+  // deadline is set, so the next BEGIN is this batch's.
+  const runBatch: TransactionRunner = (work, lockDeadline) =>
+    db.connection().execute((connection) => {
+      driver.setNextBeginDeadline(lockDeadline);
+      return runTransaction(connection, work);
+    });
+  const groupCommit = createGroupCommit(runBatch, { maxBatch: options.groupCommitMaxBatch ?? 1, lockTimeoutMs: options.busyTimeoutMs });
   return {
     dialect: 'sqlite',
     db,
