@@ -14,6 +14,43 @@ import { savepoint } from '../storage/savepoint.js';
 
 export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
 
+/**
+ * A key as stored, already placed in the namespace of where it came from (issue 11 class 11). Only
+ * `apiIdempotencyKey` and `webIdempotencyKey` make one, so no caller can store a bare key.
+ */
+export type NamespacedKey = string & { readonly __namespaced: unique symbol };
+
+/**
+ * Separates a non-API namespace from its key. An API key never contains it: HTTP forbids control
+ * characters in a header value (RFC 9110 section 5.5; Node's parser answers 400) and
+ * `apiIdempotencyKey` refuses them anyway. So every API key is stored as sent (keys stored before
+ * this rule keep replaying) and no API key, whatever its 1 to 255 characters, can equal a web key.
+ */
+const NAMESPACE_SEPARATOR = '\n';
+
+/** The control characters RFC 9110 does not allow in a field value (HTAB is allowed). */
+const NOT_IN_A_HEADER = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/**
+ * The stored form of an API client's `Idempotency-Key` header (1 to 255 characters per the
+ * contract, checked by the route schema): the key itself. Throws `invalid_request` (param
+ * `Idempotency-Key`) for a control character, which no HTTP header can carry.
+ */
+export function apiIdempotencyKey(header: string): NamespacedKey {
+  if (NOT_IN_A_HEADER.test(header)) {
+    throw new DomainError('invalid_request', 'Idempotency-Key cannot contain control characters.', 'Idempotency-Key');
+  }
+  return header as NamespacedKey;
+}
+
+/**
+ * The stored form of a web form's hidden key: "web", the separator, then the form key. Cannot equal
+ * any API key (those never contain the separator), so a form and an API client never share a key.
+ */
+export function webIdempotencyKey(formKey: string): NamespacedKey {
+  return `web${NAMESPACE_SEPARATOR}${formKey}` as NamespacedKey;
+}
+
 export interface EncodedResponse {
   status: number;
   body: string;
@@ -34,7 +71,7 @@ export function requestFingerprint(value: unknown): string {
 
 export async function runIdempotent<T>(
   ctx: AppContext,
-  scope: { userId: string; key: string; requestHash: string },
+  scope: { userId: string; key: NamespacedKey; requestHash: string },
   work: (trx: Trx) => Promise<T>,
   encode: Encoder<T>,
 ): Promise<IdempotentResult> {

@@ -1,6 +1,6 @@
 import { isDomainError } from '../domain/errors.js';
 import type { AppContext } from './context.js';
-import { runIdempotent, type Encoder, type IdempotentResult } from './idempotency.js';
+import { runIdempotent, type Encoder, type IdempotentResult, type NamespacedKey } from './idempotency.js';
 import { applyMovement, type ActorCredential, type MovementRequest, type MovementResult } from './move-money.js';
 import type { MovementObservation } from './observer.js';
 
@@ -12,7 +12,7 @@ export async function postMovement(
   ctx: AppContext,
   actorUserId: string,
   request: MovementRequest,
-  idempotency: { key: string; requestHash: string } | undefined,
+  idempotency: { key: NamespacedKey; requestHash: string } | undefined,
   encode: Encoder<MovementResult>,
   /** The token or session that asked, recorded on the ledger transaction. */
   via: ActorCredential = {},

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { runIdempotent, type Encoder } from '../../src/app/idempotency.js';
+import { apiIdempotencyKey, runIdempotent, type Encoder } from '../../src/app/idempotency.js';
 import { applyMovement, type MovementResult } from '../../src/app/move-money.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
 import { encodeMovement } from '../../src/http/routes/api/money.js';
@@ -134,7 +134,7 @@ for (const dialect of await dialects()) {
       const send = () =>
         runIdempotent(
           { ...ctx, inFlightKeys: new Set() },
-          { userId: payer.userId, key: 'shared-batch-key', requestHash: 'same-body' },
+          { userId: payer.userId, key: apiIdempotencyKey('shared-batch-key'), requestHash: 'same-body' },
           (trx) => applyMovement(ctx, trx, payer.userId, { type: 'transfer', fromAccountId: payer.accountId, to: payee.username, amountMinor: 300n, memo: null }),
           encode,
         );
@@ -156,7 +156,7 @@ for (const dialect of await dialects()) {
       const send = (amountMinor: bigint) =>
         runIdempotent(
           { ...ctx, inFlightKeys: new Set() },
-          { userId: payer.userId, key: 'shared-batch-key-2', requestHash: `amount ${amountMinor}` },
+          { userId: payer.userId, key: apiIdempotencyKey('shared-batch-key-2'), requestHash: `amount ${amountMinor}` },
           (trx) => applyMovement(ctx, trx, payer.userId, { type: 'transfer', fromAccountId: payer.accountId, to: payee.username, amountMinor, memo: null }),
           encodeMovement,
         );

@@ -50,9 +50,6 @@ export function parseFormKey(raw: string): string | null {
   return FORM_KEY.test(raw) ? raw : null;
 }
 
-/** The idempotency key used for a web form; prefixed so it never collides with an API client's keys. */
-export const webIdempotencyKey = (formKey: string) => `web:${formKey}`;
-
 export type MovementOutcome =
   | { ok: true; body: { transaction: { counterparty: { username: string | null } | null } } }
   | { ok: false; error: DomainError };

@@ -6,14 +6,14 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import { requestFingerprint } from '../../app/idempotency.js';
+import { requestFingerprint, webIdempotencyKey } from '../../app/idempotency.js';
 import type { ActorCredential, MovementRequest } from '../../app/move-money.js';
 import { postMovement } from '../../app/post-movement.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { parseMemo } from '../../domain/memo.js';
 import { parseDecimalAmount } from '../../domain/money.js';
 import { encodeMovement } from '../routes/api/money.js';
-import { field, FORM_KEY_FIELD, movementOutcome, parseFormKey, tryField, webIdempotencyKey, type FieldErrors, type MovementOutcome } from './forms.js';
+import { field, FORM_KEY_FIELD, movementOutcome, parseFormKey, tryField, type FieldErrors, type MovementOutcome } from './forms.js';
 
 export interface MovementFields {
   amount: string;

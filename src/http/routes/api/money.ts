@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requestFingerprint, type Encoder } from '../../../app/idempotency.js';
+import { apiIdempotencyKey, requestFingerprint, type Encoder } from '../../../app/idempotency.js';
 import type { MovementRequest, MovementResult } from '../../../app/move-money.js';
 import { postMovement } from '../../../app/post-movement.js';
 import { parseMemo } from '../../../domain/memo.js';
@@ -36,7 +36,7 @@ export default async function moneyRoutes(app: FastifyInstance): Promise<void> {
       app.ctx,
       principal.userId,
       movement,
-      key === undefined ? undefined : { key, requestHash: requestFingerprint([request.method, request.routeOptions.url, body]) },
+      key === undefined ? undefined : { key: apiIdempotencyKey(key), requestHash: requestFingerprint([request.method, request.routeOptions.url, body]) },
       encodeMovement,
       { tokenId: principal.tokenId },
     );
