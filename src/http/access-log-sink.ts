@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { ConfigError, type Config } from '../config.js';
+import { ensurePrivateFile, PRIVATE_FILE_MODE } from '../private-files.js';
 
 export interface AccessLogSink {
   /** The file written to, or null for stdout. */
@@ -45,7 +46,8 @@ export function openAccessLogSink(config: Pick<Config, 'accessLog' | 'dataDir'>,
   if (target !== 1) {
     try {
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.closeSync(fs.openSync(target, 'a', 0o640));
+      // 0600 (issue 11 class 14): the log names users and addresses; a loose existing file is fixed with a warning.
+      ensurePrivateFile(target);
     } catch (error) {
       throw new ConfigError(`ACCESS_LOG: cannot write the access log at ${target}: ${(error as Error).message}`);
     }
@@ -55,6 +57,8 @@ export function openAccessLogSink(config: Pick<Config, 'accessLog' | 'dataDir'>,
     sync: false,
     mkdir: target !== 1,
     append: true,
+    // A file created again after logrotate moved the old one away (reopen) is private too.
+    mode: PRIVATE_FILE_MODE,
     // stdout is shared with the JSON logs: whole lines at once, no batching across them.
     minLength: target === 1 ? 0 : BUFFER_BYTES,
     // A pipe takes a write of up to 4096 bytes atomically, so these lines never split another writer's.

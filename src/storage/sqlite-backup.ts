@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { PRIVATE_FILE_MODE } from '../private-files.js';
 
 /** All pages in one step: a step that spans the whole file never restarts because of a concurrent write. */
 const ALL_PAGES = 0x7fffffff;
@@ -28,6 +29,9 @@ export async function backupSqlite(source: string, destination: string, busyTime
   const db = new SqliteDatabase(source, { fileMustExist: true, timeout: busyTimeoutMs });
   let pages = 0;
   try {
+    // Created 0600 before SQLite writes a page into it, so the copy is never readable by others
+    // (issue 11 class 14); 'wx' refuses a leftover file of the same name.
+    fs.closeSync(fs.openSync(partial, 'wx', PRIVATE_FILE_MODE));
     db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     const progress = await db.backup(partial, { progress: () => ALL_PAGES });
     pages = progress.totalPages;
@@ -117,6 +121,8 @@ export function stageCopy(backup: string, target: string): string {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const staging = path.join(path.dirname(target), `.${path.basename(target)}.restore-${process.pid}`);
   fs.copyFileSync(backup, staging);
+  // copyFile keeps the backup's mode; the restored database is private whatever the backup's was.
+  fs.chmodSync(staging, PRIVATE_FILE_MODE);
   return staging;
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { backupSqlite } from '../../storage/sqlite-backup.js';
 import { sqliteFile } from '../../storage/open-storage.js';
+import { warnIfSharedDir } from '../../private-files.js';
 import { CommandFailed, EXIT_FAILED, EXIT_OK, maskedUrl, parseCommandArgs, type Command } from '../command.js';
 
 export const backup: Command = {
@@ -12,7 +13,8 @@ export const backup: Command = {
 SQLite: writes a consistent copy of DATA_DIR/minibank.sqlite to <file> using SQLite's online
 backup API, safe while the server is running and writing. The copy is one self-contained file,
 integrity-checked before it is kept; it is written beside <file> and renamed into place, so
-<file> is never half written. An existing <file> is kept unless --force is given.
+<file> is never half written. The file is private (mode 0600); a warning is printed when its
+folder is open to other users. An existing <file> is kept unless --force is given.
 
 PostgreSQL (DATABASE_URL set): minibank does not copy the database itself; it prints the
 pg_dump command to use and exits 1, so a scheduled job that expected a file fails loudly.
@@ -31,6 +33,7 @@ Options:
     }
     if (fs.existsSync(file) && !values.force) throw new CommandFailed(`${file} already exists; use --force to overwrite it`);
     if (!fs.existsSync(path.dirname(file))) throw new CommandFailed(`the folder ${path.dirname(file)} does not exist`);
+    warnIfSharedDir(path.dirname(file));
     const started = Date.now();
     const result = await backupSqlite(sqliteFile(config), file, config.sqliteBusyTimeoutMs);
     console.log(`backed up ${sqliteFile(config)} to ${result.file} (${result.bytes} bytes, ${result.pages} pages) in ${Date.now() - started} ms`);

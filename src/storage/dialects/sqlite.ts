@@ -4,7 +4,6 @@
  * and a lock held by another process is waited for without blocking the event loop, for at most
  * `busyTimeoutMs` (sqlite-driver.ts, lock-wait.ts).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely } from 'kysely';
@@ -15,6 +14,7 @@ import type { Database } from '../schema.js';
 import { cachingStatements } from '../statement-cache.js';
 import type { Storage } from '../storage.js';
 import { runTransaction } from '../transaction.js';
+import { ensurePrivateDir, ensurePrivateFile, sqliteFiles, tightenIfExists } from '../../private-files.js';
 
 export interface SqliteOptions {
   file: string;
@@ -24,7 +24,12 @@ export interface SqliteOptions {
 }
 
 export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Database {
-  if (options.file !== ':memory:') fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  // Issue 11 class 14: the folder 0700, the file 0600 before SQLite opens it (its -wal/-shm are then created alike).
+  if (options.file !== ':memory:') {
+    ensurePrivateDir(path.dirname(options.file));
+    ensurePrivateFile(options.file);
+    for (const companion of sqliteFiles(options.file)) tightenIfExists(companion);
+  }
   // While opening, nothing is served yet: SQLite's own (blocking) busy wait is harmless here.
   const raw = new SqliteDatabase(options.file, { timeout: options.busyTimeoutMs });
   raw.defaultSafeIntegers(true);
