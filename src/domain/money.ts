@@ -79,8 +79,10 @@ export function parseDecimalAmount(
   if (/^[-+(\p{Pd}\u2212\uff0b]/u.test(cleaned)) invalid('Enter a positive amount, without a sign.');
   const [wholeRaw = '', fraction = '', ...rest] = cleaned.split(format.decimalSeparator);
   if (rest.length > 0) invalid('That amount has more than one decimal separator.');
-  const groupPattern = new RegExp(`^\\d{1,3}(\\${group}\\d{3})+$`);
-  if (wholeRaw.includes(group) && !groupPattern.test(wholeRaw)) invalid('That amount is not a number we can read.');
+  if (wholeRaw.includes(group)) {
+    const problem = groupingProblem(wholeRaw, cleaned.includes(format.decimalSeparator), format.decimalSeparator, exponent);
+    if (problem) invalid(problem);
+  }
   const whole = wholeRaw.split(group).join('');
   if (!/^\d*$/.test(whole) || !/^\d*$/.test(fraction) || whole + fraction === '') {
     invalid('That amount is not a number we can read.');
@@ -92,6 +94,26 @@ export function parseDecimalAmount(
   const minor = BigInt(whole || '0') * 10n ** BigInt(exponent) + BigInt(fraction.padEnd(exponent, '0') || '0');
   if (minor <= 0n) invalid('Amount must be greater than zero.');
   return minor;
+}
+
+/**
+ * Why grouped whole digits are ambiguous, or null when they are not (issue 11 class 8): the first
+ * group is 1 to 3 digits and not a lone or leading 0, every later group exactly 3 digits. So
+ * "1,250.50" is read, while "0,500" (0.500 or 500?), "1,25", "12,34,567" (Indian grouping) and "12,5"
+ * are refused rather than guessed; one group of 1..exponent digits after the separator and no decimal
+ * point looks like a decimal comma, and the message says which separator marks the cents.
+ */
+function groupingProblem(wholeRaw: string, hasDecimal: boolean, decimalSeparator: '.' | ',', exponent: number): string | null {
+  const group = decimalSeparator === '.' ? ',' : '.';
+  const groups = wholeRaw.split(group);
+  if (!groups.every((g) => /^\d+$/.test(g))) return 'That amount is not a number we can read.';
+  if (/^[1-9]\d{0,2}$/.test(groups[0]!) && groups.slice(1).every((g) => g.length === 3)) return null;
+  const [, cents, ...more] = groups;
+  if (!hasDecimal && exponent > 0 && more.length === 0 && cents !== undefined && new RegExp(`^\\d{1,${exponent}}$`).test(cents)) {
+    return `That amount is ambiguous: use a ${decimalSeparator === '.' ? 'dot' : 'comma'} for cents, for example 12${decimalSeparator}50.`;
+  }
+  const example = decimalSeparator === '.' ? '1,250.00' : '1.250,00';
+  return `That amount is ambiguous: ${group === ',' ? 'commas' : 'dots'} only go between groups of three digits, for example ${example}.`;
 }
 
 /** Plain decimal text of a minor-unit amount, e.g. 125000n USD -> "1250.00"; negative gets a "-". */

@@ -34,6 +34,7 @@ import metricsPlugin, { metricsRoute } from './plugins/metrics.js';
 import requestObserversPlugin from './plugins/request-observers.js';
 import apiRoutes from './routes/api/index.js';
 import htmlErrorsPlugin from './plugins/html-errors.js';
+import wellFormedInputPlugin from './plugins/well-formed-input.js';
 import { addMethodNotAllowedRoutes, collectRouteMethods } from './plugins/method-not-allowed.js';
 import pageRoutes from './routes/pages/index.js';
 
@@ -120,9 +121,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
 
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  // As bytes, so a body that is not UTF-8 is refused rather than silently decoded to U+FFFD.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(body as Buffer));
     } catch (error) {
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
@@ -133,6 +135,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(metricsPlugin, { metrics });
   await app.register(requestObserversPlugin);
   await app.register(errorsPlugin);
+  await app.register(wellFormedInputPlugin);
   await app.register(healthPlugin);
   await app.register(metricsRoute);
   // Headers first (their onSend hook covers every reply, 429s included); limits before any route.

@@ -5,7 +5,11 @@
  * literal that is not a plain integer of at most 15 digits is quoted with a marker, and after parsing
  * each marked string becomes an object that no string or integer schema accepts.
  */
+import { isUtf8 } from 'node:buffer';
 import secureJson from 'secure-json-parse';
+import { DomainError } from '../domain/errors.js';
+import { findDuplicateKey } from './json-duplicate-keys.js';
+import { illFormedField, illFormedTextError, isWellFormedText } from './well-formed-text.js';
 
 const MARK = '\u0000minibank-number:';
 const MAX_EXACT_DIGITS = 15;
@@ -51,6 +55,21 @@ function unmark(value: unknown): unknown {
   return value;
 }
 
-export function parseJsonBody(text: string): unknown {
-  return unmark(secureJson.parse(markInexactNumbers(text), undefined, { protoAction: 'error', constructorAction: 'error' }));
+/**
+ * Parses a request body (its bytes, or text already decoded) into a value the schemas can check.
+ * Raises `invalid_request` (400) for bytes that are not UTF-8, a repeated key in any object, or a
+ * lone surrogate in any string or key (issue 11 class 8; RFC 8259 sections 4 and 8.1); a SyntaxError
+ * for malformed JSON and secure-json-parse's errors for `__proto__`/`constructor` keys.
+ */
+export function parseJsonBody(body: string | Buffer): unknown {
+  if (typeof body !== 'string' && !isUtf8(body)) throw new DomainError('invalid_request', 'The request body is not valid UTF-8.');
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const parsed = unmark(secureJson.parse(markInexactNumbers(text), undefined, { protoAction: 'error', constructorAction: 'error' }));
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== null) {
+    throw new DomainError('invalid_request', isWellFormedText(duplicate) ? `Field "${duplicate}" is sent more than once.` : 'A field is sent more than once.', isWellFormedText(duplicate) ? duplicate : undefined);
+  }
+  const illFormed = illFormedField(parsed);
+  if (illFormed !== null) throw illFormedTextError(illFormed);
+  return parsed;
 }

@@ -4,9 +4,11 @@
  * on request, the CSRF check runs in preValidation (before any handler), session activity is
  * recorded in preHandler, then the route runs.
  */
+import querystring from 'node:querystring';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../domain/errors.js';
+import { illFormedTextError, illFormedUrlencodedField } from '../../well-formed-text.js';
 import csrfPlugin from '../../plugins/csrf.js';
 import sessionPlugin from '../../plugins/session.js';
 import authPages from './auth.js';
@@ -18,10 +20,20 @@ import staticFiles from './static-files.js';
 import transactionsPages from './transactions.js';
 import transferPages from './transfer.js';
 
+/** A urlencoded form body; a field that is not well-formed text is 400 (issue 11 class 8). */
+function parseFormBody(text: string): Record<string, unknown> {
+  const illFormed = illFormedUrlencodedField(text);
+  if (illFormed !== null) throw illFormedTextError(illFormed);
+  // Node's parser (null prototype, a repeated field becomes an array as before); no cap on the number of
+  // fields, which the body limit already bounds, so none is silently dropped.
+  return querystring.parse(text, '&', '=', { maxKeys: 0 });
+}
+
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 export default async function pageRoutes(app: FastifyInstance): Promise<void> {
-  await app.register(formbody);
+  // The body's text is checked for ill-formed fields before it is parsed.
+  await app.register(formbody, { parser: parseFormBody });
   await app.register(sessionPlugin);
   await app.register(csrfPlugin);
   await app.register(staticFiles);
