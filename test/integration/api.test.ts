@@ -485,9 +485,11 @@ for (const dialect of await dialects()) {
         const body = bob.accountNumber;
         const typo = body.slice(0, 11) + String((Number(body[11]) + 1) % 10);
         const unused = ['0000000000', '1111111111', '2222222222'].map((d) => d + String(98n - ((BigInt(d) * 100n) % 97n)).padStart(2, '0'));
-        for (const to of ['nobody-at-all', typo, ...unused, 'x', '../bob', 'bob; drop table users']) {
+        for (const to of ['nobody-at-all', ...unused, 'x', '../bob', 'bob; drop table users']) {
           await refused(() => transfer(alice, to, 1), 404, 'not_found', 'to');
         }
+        // A number-shaped typo is only ever an account number: 400, never a username (issue 11 class 3).
+        await refused(() => transfer(alice, typo, 1), 400, 'invalid_request', 'to');
       });
 
       it('does not let anyone pay the bank\'s own cash account by its number', async () => {
