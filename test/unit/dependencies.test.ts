@@ -1,0 +1,45 @@
+/**
+ * Issue 11 class 15: the installed dependencies are outside known advisories' ranges and run on the
+ * Node this project supports. Reads the lockfile and the installed packages, so a downgrade or a
+ * dependency that needs a newer Node fails here instead of in production.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+
+const require = createRequire(import.meta.url);
+const lock = JSON.parse(fs.readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8')) as {
+  packages: Record<string, { version?: string; engines?: { node?: string } }>;
+};
+
+const versionParts = (v: string) => v.split('.').map(Number) as [number, number, number];
+const atLeast = (v: string, min: string) => {
+  const [a, b] = [versionParts(v), versionParts(min)];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return true;
+};
+
+describe('dependencies (issue 11 class 15)', () => {
+  it('installs @fastify/static 10.1.3 or later, outside the published advisories\' ranges', () => {
+    const installed = (require('@fastify/static/package.json') as { version: string }).version;
+    assert.ok(atLeast(installed, '10.1.3'), `@fastify/static ${installed}`);
+    assert.ok(atLeast(lock.packages['node_modules/@fastify/static']!.version!, '10.1.3'), 'the lockfile pins a fixed version');
+  });
+
+  it('locks no package that declares it needs a newer Node than the one running the tests', () => {
+    const running = Number(process.versions.node.split('.')[0]);
+    const tooNew = Object.entries(lock.packages).flatMap(([name, p]) => {
+      const min = /^\s*>=\s*(\d+)\s*$/.exec(p.engines?.node ?? '');
+      return min && Number(min[1]) > running ? [`${name} ${p.version} needs node ${p.engines!.node}`] : [];
+    });
+    assert.deepEqual(tooNew, []);
+  });
+
+  it('keeps the cookie parser @fastify/cookie loads on the API it calls (the override to cookie 1.x)', async () => {
+    const fromFastifyCookie = createRequire(require.resolve('@fastify/cookie'));
+    const cookie = (await import(fromFastifyCookie.resolve('cookie'))) as { parseCookie?: unknown; stringifySetCookie?: unknown };
+    assert.equal(typeof cookie.parseCookie, 'function');
+    assert.equal(typeof cookie.stringifySetCookie, 'function');
+  });
+});
