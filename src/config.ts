@@ -172,6 +172,8 @@ export const settings = {
   rateLimitMoneyPerMinute: setting('RATE_LIMIT_MONEY_PER_MINUTE', '60', 'Deposits, withdrawals and transfers per minute by one user.', integer(1, 100_000)),
   loginFreeFailures: setting('LOGIN_FREE_FAILURES', '5', 'Failed logins for one username before each further try must wait (1 s, doubling).', integer(1, 100)),
   securityEventsRetentionDays: setting('SECURITY_EVENTS_RETENTION_DAYS', '365', 'How long the audit trail (security events) is kept before the hourly purge drops it.', integer(1, 36_500)),
+  auditAnonymousWindowMinutes: setting('AUDIT_ANONYMOUS_WINDOW_MINUTES', '10', 'Audit events without a user (refused anonymous form posts, rate limits, unknown usernames) are kept as one row per type, IP and window of this many minutes, with a count.', integer(1, 1440)),
+  auditAnonymousRowsPerWindow: setting('AUDIT_ANONYMOUS_ROWS_PER_WINDOW', '1000', 'Most aggregated anonymous audit rows one instance writes per window; events from further addresses are counted in one row per type without an IP.', integer(1, 1_000_000)),
   loginMaxLockSeconds: setting('LOGIN_MAX_LOCK_SECONDS', '900', 'Longest wait imposed on a username after repeated failed logins; never a permanent lock.', integer(1, 86_400)),
   tokenTtlSeconds: setting('TOKEN_TTL_SECONDS', '900', 'Lifetime of an API access token.', integer(60, 86_400)),
   tokenIssuer: setting('TOKEN_ISSUER', 'minibank', 'The `iss` claim of issued tokens, checked on every request.', text),

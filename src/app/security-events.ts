@@ -3,7 +3,8 @@
  * details) and list a user's own events for their settings page. Observers (the structured log line,
  * the metrics counters) are told about every event, so the three never disagree.
  */
-import { insertSecurityEvent, listSecurityEventsOfUser } from '../storage/repositories/security-event-repository.js';
+import { countAggregatedSecurityEvent, insertSecurityEvent, listSecurityEventsOfUser, type NewSecurityEvent } from '../storage/repositories/security-event-repository.js';
+import { anonymousEventWindows, type AnonymousEventWindows } from './anonymous-event-window.js';
 import type { Db, Trx } from '../storage/storage.js';
 import type { AppContext } from './context.js';
 
@@ -44,10 +45,27 @@ export type SecurityEventObserver = (event: SecurityEventInput & { atMs: number 
 const USER_AGENT_MAX_CHARS = 256;
 const DETAILS_MAX_CHARS = 1024;
 
+/** The aggregation windows of each app instance (its context), created on first use. */
+const windowsOfContext = new WeakMap<AppContext, AnonymousEventWindows>();
+
+function windowsOf(ctx: AppContext): AnonymousEventWindows {
+  let windows = windowsOfContext.get(ctx);
+  if (!windows) {
+    windows = anonymousEventWindows({ windowMs: ctx.config.auditAnonymousWindowMinutes * 60_000, rowsPerWindow: ctx.config.auditAnonymousRowsPerWindow });
+    windowsOfContext.set(ctx, windows);
+  }
+  return windows;
+}
+
+/**
+ * Records one security event. An event with a user is one row; an event without one is counted on
+ * its aggregated row (anonymous-event-window.ts, issue 11 class 14), so anonymous floods cannot
+ * grow the audit trail without bound. `db`: the caller's transaction, to commit with its work.
+ */
 export async function recordSecurityEvent(ctx: AppContext, event: SecurityEventInput, db?: Db | Trx): Promise<void> {
   const atMs = ctx.clock.nowMs();
   const details = event.details ? JSON.stringify(event.details).slice(0, DETAILS_MAX_CHARS) : null;
-  const row = {
+  const row: NewSecurityEvent = {
     user_id: event.userId,
     type: event.type,
     ip: event.client.ip?.slice(0, 64) ?? null,
@@ -55,11 +73,16 @@ export async function recordSecurityEvent(ctx: AppContext, event: SecurityEventI
     details,
     created_at: BigInt(atMs),
   };
+  let write = (target: Db | Trx) => insertSecurityEvent(target, row);
+  if (event.userId === null) {
+    const slot = windowsOf(ctx).slotFor(event.type, row.ip, atMs);
+    write = (target) => countAggregatedSecurityEvent(target, { ...row, ip: slot.ip }, slot.key);
+  }
   // On SQLite a lone insert is its own commit, whose fsync stalls the event loop; as a write
   // transaction it shares the group commit with whatever else is being written (a login rush).
-  if (db) await insertSecurityEvent(db, row);
-  else if (ctx.storage.dialect === 'sqlite') await ctx.storage.writeTransaction((trx) => insertSecurityEvent(trx, row));
-  else await insertSecurityEvent(ctx.storage.db, row);
+  if (db) await write(db);
+  else if (ctx.storage.dialect === 'sqlite') await ctx.storage.writeTransaction((trx) => write(trx));
+  else await write(ctx.storage.db);
   for (const observe of ctx.security?.observers ?? []) {
     try {
       observe({ ...event, atMs });

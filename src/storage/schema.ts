@@ -100,6 +100,10 @@ export interface SecurityEventsTable {
   /** A small JSON object with event-specific facts; bounded in size. */
   details: string | null;
   created_at: bigint;
+  /** How many events this row stands for: 1, or more for an aggregated anonymous row (migration 005). */
+  occurrences: Generated<bigint>;
+  /** `type|ip|window start` of an aggregated anonymous row; null for an event with a user. */
+  aggregate_key: string | null;
 }
 
 export interface Database {

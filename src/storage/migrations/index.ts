@@ -8,6 +8,7 @@ import * as initial from './001-initial.js';
 import * as sessions from './002-sessions.js';
 import * as securityEvents from './003-security-events.js';
 import * as credentialGeneration from './004-credential-generation.js';
+import * as auditNoise from './005-audit-noise.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -16,6 +17,7 @@ const all: Record<string, DialectMigration> = {
   '002-sessions': sessions,
   '003-security-events': securityEvents,
   '004-credential-generation': credentialGeneration,
+  '005-audit-noise': auditNoise,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -1,10 +1,24 @@
+import { sql } from 'kysely';
 import type { SecurityEventRow } from '../schema.js';
 import type { Db, Trx } from '../storage.js';
 
-export type NewSecurityEvent = Omit<SecurityEventRow, 'seq'>;
+export type NewSecurityEvent = Omit<SecurityEventRow, 'seq' | 'occurrences' | 'aggregate_key'>;
 
 export async function insertSecurityEvent(db: Db | Trx, event: NewSecurityEvent): Promise<void> {
   await db.insertInto('security_events').values(event).execute();
+}
+
+/**
+ * Counts one more event on the aggregated row named `aggregateKey`, creating it (with this event's
+ * facts, occurrences 1) the first time: one upsert, so concurrent writers and several instances
+ * share the row.
+ */
+export async function countAggregatedSecurityEvent(db: Db | Trx, event: NewSecurityEvent, aggregateKey: string): Promise<void> {
+  await db
+    .insertInto('security_events')
+    .values({ ...event, aggregate_key: aggregateKey, occurrences: 1n })
+    .onConflict((oc) => oc.column('aggregate_key').doUpdateSet({ occurrences: sql`security_events.occurrences + 1` }))
+    .execute();
 }
 
 /** A user's events, newest first, keyset-paginated on `seq`. */
