@@ -11,7 +11,11 @@ export interface Principal {
   userCreatedAtMs: bigint;
 }
 
-/** A valid signature is not enough: the token must also be live in the database (not revoked). */
+/**
+ * A valid signature is not enough: the token must also be live in the database: not revoked, not
+ * expired, and issued against the user's current password generation (issue 11 class 1), all
+ * decided by the one liveness read (findLiveTokenUser). Otherwise 401 `unauthenticated`.
+ */
 export async function authenticateToken(ctx: AppContext, token: string): Promise<Principal> {
   const claims = await ctx.tokens.verify(token, ctx.clock.nowMs());
   const live = claims ? await findLiveTokenUser(ctx.storage.db, claims.jti, nowMsBig(ctx)) : undefined;

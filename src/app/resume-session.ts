@@ -18,7 +18,9 @@ export interface ActiveSession {
 
 /**
  * The live session behind a cookie value, or null when there is none, or it has been idle longer
- * than the idle timeout, or it has passed its absolute end. Reads only; `keepSessionAlive` records
+ * than the idle timeout, or it has passed its absolute end, or it was started against an older
+ * password generation (issue 11 class 1; decided by the same read, findSessionWithUser). Reads
+ * only; `keepSessionAlive` records
  * the activity once the request has passed its CSRF check.
  */
 export async function resumeSession(ctx: AppContext, cookieValue: string | undefined): Promise<ActiveSession | null> {
