@@ -123,3 +123,39 @@ describe('parseJsonBody', () => {
     );
   });
 });
+
+describe('findDuplicateKey and ill-formed text (issue 11 class 8)', async () => {
+  const { findDuplicateKey } = await import('../../src/http/json-duplicate-keys.js');
+  const { illFormedUrlencodedField } = await import('../../src/http/well-formed-text.js');
+
+  it('finds a key repeated within one object, at any depth, after unescaping', () => {
+    assert.equal(findDuplicateKey('{"a":1,"a":2}'), 'a');
+    assert.equal(findDuplicateKey('{"a":1,"\\u0061":2}'), 'a');
+    assert.equal(findDuplicateKey('{"x":{"b":1,"b":2}}'), 'b');
+    assert.equal(findDuplicateKey('[{"c":1},{"d":[1,{"e":1,"e":1}]}]'), 'e');
+  });
+
+  it('does not mistake the same key in different objects, or a key-like string value, for a repeat', () => {
+    assert.equal(findDuplicateKey('{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}'), null);
+    assert.equal(findDuplicateKey('{"a":"a","b":"a, \\"a\\": 1"}'), null);
+    assert.equal(findDuplicateKey('{"a":[1,2,"a"],"b":1}'), null);
+  });
+
+  it('never throws on malformed text', () => {
+    fc.assert(fc.property(fc.string(), (text) => void findDuplicateKey(text)));
+  });
+
+  it('parseJsonBody refuses a repeated key and a lone surrogate with invalid_request naming the field', () => {
+    assert.throws(() => parseJsonBody('{"amount":1,"amount":2}'), (e: { code?: string; param?: string }) => e.code === 'invalid_request' && e.param === 'amount');
+    assert.throws(() => parseJsonBody('{"memo":["ok","\\ud800"]}'), (e: { code?: string; param?: string }) => e.code === 'invalid_request' && e.param === 'memo');
+    assert.throws(() => parseJsonBody(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])), (e: { code?: string }) => e.code === 'invalid_request');
+    assert.deepEqual(parseJsonBody(Buffer.from('{"memo":"💸"}')), { memo: '💸' });
+  });
+
+  it('names the urlencoded field whose decoded bytes are not UTF-8', () => {
+    assert.equal(illFormedUrlencodedField('a=1&memo=%ED%A0%80'), 'memo');
+    assert.equal(illFormedUrlencodedField('a=%F0%9F%92%B8&b=100%&c=%zz+x'), null);
+    assert.equal(illFormedUrlencodedField('%FF=1'), '');
+    assert.equal(illFormedUrlencodedField('memo=a\ufffdb'), 'memo');
+  });
+});

@@ -222,3 +222,27 @@ describe('money properties', () => {
     }
   });
 });
+
+describe('parseDecimalAmount grouping (issue 11 class 8)', () => {
+  const message = (text: string, format?: { decimalSeparator: '.' | ',' }) => {
+    try {
+      parseDecimalAmount(text, 'USD', format);
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it('refuses grouping that is not three digits per group as ambiguous, and a decimal comma with a hint', () => {
+    for (const text of ['0,500', '1,25', '12,34,567', '01,250.00', '1,2345', '1,250,00', '0,000']) assert.match(message(text) ?? 'accepted', /ambiguous/, text);
+    for (const text of ['12,5', '1,25', '0,5']) assert.match(message(text) ?? 'accepted', /use a dot for cents/, text);
+    assert.match(message('12.5', { decimalSeparator: ',' }) ?? 'accepted', /use a comma for cents/);
+  });
+
+  it('still reads well-formed grouping exactly', () => {
+    assert.equal(parseDecimalAmount('1,250.50', 'USD'), 125050n);
+    assert.equal(parseDecimalAmount('1250.50', 'USD'), 125050n);
+    assert.equal(parseDecimalAmount('1,234,567.89', 'USD'), 123456789n);
+    assert.equal(parseDecimalAmount('1.250,50', 'EUR', { decimalSeparator: ',' }), 125050n);
+  });
+});
