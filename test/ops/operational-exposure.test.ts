@@ -54,7 +54,8 @@ for (const dialect of await dialects()) {
     it('refuses a loopback scrape that came through a proxy minibank does not trust (its real client is unknown)', async () => {
       const h = await createHarness(dialect);
       try {
-        for (const headers of [{ 'x-forwarded-for': STRANGER }, { forwarded: `for=${STRANGER}` }, { 'x-real-ip': STRANGER }]) {
+        const forwarded: Record<string, string>[] = [{ 'x-forwarded-for': STRANGER }, { forwarded: `for=${STRANGER}` }, { 'x-real-ip': STRANGER }];
+        for (const headers of forwarded) {
           assert.equal((await scrapeFrom(h, '127.0.0.1', headers)).statusCode, 403, JSON.stringify(headers));
         }
       } finally {

@@ -27,7 +27,11 @@ const MINUTE_MS = 60_000;
 export const AUTH_ROUTES = new Set(['/api/v1/signup', '/api/v1/auth/token', '/signup', '/login', '/settings/password']);
 /** POST routes that move money (API and pages). */
 export const MONEY_ROUTES = new Set(['/api/v1/deposits', '/api/v1/withdrawals', '/api/v1/transfers', '/deposit', '/withdraw', '/transfer']);
-/** Probes a load balancer polls; they must never be throttled into "unhealthy". */
+/**
+ * Probes a load balancer polls; they must never be throttled into "unhealthy". They cannot load the
+ * database either way: /healthz does no database work and /readyz shares one check per
+ * READY_CACHE_MS (ready-check.ts, issue 11 class 14).
+ */
 const UNLIMITED_PATHS = new Set(['/healthz', '/readyz']);
 
 export interface RateLimitPluginOptions {
