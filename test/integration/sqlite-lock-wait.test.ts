@@ -136,6 +136,8 @@ describe('a write lock held by another process (SQLite, issue 11 class 13)', () 
       let pending;
       try {
         pending = track(deposit(h, user, 700));
+        const waited = await stepsWhilePending(pending, async () => void (await h.inject({ method: 'GET', url: '/healthz' })), 30);
+        assert.equal(waited, 30, 'the deposit finished although the lock was held');
         // Reads need no write lock in WAL mode; the waiting write lends the connection out.
         for (const url of ['/api/v1/me', `/api/v1/accounts/${user.accountId}`, `/api/v1/accounts/${user.accountId}/transactions`]) {
           const read = await h.inject({ method: 'GET', url, headers: auth(user) });
@@ -207,7 +209,10 @@ describe('a write lock held by another process (SQLite, issue 11 class 13)', () 
       const before = await ledgerSnapshot(h.app);
       const lock = holdWriteLock(file);
       try {
-        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => transfer(h, payer, payees[i % payees.length]!, 100 + i)));
+        const batch = track(Promise.all(Array.from({ length: 8 }, (_, i) => transfer(h, payer, payees[i % payees.length]!, 100 + i))));
+        const healthChecks = await stepsWhilePending(batch, async () => void (await h.inject({ method: 'GET', url: '/healthz' })), 100_000);
+        assert.ok(healthChecks >= 10, `only ${healthChecks} health checks answered while the batch waited`);
+        const results = await batch.promise;
         for (const res of results) {
           assert.equal(res.statusCode, 503, res.body);
           assert.equal(res.json().error.code, 'unavailable');
