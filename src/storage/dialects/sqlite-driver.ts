@@ -22,17 +22,19 @@ const COMMIT = CompiledQuery.raw('commit');
 /** The single connection, retrying statements that run outside a transaction when they meet BUSY. */
 class BusyRetryingConnection implements DatabaseConnection {
   constructor(
-    readonly inner: DatabaseConnection,
+    private readonly inner: DatabaseConnection,
     private readonly raw: SqliteDatabase.Database,
-    private readonly lockTimeoutMs: number,
+    /** When the statement about to run stops waiting for a lock (`monotonicNow()` time). */
+    private readonly lockDeadline: () => number,
     /** Gives the connection up for `ms`, then takes it back (the caller holds it). */
     private readonly lendFor: (ms: number) => Promise<void>,
   ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.raw.inTransaction) return this.inner.executeQuery<R>(query);
-    // Outside a transaction a statement that fails with BUSY changed nothing: trying again is safe.
-    return waitOutBusy(() => this.inner.executeQuery<R>(query), monotonicNow() + this.lockTimeoutMs, this.lendFor);
+    // Outside a transaction (BEGIN included) a statement that fails with BUSY changed nothing and
+    // left nothing pending: trying again is safe, and other queries may use the connection meanwhile.
+    return waitOutBusy(() => this.inner.executeQuery<R>(query), this.lockDeadline(), this.lendFor);
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -42,7 +44,7 @@ class BusyRetryingConnection implements DatabaseConnection {
 
 export class LockWaitingSqliteDriver extends SqliteDriver {
   #connection: BusyRetryingConnection | undefined;
-  #nextBeginDeadline: number | undefined;
+  #nextLockDeadline: number | undefined;
 
   /** `raw` is the database behind `config.database`; `lockTimeoutMs` is how long a lock is waited for. */
   constructor(
@@ -54,17 +56,30 @@ export class LockWaitingSqliteDriver extends SqliteDriver {
   }
 
   /**
-   * The next BEGIN gives up at `deadline` (a `monotonicNow()` time) instead of `lockTimeoutMs` after
-   * it starts. Call it only while holding the connection (inside `db.connection().execute`), so the
-   * next BEGIN is the caller's own: the group commit uses it to honour its oldest unit's deadline.
+   * The next statement outside a transaction (the next BEGIN) gives up waiting for a lock at
+   * `deadline` (a `monotonicNow()` time) instead of `lockTimeoutMs` after it starts. Call it only
+   * while holding the connection (inside `db.connection().execute`), right before that BEGIN: the
+   * group commit uses it to honour its oldest unit's deadline.
    */
-  setNextBeginDeadline(deadline: number): void {
-    this.#nextBeginDeadline = deadline;
+  setNextLockDeadline(deadline: number): void {
+    this.#nextLockDeadline = deadline;
+  }
+
+  #takeLockDeadline(): number {
+    const deadline = this.#nextLockDeadline ?? monotonicNow() + this.lockTimeoutMs;
+    this.#nextLockDeadline = undefined;
+    return deadline;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const inner = await super.acquireConnection();
-    this.#connection ??= new BusyRetryingConnection(inner, this.raw, this.lockTimeoutMs, (ms) => this.lendFor(ms));
+    // One wrapper for the one connection: Kysely adds its query log to the object it is given.
+    this.#connection ??= new BusyRetryingConnection(
+      inner,
+      this.raw,
+      () => this.#takeLockDeadline(),
+      (ms) => this.lendFor(ms),
+    );
     return this.#connection;
   }
 
@@ -78,22 +93,17 @@ export class LockWaitingSqliteDriver extends SqliteDriver {
     }
   }
 
+  /** `BEGIN IMMEDIATE`, waited for like any statement outside a transaction (BusyRetryingConnection). */
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const deadline = this.#nextBeginDeadline ?? monotonicNow() + this.lockTimeoutMs;
-    this.#nextBeginDeadline = undefined;
-    const inner = innerOf(connection);
-    // A BEGIN that failed left nothing pending on the connection: other queries may use it meanwhile.
-    await waitOutBusy(() => inner.executeQuery(BEGIN_IMMEDIATE), deadline, (ms) => this.lendFor(ms));
+    await connection.executeQuery(BEGIN_IMMEDIATE);
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     // SQLite keeps the transaction open when COMMIT meets BUSY, so it may be tried again; the
     // transaction holds the connection, so it is not lent out meanwhile.
-    await waitOutBusy(() => innerOf(connection).executeQuery(COMMIT), monotonicNow() + this.lockTimeoutMs);
+    await waitOutBusy(() => connection.executeQuery(COMMIT), monotonicNow() + this.lockTimeoutMs);
   }
 }
-
-const innerOf = (connection: DatabaseConnection): DatabaseConnection => (connection instanceof BusyRetryingConnection ? connection.inner : connection);
 
 /** Kysely's SQLite dialect, handing out the one driver given (so its owner can reach it). */
 export class LockWaitingSqliteDialect extends SqliteDialect {

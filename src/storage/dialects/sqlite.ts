@@ -54,7 +54,7 @@ export function openSqlite(options: SqliteOptions): Storage {
   // deadline is set, so the next BEGIN is this batch's.
   const runBatch: TransactionRunner = (work, lockDeadline) =>
     db.connection().execute((connection) => {
-      driver.setNextBeginDeadline(lockDeadline);
+      driver.setNextLockDeadline(lockDeadline);
       return runTransaction(connection, work);
     });
   const groupCommit = createGroupCommit(runBatch, { maxBatch: options.groupCommitMaxBatch ?? 1, lockTimeoutMs: options.busyTimeoutMs });
