@@ -671,8 +671,17 @@ for (const dialect of await dialects()) {
 
     describe('routing and headers', () => {
       it('answers an unknown route with 404 not_found in the error shape', async () => {
-        for (const [method, url] of [['GET', '/api/v1/nope'], ['POST', '/api/v1/nope'], ['GET', '/api/v2/me'], ['GET', '/api/v1/deposits'], ['DELETE', '/api/v1/me']] as const) {
+        for (const [method, url] of [['GET', '/api/v1/nope'], ['POST', '/api/v1/nope'], ['GET', '/api/v2/me']] as const) {
           await refused(() => h.inject({ method, url, headers: auth(alice) }), 404, 'not_found');
+        }
+      });
+
+      it('answers a method the path does not have with 405 method_not_allowed and Allow (issue 11 class 7)', async () => {
+        for (const [method, url, allow] of [['GET', '/api/v1/deposits', 'POST'], ['DELETE', '/api/v1/me', 'GET, HEAD']] as const) {
+          const res = await h.inject({ method, url, headers: auth(alice) });
+          assert.equal(res.statusCode, 405, `${method} ${url}`);
+          assert.equal(res.json().error.code, 'method_not_allowed');
+          assert.equal(res.headers.allow, allow);
         }
       });
 
