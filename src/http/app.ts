@@ -23,6 +23,7 @@ import { fastifyTrustProxy } from './client-info.js';
 import { parseJsonBody } from './json-body.js';
 import { Metrics } from './metrics.js';
 import { slowClientLimits } from './slow-clients.js';
+import { handleClientError } from './client-errors.js';
 import accessLogPlugin from './plugins/access-log.js';
 import errorsPlugin, { sendError } from './plugins/errors.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
@@ -91,6 +92,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimitBytes,
     // Headers, body and idle keep-alive each have a time limit: a slow client gets 408 and is closed.
     ...slowClientLimits(config),
+    // ...and that 408 (like a 400 for bytes that are not HTTP) is the contract's error, with our headers.
+    clientErrorHandler: handleClientError,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
     // A URL Fastify cannot even decode (bad percent-encoding) gets the contract's error shape too.

@@ -85,6 +85,26 @@ describe('slow clients (issue 11 class 12)', () => {
     assert.doesNotMatch(result.answer, / 200 /, 'never an answer to the unfinished request');
   });
 
+  it('answers the 408 in the contract\'s error shape, with the security headers, and closes', async () => {
+    const result = await drip(port, 'GET /api/v1/me HTTP/1.1\r\nHost: bank\r\nX-Slow: ', 'a');
+    const [head = '', body = ''] = result.answer.split('\r\n\r\n');
+    assert.match(head, /^HTTP\/1\.1 408 /);
+    assert.match(head, /\r\ncontent-security-policy: default-src 'self'/i);
+    assert.match(head, /\r\nx-content-type-options: nosniff/i);
+    assert.match(head, /\r\nconnection: close/i);
+    assert.deepEqual(Object.keys(JSON.parse(body).error).sort(), ['code', 'message']);
+    assert.equal(JSON.parse(body).error.code, 'invalid_request');
+  });
+
+  it('answers bytes that are not HTTP with a 400 in the contract\'s error shape, never Fastify\'s own body', async () => {
+    const result = await drip(port, 'NOT HTTP AT ALL\r\n\r\n', '');
+    const [head = '', body = ''] = result.answer.split('\r\n\r\n');
+    assert.match(head, /^HTTP\/1\.1 400 /);
+    assert.match(head, /\r\ncontent-security-policy: /i);
+    assert.equal(JSON.parse(body).error.code, 'invalid_request');
+    assert.doesNotMatch(body, /statusCode|Client Error/);
+  });
+
   it('closes a connection that opens and sends nothing', async () => {
     const result = await drip(port, '', '');
     assert.ok(result.closedByServer, `still open after ${result.drips} drips`);

@@ -31,6 +31,11 @@ const STATIC_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([
   ['cross-origin-resource-policy', 'same-origin'],
 ] as const);
 
+/** The fixed headers as raw `name: value` lines, for answers written straight to a socket (client-errors.ts). */
+export function securityHeaderLines(): string[] {
+  return STATIC_HEADERS.map(([name, value]) => `${name}: ${value}`);
+}
+
 /** The onSend hook; also called directly for answers sent before routing (a URL that cannot be decoded). */
 export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
   for (const [name, value] of STATIC_HEADERS) reply.header(name, value);
