@@ -27,7 +27,7 @@ after(() => ensureStopped(server));
 
 it('runs the README curl block verbatim on a fresh server: sign-up, token, deposit, payee check and transfer all succeed', { timeout: 120_000 }, async () => {
   const dataDir = tempDataDir();
-  server = await startChildServer(childEnv(dataDir, { RATE_LIMITS: 'on', LOG_LEVEL: 'warn' }));
+  server = await startChildServer(childEnv(dataDir, { RATE_LIMITS: 'on' }));
   const run = spawnSync('bash', ['-euo', 'pipefail', '-c', curlBlock()], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, MINIBANK_URL: server.url },
     encoding: 'utf8',
