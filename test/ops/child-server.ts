@@ -62,7 +62,11 @@ export async function startChildServer(env: NodeJS.ProcessEnv): Promise<ChildSer
     });
   };
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${stderr.join('\n')}`)), START_TIMEOUT_MS);
+    // A server that never says it listens is killed, or its open pipes would keep the test file alive.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in time:\n${stderr.join('\n')}`));
+    }, START_TIMEOUT_MS);
     lines(child.stdout!, stdout, (line) => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
       if (match?.[1]) {
