@@ -3,7 +3,7 @@ import { deleteOtherSessions, moveSessionToGeneration } from '../storage/reposit
 import { revokeAllTokensOfUser } from '../storage/repositories/token-repository.js';
 import { findUserById, replacePassword } from '../storage/repositories/user-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
-import { normalizePassword } from './password-hasher.js';
+import { normalizePassword } from '../services/password-hasher.js';
 import { checkPassword } from './password-policy.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 import { checkCredentials } from './sign-in.js';

@@ -5,9 +5,9 @@
 import type { Config } from '../config.js';
 import type { Storage } from '../storage/storage.js';
 import type { AppObserver } from './observer.js';
-import type { PasswordHasher } from './password-hasher.js';
+import type { PasswordHasher } from '../services/password-hasher.js';
 import type { SecurityServices } from './security-services.js';
-import type { TokenSigner } from './token-signer.js';
+import type { TokenSigner } from '../services/token-signer.js';
 
 export interface Clock {
   nowMs(): number;

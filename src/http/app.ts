@@ -5,13 +5,14 @@
 import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext, Clock, FaultHooks, Randomness } from '../app/context.js';
-import { createKnownDevices } from '../app/known-device.js';
-import { memoryFailureCounter, redisFailureCounter } from '../app/login-throttle.js';
-import { createPasswordHasher } from '../app/password-hasher.js';
+import { createKnownDevices } from '../services/known-device.js';
+import { createPasswordHasher } from '../services/password-hasher.js';
 import type { SecurityServices } from '../app/security-services.js';
 import { schedulePurge } from '../app/purge-expired.js';
-import { systemRandomness } from '../app/system-randomness.js';
-import { createTokenSigner } from '../app/token-signer.js';
+import { systemRandomness } from '../services/system-randomness.js';
+import { createTokenSigner } from '../services/token-signer.js';
+import { memoryFailureCounter, redisFailureCounter } from '../services/failure-counters.js';
+import { systemClock } from '../services/system-clock.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { resolveSecret } from '../secret-file.js';
@@ -29,7 +30,7 @@ import errorsPlugin, { sendError } from './plugins/errors.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityAuditPlugin from './plugins/security-audit.js';
 import securityHeadersPlugin, { applySecurityHeaders } from './plugins/security-headers.js';
-import { openRedis } from './redis.js';
+import { openRedis } from '../services/redis.js';
 import healthPlugin from './plugins/health.js';
 import metricsPlugin, { metricsRoute } from './plugins/metrics.js';
 import requestObserversPlugin from './plugins/request-observers.js';
@@ -55,8 +56,6 @@ export interface BuildOptions {
   /** A pino logger; tests leave it out for silence. */
   logger?: FastifyBaseLogger;
 }
-
-export const systemClock: Clock = { nowMs: () => Date.now() };
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
-import { createPasswordHasher } from '../../src/app/password-hasher.js';
+import { createPasswordHasher } from '../../src/services/password-hasher.js';
 import { auth, createHarness, dialects, type Harness } from '../helpers/harness.js';
 import { Browser } from '../pages/browser.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPasswordHasher } from '../../src/app/password-hasher.js';
+import { createPasswordHasher } from '../../src/services/password-hasher.js';
 
 describe('argon2id hashing with a concurrency limit', () => {
   it('answers every caller correctly when more hashes are asked for than may run at once, failures included', async () => {

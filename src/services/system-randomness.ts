@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Randomness } from './context.js';
+import type { Randomness } from '../app/context.js';
 
 export const systemRandomness: Randomness = {
   uuid: () => crypto.randomUUID(),
