@@ -179,6 +179,7 @@ export const settings = {
   tokenIssuer: setting('TOKEN_ISSUER', 'minibank', 'The `iss` claim of issued tokens, checked on every request.', text),
   tokenAudience: setting('TOKEN_AUDIENCE', 'minibank-api', 'The `aud` claim of issued tokens, checked on every request.', text),
   currency: setting('CURRENCY', 'USD', 'ISO 4217 currency of newly opened accounts.', currency),
+  selfServiceDeposits: setting('SELF_SERVICE_DEPOSITS', 'on', '"Add money": signed-in users may deposit money the bank creates from nothing (a test bank, a classroom, a community bank). `off` refuses POST /api/v1/deposits and /deposit with 403 `forbidden` and hides "Add money".', flag),
   maxAmountMinor: setting('MAX_AMOUNT_MINOR', '100000000', 'Largest amount of one deposit, withdrawal or transfer, in minor units (cents).', integer(1, 9_000_000_000_000)),
   bodyLimitBytes: setting('BODY_LIMIT_BYTES', '16384', 'Largest request body accepted; larger is 413.', integer(1024, 1_048_576)),
   idempotencyKeyTtlHours: setting('IDEMPOTENCY_KEY_TTL_HOURS', '48', 'How long idempotency keys are remembered (at least 24).', integer(24, 24 * 365)),

@@ -28,6 +28,8 @@ export interface LayoutData extends PageData {
   csrf: string | null;
   flash: Flash | null;
   path: string;
+  /** Issue 12 item 9: "Add money" is offered only when SELF_SERVICE_DEPOSITS is on. */
+  selfServiceDeposits: boolean;
 }
 
 /** Renders `template` inside the layout and sends it as HTML with `status`. */
@@ -41,6 +43,7 @@ export function renderPage(reply: FastifyReply, template: string, data: PageData
     csrf: hasCsrf ? csrfToken(reply) : null,
     flash: hasCsrf ? readFlash(reply) : null,
     path: request.url.split('?')[0] ?? '/',
+    selfServiceDeposits: reply.server.ctx.config.selfServiceDeposits,
   };
   const html = eta.render(`./${template}`, full);
   return reply.code(status).type('text/html; charset=utf-8').send(html);

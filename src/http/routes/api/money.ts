@@ -4,6 +4,7 @@ import type { MovementRequest, MovementResult } from '../../../app/move-money.js
 import { postMovement } from '../../../app/post-movement.js';
 import { parseMemo } from '../../../domain/memo.js';
 import { checkAmountMinor } from '../../../domain/money.js';
+import { assertSelfServiceDepositsOn } from '../../../domain/self-service-deposits.js';
 import { errorBody, errorStatus } from '../../error-status.js';
 import { principalOf, requireApiUser } from '../../plugins/api-auth.js';
 import { IdempotencyHeaders, moneyBodies } from './schemas.js';
@@ -45,7 +46,9 @@ export default async function moneyRoutes(app: FastifyInstance): Promise<void> {
   }
 
   const common = { onRequest: requireApiUser };
-  app.post('/deposits', { ...common, schema: { body: AccountMovementBody, headers: IdempotencyHeaders } }, (request, reply) =>
+  // Authenticated first (401 before 403); refused before the body is read when deposits are off.
+  const depositsOn = async () => assertSelfServiceDepositsOn(app.ctx.config.selfServiceDeposits);
+  app.post('/deposits', { onRequest: [requireApiUser, depositsOn], schema: { body: AccountMovementBody, headers: IdempotencyHeaders } }, (request, reply) =>
     handle(request, reply, (b, amountMinor, memo) => ({ type: 'deposit', accountId: b.account_id ?? '', amountMinor, memo })),
   );
   app.post('/withdrawals', { ...common, schema: { body: AccountMovementBody, headers: IdempotencyHeaders } }, (request, reply) =>

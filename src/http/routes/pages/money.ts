@@ -8,10 +8,11 @@ import { parseMovementFields, readMovementFields, refusalField, refusalMessage, 
 import { primaryAccount } from '../../pages/primary-account.js';
 import { renderPage } from '../../pages/views.js';
 import { requireSession, sessionOf } from '../../plugins/session.js';
+import { assertSelfServiceDepositsOn, SELF_SERVICE_DEPOSITS_EXPLAINED } from '../../../domain/self-service-deposits.js';
 
 const KINDS = {
-  deposit: { path: '/deposit', type: 'deposit', title: 'Add money', verb: 'Add', done: 'Added' },
-  withdraw: { path: '/withdraw', type: 'withdrawal', title: 'Withdraw money', verb: 'Withdraw', done: 'Withdrew' },
+  deposit: { path: '/deposit', type: 'deposit', title: 'Add money', verb: 'Add', done: 'Added', explained: SELF_SERVICE_DEPOSITS_EXPLAINED },
+  withdraw: { path: '/withdraw', type: 'withdrawal', title: 'Withdraw money', verb: 'Withdraw', done: 'Withdrew', explained: null },
 } as const;
 
 const ORDER = ['form', 'amount', 'memo'];
@@ -19,7 +20,11 @@ const ORDER = ['form', 'amount', 'memo'];
 export default async function moneyPages(app: FastifyInstance): Promise<void> {
   const ctx = app.ctx;
 
+  // Signed out: the login redirect as for every page; signed in with deposits off: the 403 page, nothing moved.
+  const depositsOn = async () => assertSelfServiceDepositsOn(ctx.config.selfServiceDeposits);
+
   for (const [kind, page] of Object.entries(KINDS)) {
+    const preHandler = kind === 'deposit' ? [requireSession, depositsOn] : requireSession;
     const show = async (reply: FastifyReply, userId: string, values: MovementFields, errors: FieldErrors, status: number) => {
       const account = await primaryAccount(ctx, userId);
       return renderPage(
@@ -30,11 +35,11 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
       );
     };
 
-    app.get(page.path, { preHandler: requireSession }, async (request, reply) =>
+    app.get(page.path, { preHandler }, async (request, reply) =>
       show(reply, sessionOf(request).userId, { amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200),
     );
 
-    app.post(page.path, { preHandler: requireSession }, async (request, reply) => {
+    app.post(page.path, { preHandler }, async (request, reply) => {
       const session = sessionOf(request);
       const account = await primaryAccount(ctx, session.userId);
       const fields = readMovementFields(request);
