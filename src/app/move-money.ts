@@ -4,12 +4,11 @@
  * failures are thrown as DomainError before anything is written, or roll back with their savepoint.
  */
 import { DomainError } from '../domain/errors.js';
-import { transferJournal, type Journal } from '../domain/journal.js';
-import { MAX_BALANCE_MINOR } from '../domain/money.js';
+import { transferJournal } from '../domain/journal.js';
+import { refusalOf, sameAccount } from '../domain/movement-rules.js';
 import { parsePayee } from '../domain/payee.js';
-import { credit, debitIfCovered, findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount } from '../storage/repositories/account-repository.js';
-import { appendTransaction, type NewLedgerTransaction } from '../storage/repositories/ledger-repository.js';
-import { moveInOneStatement, type MovementFacts } from '../storage/repositories/movement-statement.js';
+import { findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount } from '../storage/repositories/account-repository.js';
+import type { NewLedgerTransaction } from '../storage/repositories/ledger-repository.js';
 import { findUserByUsername } from '../storage/repositories/user-repository.js';
 import type { AccountRow } from '../storage/schema.js';
 import type { Db, Trx } from '../storage/storage.js';
@@ -46,6 +45,13 @@ interface Leg {
   subject: 'from' | 'to';
 }
 
+/**
+ * Applies one movement inside the caller's transaction: reads the accounts (refusing what is not
+ * the actor's, an unknown payee, the same account), then posts its journal through this database's
+ * journal writer, which decides on the locked rows by domain/movement-rules.ts (issue 12 item 1).
+ * @throws DomainError the refusal (not_found, invalid_request, same_account, or movement-rules'
+ * refusalOf); nothing has been written then, or it is undone with the caller's savepoint.
+ */
 export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest, via: ActorCredential = {}): Promise<MovementResult> {
   const leg = await planLeg(ctx, trx, actorUserId, request);
   const amount = request.amountMinor;
@@ -53,7 +59,9 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
   const transactionId = ctx.random.uuid();
   const createdAtMs = nowMsBig(ctx);
   const txn: NewLedgerTransaction = { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs };
-  const balances = ctx.storage.dialect === 'postgres' ? await postInOneStatement(ctx, trx, leg, journal, txn) : await postStepByStep(ctx, trx, leg, amount, journal, txn);
+  const posted = await ctx.storage.journal.post(trx, { from: leg.from, to: leg.to, journal, transaction: txn, afterDebit: ctx.faults.afterDebit });
+  if (posted.kind === 'refused') throw refusalOf(posted.facts, { from: leg.from.currency, to: leg.to.currency }) ?? new Error('movement: refused with every fact holding');
+  const balances = posted.balances;
 
   const subject = leg[leg.subject];
   const other = leg.subject === 'from' ? leg.to : leg.from;
@@ -78,72 +86,6 @@ export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: stri
   };
 }
 
-type Balances = { from: bigint; to: bigint };
-
-/**
- * The one rule a movement is decided by (issue 11 classes 5 and 6), applied to facts read from the
- * locked rows: both accounts active, one currency, both new balances within the bound on stored
- * amounts (money.ts), and the payer's funds (the bank's cash account may go negative). The first
- * that fails is the refusal; nothing has been written when it is thrown.
- */
-function refuseUnless(facts: MovementFacts, leg: Leg): void {
-  if (!facts.active) throw new DomainError('account_frozen', 'This account is frozen; no money can move in or out.');
-  if (!facts.sameCurrency) throw new DomainError('currency_mismatch', `The payee's account holds ${leg.to.currency}, not ${leg.from.currency}.`, 'to');
-  if (!facts.withinBounds) throw limitReached();
-  if (!facts.covered) throw insufficientFunds();
-}
-
-/** True when a balance (as read: a float in a damaged SQLite row is not a bigint) plus `delta` stays within the bound. */
-function staysWithinBound(balance: unknown, delta: bigint): boolean {
-  if (typeof balance !== 'bigint') return false;
-  const after = balance + delta;
-  return after >= -MAX_BALANCE_MINOR && after <= MAX_BALANCE_MINOR;
-}
-
-/** The facts of a movement, from rows read under SQLite's write lock (BEGIN IMMEDIATE: no one else can change them). */
-function factsOf(leg: Leg, amount: bigint): MovementFacts {
-  return {
-    active: leg.from.status === 'active' && leg.to.status === 'active',
-    sameCurrency: leg.from.currency === leg.to.currency,
-    withinBounds: staysWithinBound(leg.from.balance, -amount) && staysWithinBound(leg.to.balance, amount),
-    covered: leg.from.kind === 'system' || leg.from.balance >= amount,
-  };
-}
-
-/**
- * SQLite: decide on the rows planLeg read (BEGIN IMMEDIATE already holds the database's only write
- * lock, so they are current and stay so), then debit with the race-free conditional update, credit,
- * and append the ledger rows: nothing is written on a refusal.
- */
-async function postStepByStep(ctx: AppContext, trx: Trx, leg: Leg, amount: bigint, journal: Journal, txn: NewLedgerTransaction): Promise<Balances> {
-  refuseUnless(factsOf(leg, amount), leg);
-  const fromBalance = await debitIfCovered(trx, leg.from.id, amount);
-  if (fromBalance === undefined) throw insufficientFunds();
-  await ctx.faults.afterDebit?.();
-  const balances = { from: BigInt(fromBalance), to: BigInt(await credit(trx, leg.to.id, amount)) };
-  await appendTransaction(trx, txn, journal.map((line) => ({ ...line, balanceAfterMinor: line.accountId === leg.from.id ? balances.from : balances.to })));
-  return balances;
-}
-
-/**
- * PostgreSQL: locks, decision, debit, credit and ledger rows in one statement (movement-statement.ts),
- * one round trip instead of five; it decides on the rows it locked (not on planLeg's, which a freeze
- * or a payment may have changed while it waited for the locks) and writes nothing on a refusal. There is no moment between debit and
- * credit any more, so the fault hook runs at the closest point: after the statement, with the
- * movement written but not committed.
- */
-async function postInOneStatement(ctx: AppContext, trx: Trx, leg: Leg, journal: Journal, txn: NewLedgerTransaction): Promise<Balances> {
-  const outcome = await moveInOneStatement(trx, journal, txn);
-  refuseUnless(outcome.facts, leg);
-  if (!outcome.balances) throw new Error('movement: approved but not written');
-  await ctx.faults.afterDebit?.();
-  return outcome.balances;
-}
-
-const limitReached = () =>
-  new DomainError('limit_reached', `That would take an account past the largest balance the bank keeps (${MAX_BALANCE_MINOR} minor units); nothing was moved.`, 'amount');
-const insufficientFunds = () => new DomainError('insufficient_funds', 'The balance does not cover this amount.', 'amount');
-
 async function planLeg(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest): Promise<Leg> {
   switch (request.type) {
     case 'deposit': {
@@ -156,7 +98,7 @@ async function planLeg(ctx: AppContext, trx: Trx, actorUserId: string, request: 
     }
     case 'transfer': {
       const { from, to } = await payerAndPayee(trx, actorUserId, request.fromAccountId, request.to);
-      if (to.id === from.id) throw new DomainError('same_account', 'You cannot send money to the account it comes from.', 'to');
+      if (to.id === from.id) throw sameAccount();
       return { from, to, subject: 'from' };
     }
   }

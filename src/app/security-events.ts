@@ -81,7 +81,7 @@ export async function recordSecurityEvent(ctx: AppContext, event: SecurityEventI
   // On SQLite a lone insert is its own commit, whose fsync stalls the event loop; as a write
   // transaction it shares the group commit with whatever else is being written (a login rush).
   if (db) await write(db);
-  else if (ctx.storage.dialect === 'sqlite') await ctx.storage.writeTransaction((trx) => write(trx));
+  else if (ctx.storage.groupsLoneWrites) await ctx.storage.writeTransaction((trx) => write(trx));
   else await write(ctx.storage.db);
   for (const observe of ctx.security?.observers ?? []) {
     try {

@@ -3,6 +3,7 @@
  * with the dialect's locking and retry rules, and a clean close.
  */
 import type { Kysely, Transaction } from 'kysely';
+import type { JournalWriter } from './journal-writer.js';
 import type { QueryListener } from './query-observers.js';
 import type { Database } from './schema.js';
 
@@ -13,6 +14,13 @@ export type Trx = Transaction<Database>;
 export interface Storage {
   readonly dialect: Dialect;
   readonly db: Db;
+  /** The one way a movement reaches the ledger, this database's (journal-writer.ts, issue 12 item 1). */
+  readonly journal: JournalWriter;
+  /**
+   * True when a lone write costs less inside `writeTransaction` than on its own: SQLite's commit
+   * waits for an fsync on the event loop, and a write transaction shares the group commit.
+   */
+  readonly groupsLoneWrites: boolean;
   /**
    * Runs `work` in one write transaction: `BEGIN IMMEDIATE` on SQLite (the write lock is taken up
    * front, so two writers never deadlock on upgrade), and on PostgreSQL retried a bounded number of

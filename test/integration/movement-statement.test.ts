@@ -1,7 +1,7 @@
 /**
  * The transfer path that saves round trips on PostgreSQL: the payer and a payee given by account
  * number in one query (both dialects), and on PostgreSQL the locks, debit, credit and ledger rows in
- * one statement (src/storage/repositories/movement-statement.ts). These prove it refuses exactly
+ * one statement (src/storage/dialects/postgres/movement-sql.ts). These prove it refuses exactly
  * what the step-by-step path refused, writes nothing when it refuses, and decides on the balance it
  * locked rather than the older one its snapshot may hold.
  */
@@ -168,7 +168,7 @@ for (const dialect of await dialects()) {
       });
 
       it('refuses a statement that would update one row twice', async () => {
-        const { moveInOneStatement } = await import('../../src/storage/repositories/movement-statement.js');
+        const { moveInOneStatement } = await import('../../src/storage/dialects/postgres/movement-sql.js');
         const txn = { id: crypto.randomUUID(), type: 'transfer' as const, memo: null, actorUserId: alice.userId, createdAtMs: 1n };
         await assert.rejects(
           h.app.ctx.storage.writeTransaction((trx) => moveInOneStatement(trx, [{ accountId: alice.accountId, amountMinor: -1n }, { accountId: alice.accountId, amountMinor: 1n }], txn)),

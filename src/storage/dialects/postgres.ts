@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { preparedStatementName } from '../prepared-query.js';
+import { postgresJournalWriter } from './postgres/journal-writer.js';
 import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
 import type { Storage } from '../storage.js';
@@ -78,6 +79,8 @@ export function openPostgres(options: PostgresOptions): Storage {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }), log: queries.log });
   return {
     dialect: 'postgres',
+    journal: postgresJournalWriter,
+    groupsLoneWrites: false,
     db,
     observeQueries: queries.subscribe,
     poolStats: () => ({ max: options.poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

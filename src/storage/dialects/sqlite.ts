@@ -9,6 +9,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { createGroupCommit, type TransactionRunner } from '../group-commit.js';
 import { LockWaitingSqliteDialect, LockWaitingSqliteDriver } from './sqlite-driver.js';
+import { sqliteJournalWriter } from './sqlite/journal-writer.js';
 import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
 import { cachingStatements } from '../statement-cache.js';
@@ -61,6 +62,8 @@ export function openSqlite(options: SqliteOptions): Storage {
   return {
     dialect: 'sqlite',
     db,
+    journal: sqliteJournalWriter,
+    groupsLoneWrites: true,
     observeQueries: queries.subscribe,
     poolStats: () => null,
     writeTransaction: (work) => groupCommit.run(work),

@@ -21,22 +21,6 @@ const accountsByUser = preparedQuery<{ userId: string }, AccountRow>((db, p) =>
 const systemAccount = preparedQuery<{ currency: string }, AccountRow>((db, p) =>
   db.selectFrom('accounts').selectAll().where('kind', '=', 'system').where('currency', '=', p('currency')),
 );
-const debit = preparedQuery<{ id: string; amount: bigint }, { balance: bigint }>((db, p) =>
-  db
-    .updateTable('accounts')
-    .set((eb) => ({ balance: eb('balance', '-', p('amount')) }))
-    .where('id', '=', p('id'))
-    .where((eb) => eb.or([eb('kind', '=', 'system'), eb('balance', '>=', p('amount'))]))
-    .returning('balance'),
-);
-const creditAccount = preparedQuery<{ id: string; amount: bigint }, { balance: bigint }>((db, p) =>
-  db
-    .updateTable('accounts')
-    .set((eb) => ({ balance: eb('balance', '+', p('amount')) }))
-    .where('id', '=', p('id'))
-    .returning('balance'),
-);
-
 export async function insertAccount(db: Db | Trx, account: NewAccountRow): Promise<void> {
   await db.insertInto('accounts').values(account).execute();
 }
@@ -72,20 +56,4 @@ export async function findAccountsByUser(db: Db | Trx, userId: string): Promise<
 
 export async function findSystemAccount(db: Db | Trx, currency: string): Promise<AccountRow | undefined> {
   return systemAccount.first(db, { currency });
-}
-
-/**
- * The race-free debit: subtracts only when the balance covers it, in one statement. Returns the new
- * balance, or undefined when the account lacked the funds (no row changed). System accounts may go
- * negative (the bank's cash is a liability), so the condition applies to user accounts only.
- */
-export async function debitIfCovered(trx: Trx, accountId: string, amountMinor: bigint): Promise<bigint | undefined> {
-  const row = await debit.first(trx, { id: accountId, amount: amountMinor });
-  return row?.balance;
-}
-
-export async function credit(trx: Trx, accountId: string, amountMinor: bigint): Promise<bigint> {
-  const row = await creditAccount.first(trx, { id: accountId, amount: amountMinor });
-  if (!row) throw new Error(`credit: no account ${accountId}`);
-  return row.balance;
 }

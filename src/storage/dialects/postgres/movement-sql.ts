@@ -2,7 +2,7 @@
  * A whole movement on PostgreSQL in one statement: lock both accounts, debit, credit, and append the
  * ledger transaction with its two entries. On PostgreSQL every statement is a round trip, and a
  * round trip is most of what a transfer costs; this one replaces five (locks, debit, credit, the
- * ledger append). SQLite has no round trips and keeps its step-by-step path (move-money.ts).
+ * ledger append). SQLite has no round trips and keeps its step-by-step path (dialects/sqlite/).
  *
  * How the data-modifying CTE keeps the guarantees of the step-by-step path:
  * - `locked` takes both row locks in id order (FOR UPDATE below the ORDER BY), so opposite
@@ -11,8 +11,8 @@
  *   locked before either is updated.
  * - All sub-statements share one snapshot, taken before the locks were granted, so it may hold an
  *   older balance than the one just locked (a payment that committed while we waited). Nothing is
- *   decided or computed from it: `verdict` computes the condition (debitIfCovered's: system
- *   accounts may go negative) and both new balances from `locked` (FOR UPDATE returns the newest
+ *   decided or computed from it: `verdict` computes the overdraft rule (`covers` in
+ *   domain/movement-rules.ts, in SQL by `mayOverdraw` below) and both new balances from `locked` (FOR UPDATE returns the newest
  *   version, and our lock keeps it current), and the updates set those values, matching by id
  *   only. With `balance = balance - x` PostgreSQL would compute the new row from the snapshot's
  *   version and check the CHECK constraint on it before noticing the newer version (a false
@@ -24,31 +24,21 @@
  *   currency, both new balances within the bound on stored amounts (`within_bounds`, issue 11 class
  *   5, MAX_BALANCE_MINOR in money.ts) and the payer's funds (`covered`). Bounds are compared against
  *   constants moved by the amount, and a new balance is only computed for a row within them, so no
- *   stored value can make the statement raise an out-of-range error. move-money.ts turns the facts
- *   into the refusal, by the same rule as for SQLite.
+ *   stored value can make the statement raise an out-of-range error. The facts come back, and
+ *   movement-rules' `refusalOf` names the refusal, by the same rule as for SQLite.
  * - The credit runs only if the debit returned a row, and the ledger rows only if the credit did:
  *   a refusal writes nothing. No row is updated twice (the payer must differ from the payee; the
  *   statement checks it too, as PostgreSQL would otherwise apply only one of two updates).
  */
 import { sql } from 'kysely';
-import { MAX_BALANCE_MINOR } from '../../domain/money.js';
-import { preparedQuery } from '../prepared-query.js';
-import type { Trx } from '../storage.js';
-import { transactionRow, type NewLedgerTransaction, type TransactionValues } from './ledger-repository.js';
+import { MAX_BALANCE_MINOR } from '../../../domain/money.js';
+import { approves, KINDS_THAT_MAY_OVERDRAW, type MovementFacts } from '../../../domain/movement-rules.js';
+import { legsOf, type MovementLine } from '../../journal-writer.js';
+import { preparedQuery } from '../../prepared-query.js';
+import type { Trx } from '../../storage.js';
+import { transactionRow, type NewLedgerTransaction, type TransactionValues } from '../../repositories/ledger-repository.js';
 
-/** What a movement is decided on, as read from the locked rows. */
-export interface MovementFacts {
-  /** Both accounts are `active` (not frozen). */
-  active: boolean;
-  /** Both accounts hold the same currency. */
-  sameCurrency: boolean;
-  /** Both new balances stay within -MAX_BALANCE_MINOR..MAX_BALANCE_MINOR. */
-  withinBounds: boolean;
-  /** The payer's balance covers the amount (system accounts always do). */
-  covered: boolean;
-}
-
-export interface MovementOutcome {
+export interface StatementOutcome {
   facts: MovementFacts;
   /** New balances, present only when the movement was written (every fact true). */
   balances?: { from: bigint; to: bigint };
@@ -68,6 +58,8 @@ interface Row {
 }
 
 const MAX_SQL = sql.raw(`${MAX_BALANCE_MINOR}`);
+/** The overdraft rule's kinds (movement-rules.ts) as an SQL list of literals: the statement evaluates `covers` on the locked row. */
+const mayOverdraw = sql.join(KINDS_THAT_MAY_OVERDRAW.map((kind) => sql.lit(kind)));
 
 const movement = preparedQuery<Values, Row>((db, p) => {
   const from = sql`${p('from')}::text`;
@@ -89,7 +81,7 @@ const movement = preparedQuery<Values, Row>((db, p) => {
              coalesce(bool_and(status = 'active'), false) as active,
              count(distinct currency) = 1 as same_currency,
              coalesce(bool_and(in_bounds), false) as within_bounds,
-             coalesce(bool_or(id = ${from} and (kind = 'system' or balance >= ${amount})), false) as covered,
+             coalesce(bool_or(id = ${from} and (kind in (${mayOverdraw}) or balance >= ${amount})), false) as covered,
              max(balance - ${amount}) filter (where id = ${from} and in_bounds) as from_after,
              max(balance + ${amount}) filter (where id = ${to} and in_bounds) as to_after
       from bounded
@@ -128,32 +120,18 @@ const movement = preparedQuery<Values, Row>((db, p) => {
   return { compile: () => query.compile(db) };
 });
 
-/** One line of a movement's journal: a signed amount on an account (negative debits it). */
-export interface MovementLine {
-  accountId: string;
-  amountMinor: bigint;
-}
-
 /**
  * Applies a two-line journal (the debit first, then the matching credit, as transferJournal builds
  * it): both balances and the ledger transaction with its entries, in one statement, decided on the
  * locked rows. On a refusal (any fact false) nothing was written; the caller names it.
  */
-export async function moveInOneStatement(trx: Trx, lines: readonly MovementLine[], txn: NewLedgerTransaction): Promise<MovementOutcome> {
-  const [debit, credit] = lines;
-  if (lines.length !== 2 || !debit || !credit || debit.amountMinor >= 0n || credit.amountMinor !== -debit.amountMinor || debit.accountId === credit.accountId) {
-    throw new Error('a one-statement movement is one debit and its matching credit on another account');
-  }
-  const row = await movement.first(trx, {
-    from: debit.accountId,
-    to: credit.accountId,
-    amount: credit.amountMinor,
-    ...transactionRow(txn),
-  });
-  if (!row?.found) throw new Error(`movement: accounts ${debit.accountId} and ${credit.accountId} not both found`);
+export async function moveInOneStatement(trx: Trx, lines: readonly MovementLine[], txn: NewLedgerTransaction): Promise<StatementOutcome> {
+  const { fromId, toId, amountMinor } = legsOf(lines);
+  const row = await movement.first(trx, { from: fromId, to: toId, amount: amountMinor, ...transactionRow(txn) });
+  if (!row?.found) throw new Error(`movement: accounts ${fromId} and ${toId} not both found`);
   const facts: MovementFacts = { active: row.active, sameCurrency: row.same_currency, withinBounds: row.within_bounds, covered: row.covered };
   if (row.from_balance === null || row.to_balance === null) {
-    if (Object.values(facts).every(Boolean)) throw new Error('movement: approved but not written');
+    if (approves(facts)) throw new Error('movement: approved but not written');
     return { facts };
   }
   if (BigInt(row.entries) !== 2n) throw new Error('ledger insert wrote an unexpected number of entries');
