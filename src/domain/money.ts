@@ -101,13 +101,19 @@ export function parseDecimalAmount(
  * group is 1 to 3 digits and not a lone or leading 0, every later group exactly 3 digits. So
  * "1,250.50" is read, while "0,500" (0.500 or 500?), "1,25", "12,34,567" (Indian grouping) and "12,5"
  * are refused rather than guessed; one group of 1..exponent digits after the separator and no decimal
- * point looks like a decimal comma, and the message says which separator marks the cents.
+ * point looks like a decimal comma, and the message says which separator marks the cents. For a
+ * currency with three fraction digits that includes one well-formed group ("1,500 KWD").
  */
 function groupingProblem(wholeRaw: string, hasDecimal: boolean, decimalSeparator: '.' | ',', exponent: number): string | null {
   const group = decimalSeparator === '.' ? ',' : '.';
   const groups = wholeRaw.split(group);
   if (!groups.every((g) => /^\d+$/.test(g))) return 'That amount is not a number we can read.';
-  if (/^[1-9]\d{0,2}$/.test(groups[0]!) && groups.slice(1).every((g) => g.length === 3)) return null;
+  if (/^[1-9]\d{0,2}$/.test(groups[0]!) && groups.slice(1).every((g) => g.length === 3)) {
+    // With three fraction digits (KWD, BHD, OMR, ...) one group of three and no decimal point reads
+    // both ways: "1,500" is 1500 to some and 1.500 to others, the issue's "0,500" again.
+    if (hasDecimal || exponent < 3 || groups.length !== 2) return null;
+    return `That amount is ambiguous: write it without the ${group === ',' ? 'comma' : 'dot'} for whole units, or with a ${decimalSeparator === '.' ? 'dot' : 'comma'} before the fraction.`;
+  }
   const [, cents, ...more] = groups;
   if (!hasDecimal && exponent > 0 && more.length === 0 && cents !== undefined && new RegExp(`^\\d{1,${exponent}}$`).test(cents)) {
     return `That amount is ambiguous: use a ${decimalSeparator === '.' ? 'dot' : 'comma'} for cents, for example 12${decimalSeparator}50.`;
