@@ -35,6 +35,7 @@ import healthPlugin from './plugins/health.js';
 import metricsPlugin, { metricsRoute } from './plugins/metrics.js';
 import requestObserversPlugin from './plugins/request-observers.js';
 import apiRoutes from './routes/api/index.js';
+import openapiPlugin from './plugins/openapi.js';
 import htmlErrorsPlugin from './plugins/html-errors.js';
 import wellFormedInputPlugin from './plugins/well-formed-input.js';
 import { addMethodNotAllowedRoutes, collectRouteMethods } from './plugins/method-not-allowed.js';
@@ -145,6 +146,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(rateLimitPlugin, { redis });
   await app.register(securityAuditPlugin);
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+  // Before the API routes: it notes each one as it is registered (GET /api/v1/openapi.json, /docs/api).
+  await app.register(openapiPlugin);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.
   await app.register(htmlErrorsPlugin);

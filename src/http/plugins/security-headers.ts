@@ -22,6 +22,23 @@ import fp from 'fastify-plugin';
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 export const HSTS = 'max-age=31536000; includeSubDomains';
 
+/** The rendered API reference (plugins/openapi.ts): Swagger UI, served from the installed package. */
+export const DOCS_PREFIX = '/docs/api';
+/**
+ * Issue 12 item 6: the one exception to the policy above, for DOCS_PREFIX only. Swagger UI's own
+ * script and styles still come from this origin only; it also needs inline style attributes (React
+ * sets them) and data: images (its icons). Nothing else is relaxed: no inline script, no eval, no
+ * other origin, no framing. Every other path keeps CONTENT_SECURITY_POLICY.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/** True for the reference page and its assets: /docs/api, /docs/api/ and below (not /docs/apiX). */
+function isDocsPage(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
+}
+
 const STATIC_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([
   ['content-security-policy', CONTENT_SECURITY_POLICY],
   ['x-content-type-options', 'nosniff'],
@@ -39,6 +56,7 @@ export function securityHeaderLines(): string[] {
 /** The onSend hook; also called directly for answers sent before routing (a URL that cannot be decoded). */
 export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
   for (const [name, value] of STATIC_HEADERS) reply.header(name, value);
+  if (isDocsPage(request.url)) reply.header('content-security-policy', DOCS_CONTENT_SECURITY_POLICY);
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
   reply.removeHeader('x-powered-by');
