@@ -15,7 +15,16 @@ import type { Config } from '../config.js';
 
 export type MetricsAccess = { allowed: true } | { allowed: false; status: 401 | 403; message: string };
 
-const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'];
+/**
+ * Any header a proxy adds about the client or the original request: a proxy configured to send only
+ * `X-Forwarded-Proto` (to say the request was HTTPS), a `Via`, or a CDN's client-address header still
+ * betrays that the peer is a proxy. A proxy that adds nothing at all cannot be told apart: hence
+ * "keep /metrics off the public internet at the proxy as well" in docs/operations.md.
+ */
+const FORWARDING_HEADERS = [
+  'x-forwarded-for', 'forwarded', 'x-real-ip', 'via', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-server',
+  'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'x-original-forwarded-for',
+];
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest();
 
