@@ -5,6 +5,7 @@
  * database closed (SQLite folds its WAL back in) and the process exits: 0 when every request
  * finished, 1 when some had to be cut. A second signal exits at once. SIGHUP reopens the access log.
  */
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { buildApp } from './app.js';
@@ -26,7 +27,31 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     throw error;
   }
   installSignalHandlers(app, config, () => logger.flush());
+  // One line for the person who typed `npm start`, on stderr: stdout carries only JSON log lines (contract "Operations").
+  process.stderr.write(`${startLine(config, app.server.address())}\n`);
   return app;
+}
+
+/**
+ * "minibank listening on http://localhost:3000, data in ./data" (issue 12 item 7): where to point a
+ * browser and where the data lives (the PostgreSQL database, without its password, when DATABASE_URL
+ * is set). The port is the bound one, so PORT=0 shows the port the system chose.
+ */
+export function startLine(config: Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl'>, bound: AddressInfo | string | null): string {
+  const port = typeof bound === 'object' && bound ? bound.port : config.port;
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const everywhere = host !== config.host ? ` (all interfaces)` : '';
+  return `minibank listening on ${url}${everywhere}, ${config.databaseUrl ? `database ${withoutPassword(config.databaseUrl)}` : `data in ${config.dataDir}`}`;
+}
+
+function withoutPassword(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    return `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
 }
 
 function installSignalHandlers(app: FastifyInstance, config: Config, flushLogs: () => void): void {
