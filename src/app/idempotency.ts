@@ -1,7 +1,8 @@
 /**
- * Exactly-once money movement for clients that retry. The key is claimed, the work done and the
- * response stored in one database transaction, so a crash leaves either all three or none. A retry
- * with the same key and body gets the stored response; a different body, or a retry while the first
+ * Exactly-once money movement for clients that retry. The key is claimed, the work done and its
+ * outcome stored in one database transaction, so a crash leaves either all three or none. The
+ * outcome is a typed value (issue 12 item 2), stored and read back by a codec; the edges (API,
+ * pages) encode it, never this module. A retry with the same key and body gets the stored outcome; a different body, or a retry while the first
  * request is still running in this process, is `idempotency_conflict`. Across processes, the
  * database's primary key makes the second claim wait for the first and then replay it.
  */
@@ -11,6 +12,7 @@ import { claimKey, findKey, storeResponse } from '../storage/repositories/idempo
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { savepoint } from '../storage/savepoint.js';
+import type { StoredOutcome } from './stored-outcome.js';
 
 export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
 
@@ -51,16 +53,20 @@ export function webIdempotencyKey(formKey: string): NamespacedKey {
   return `web${NAMESPACE_SEPARATOR}${formKey}` as NamespacedKey;
 }
 
-export interface EncodedResponse {
-  status: number;
-  body: string;
+/** How an outcome of type T is kept for a retry (stored-outcome.ts for movements). */
+export interface OutcomeCodec<T> {
+  /** The outcome of a business refusal the work threw (its writes are undone, the key stays spent). */
+  refused(error: DomainError): T;
+  store(outcome: T): StoredOutcome;
+  /** @throws Error for a stored row in no known format. */
+  read(stored: StoredOutcome): T;
 }
 
-export interface IdempotentResult extends EncodedResponse {
+export interface IdempotentResult<T> {
+  outcome: T;
+  /** True when the outcome is the stored one of an earlier request with this key. */
   replayed: boolean;
 }
-
-export type Encoder<T> = (outcome: { ok: T } | { error: DomainError }) => EncodedResponse;
 
 /** A stable fingerprint of a request: object keys sorted, so key order in the JSON does not matter. */
 export function requestFingerprint(value: unknown): string {
@@ -69,35 +75,44 @@ export function requestFingerprint(value: unknown): string {
   return crypto.createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
 }
 
+/**
+ * Runs `work` once per (user, key): the first request claims the key, runs the work in a savepoint
+ * and stores its outcome (a business refusal too) in the same transaction; a later one with the
+ * same fingerprint gets the stored outcome with `replayed: true`.
+ * @throws DomainError idempotency_conflict (param Idempotency-Key) for a key still in flight or
+ * used with another request; any non-business error of the work (nothing is stored then).
+ */
 export async function runIdempotent<T>(
   ctx: AppContext,
   scope: { userId: string; key: NamespacedKey; requestHash: string },
   work: (trx: Trx) => Promise<T>,
-  encode: Encoder<T>,
-): Promise<IdempotentResult> {
+  codec: OutcomeCodec<T>,
+): Promise<IdempotentResult<T>> {
   const inFlight = `${scope.userId}\n${scope.key}`;
   if (ctx.inFlightKeys.has(inFlight)) throw conflict('A request with this Idempotency-Key is still in progress.');
   ctx.inFlightKeys.add(inFlight);
   try {
     return await ctx.storage.writeTransaction(async (trx) => {
       const claimed = await claimKey(trx, { ...scope, nowMs: nowMsBig(ctx) });
-      if (!claimed) return replay(trx, scope);
-      let response: EncodedResponse;
+      if (!claimed) return { outcome: codec.read(await replay(trx, scope)), replayed: true };
+      let outcome: T;
       try {
-        response = encode({ ok: await movementSavepoint.run(trx, () => work(trx)) });
+        outcome = await movementSavepoint.run(trx, () => work(trx));
       } catch (error) {
         if (!isDomainError(error)) throw error;
-        response = encode({ error });
+        outcome = codec.refused(error);
       }
-      await storeResponse(trx, scope.userId, scope.key, response.status, response.body);
-      return { ...response, replayed: false };
+      const stored = codec.store(outcome);
+      await storeResponse(trx, scope.userId, scope.key, stored.status, stored.body);
+      return { outcome, replayed: false };
     });
   } finally {
     ctx.inFlightKeys.delete(inFlight);
   }
 }
 
-async function replay(trx: Trx, scope: { userId: string; key: string; requestHash: string }): Promise<IdempotentResult> {
+/** The stored outcome of an earlier request with this key, if it was the same request and has finished. */
+async function replay(trx: Trx, scope: { userId: string; key: string; requestHash: string }): Promise<StoredOutcome> {
   const stored = await findKey(trx, scope.userId, scope.key);
   if (!stored || stored.responseStatus === null || stored.responseBody === null) {
     throw conflict('A request with this Idempotency-Key is still in progress.');
@@ -105,7 +120,7 @@ async function replay(trx: Trx, scope: { userId: string; key: string; requestHas
   if (stored.requestHash !== scope.requestHash) {
     throw conflict('This Idempotency-Key was already used with a different request.');
   }
-  return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
+  return { status: stored.responseStatus, body: stored.responseBody };
 }
 
 /** The movement's own writes, undone on a refusal while the key's claim and stored answer stay. */

@@ -1,44 +1,47 @@
 import { isDomainError } from '../domain/errors.js';
 import type { AppContext } from './context.js';
-import { runIdempotent, type Encoder, type IdempotentResult, type NamespacedKey } from './idempotency.js';
-import { applyMovement, type ActorCredential, type MovementRequest, type MovementResult } from './move-money.js';
+import { runIdempotent, type IdempotentResult, type NamespacedKey } from './idempotency.js';
+import { applyMovement, type ActorCredential, type MovementRequest } from './move-money.js';
+import { refusedBy, type MovementOutcome } from './movement-outcome.js';
 import type { MovementObservation } from './observer.js';
+import { movementOutcomeCodec } from './stored-outcome.js';
 
 /**
  * The entry point for every money movement from the API and the pages: one write transaction,
- * idempotent when the client sent a key.
+ * idempotent when the client sent a key. Returns the typed outcome (issue 12 item 2), moved or
+ * refused, and whether it is a replay; each edge renders it.
+ * @throws DomainError idempotency_conflict; any fault that is not a business refusal.
  */
 export async function postMovement(
   ctx: AppContext,
   actorUserId: string,
   request: MovementRequest,
   idempotency: { key: NamespacedKey; requestHash: string } | undefined,
-  encode: Encoder<MovementResult>,
   /** The token or session that asked, recorded on the ledger transaction. */
   via: ActorCredential = {},
-): Promise<IdempotentResult> {
+): Promise<IdempotentResult<MovementOutcome>> {
   // The last attempt's outcome (a write transaction may be retried); reported only once it is final.
   let observed: Omit<MovementObservation, 'type'> | undefined;
-  const work = async (trx: Parameters<typeof applyMovement>[1]) => {
+  const work = async (trx: Parameters<typeof applyMovement>[1]): Promise<MovementOutcome> => {
     try {
       const result = await applyMovement(ctx, trx, actorUserId, request, via);
       observed = { outcome: 'ok', currency: result.transaction.currency, amountMinor: result.transaction.amountMinor };
-      return result;
+      return { kind: 'moved', ...result };
     } catch (error) {
       observed = { outcome: isDomainError(error) ? error.code : 'internal_error', currency: null, amountMinor: 0n };
       throw error;
     }
   };
   try {
-    let result: IdempotentResult;
+    let result: IdempotentResult<MovementOutcome>;
     if (idempotency) {
-      result = await runIdempotent(ctx, { userId: actorUserId, ...idempotency }, work, encode);
+      result = await runIdempotent(ctx, { userId: actorUserId, ...idempotency }, work, movementOutcomeCodec);
     } else {
       try {
-        result = { ...encode({ ok: await ctx.storage.writeTransaction(work) }), replayed: false };
+        result = { outcome: await ctx.storage.writeTransaction(work), replayed: false };
       } catch (error) {
         if (!isDomainError(error)) throw error;
-        result = { ...encode({ error }), replayed: false };
+        result = { outcome: refusedBy(error), replayed: false };
       }
     }
     report(ctx, request, result.replayed ? { outcome: 'replayed', currency: null, amountMinor: 0n } : observed);

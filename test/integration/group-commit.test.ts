@@ -10,10 +10,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { apiIdempotencyKey, runIdempotent, type Encoder } from '../../src/app/idempotency.js';
-import { applyMovement, type MovementResult } from '../../src/app/move-money.js';
+import { apiIdempotencyKey, runIdempotent } from '../../src/app/idempotency.js';
+import { applyMovement, type MovementRequest } from '../../src/app/move-money.js';
+import type { MovementOutcome } from '../../src/app/movement-outcome.js';
+import { movementOutcomeCodec } from '../../src/app/stored-outcome.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
-import { encodeMovement } from '../../src/http/routes/api/money.js';
+import { movementResponse } from '../../src/http/routes/api/money.js';
+import type { AppContext } from '../../src/app/context.js';
+
+/** One idempotent movement as a process of its own would run it (its own in-flight set), answered as the API answers it. */
+async function sendIdempotent(ctx: AppContext, userId: string, key: string, requestHash: string, request: MovementRequest) {
+  const result = await runIdempotent(
+    { ...ctx, inFlightKeys: new Set() },
+    { userId, key: apiIdempotencyKey(key), requestHash },
+    async (trx): Promise<MovementOutcome> => ({ kind: 'moved', ...(await applyMovement(ctx, trx, userId, request)) }),
+    movementOutcomeCodec,
+  );
+  return { ...movementResponse(result.outcome), replayed: result.replayed };
+}
 import { openSqlite } from '../../src/storage/dialects/sqlite.js';
 import { createGroupCommit, type TransactionRunner } from '../../src/storage/group-commit.js';
 import { migrateToLatest } from '../../src/storage/migrate.js';
@@ -128,16 +142,10 @@ for (const dialect of await dialects()) {
       const payee = await h.user('batch-payee');
       await h.deposit(payer, 1000);
       const ctx = h.app.ctx;
-      const encode: Encoder<MovementResult> = encodeMovement;
       // Each call gets its own in-flight set, as a second process would, so both reach the database
       // and (on SQLite) the same batch: they are queued in the same turn of the event loop.
       const send = () =>
-        runIdempotent(
-          { ...ctx, inFlightKeys: new Set() },
-          { userId: payer.userId, key: apiIdempotencyKey('shared-batch-key'), requestHash: 'same-body' },
-          (trx) => applyMovement(ctx, trx, payer.userId, { type: 'transfer', fromAccountId: payer.accountId, to: payee.username, amountMinor: 300n, memo: null }),
-          encode,
-        );
+        sendIdempotent(ctx, payer.userId, 'shared-batch-key', 'same-body', { type: 'transfer', fromAccountId: payer.accountId, to: payee.username, amountMinor: 300n, memo: null });
       const [first, second] = await Promise.all([send(), send()]);
       assert.equal(first.status, 201);
       assert.equal(second.status, 201);
@@ -154,12 +162,7 @@ for (const dialect of await dialects()) {
       await h.deposit(payer, 1000);
       const ctx = h.app.ctx;
       const send = (amountMinor: bigint) =>
-        runIdempotent(
-          { ...ctx, inFlightKeys: new Set() },
-          { userId: payer.userId, key: apiIdempotencyKey('shared-batch-key-2'), requestHash: `amount ${amountMinor}` },
-          (trx) => applyMovement(ctx, trx, payer.userId, { type: 'transfer', fromAccountId: payer.accountId, to: payee.username, amountMinor, memo: null }),
-          encodeMovement,
-        );
+        sendIdempotent(ctx, payer.userId, 'shared-batch-key-2', `amount ${amountMinor}`, { type: 'transfer', fromAccountId: payer.accountId, to: payee.username, amountMinor, memo: null });
       const results = await Promise.allSettled([send(100n), send(200n)]);
       // On PostgreSQL either may win the race for the key; exactly one moves money.
       const won = results.findIndex((r) => r.status === 'fulfilled');

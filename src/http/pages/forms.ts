@@ -3,7 +3,6 @@
  * error beside its field, and the hidden idempotency key that makes a money form safe to resubmit.
  */
 import type { FastifyRequest } from 'fastify';
-import type { IdempotentResult } from '../../app/idempotency.js';
 import { DomainError, isDomainError, type ErrorCode } from '../../domain/errors.js';
 
 const FIELD_MAX_CHARS = 1024;
@@ -48,16 +47,4 @@ const FORM_KEY = /^[A-Za-z0-9-]{16,64}$/;
 
 export function parseFormKey(raw: string): string | null {
   return FORM_KEY.test(raw) ? raw : null;
-}
-
-export type MovementOutcome =
-  | { ok: true; body: { transaction: { counterparty: { username: string | null } | null } } }
-  | { ok: false; error: DomainError };
-
-/** Reads what postMovement returned (the API's encoded response, possibly a replay). */
-export function movementOutcome(result: IdempotentResult): MovementOutcome {
-  const body = JSON.parse(result.body) as { error?: { code: ErrorCode; message: string; param?: string } };
-  if (result.status === 201) return { ok: true, body: body as { transaction: { counterparty: { username: string | null } | null } } };
-  const e = body.error ?? { code: 'internal_error' as const, message: 'Something went wrong.' };
-  return { ok: false, error: new DomainError(e.code, e.message, e.param) };
 }

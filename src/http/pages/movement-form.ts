@@ -8,12 +8,15 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { requestFingerprint, webIdempotencyKey } from '../../app/idempotency.js';
 import type { ActorCredential, MovementRequest } from '../../app/move-money.js';
+import { refusalAsError, type MovedOutcome } from '../../app/movement-outcome.js';
 import { postMovement } from '../../app/post-movement.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { parseMemo } from '../../domain/memo.js';
 import { parseDecimalAmount } from '../../domain/money.js';
-import { encodeMovement } from '../routes/api/money.js';
-import { field, FORM_KEY_FIELD, movementOutcome, parseFormKey, tryField, type FieldErrors, type MovementOutcome } from './forms.js';
+import { field, FORM_KEY_FIELD, parseFormKey, tryField, type FieldErrors } from './forms.js';
+
+/** What a money form does next: redirect with a success note, or show the refusal beside its field. */
+export type FormMovementResult = { ok: true; moved: MovedOutcome } | { ok: false; error: DomainError };
 
 export interface MovementFields {
   amount: string;
@@ -47,12 +50,15 @@ export function parseMovementFields(ctx: AppContext, fields: MovementFields, cur
   return { amountMinor, memo, formKey };
 }
 
-/** Runs the movement; a business refusal (and an in-flight duplicate) comes back as a value. */
-export async function runMovement(ctx: AppContext, userId: string, page: string, formKey: string, movement: MovementRequest, via: ActorCredential = {}): Promise<MovementOutcome> {
+/**
+ * Runs the movement; a business refusal (and an in-flight duplicate) comes back as a value. The
+ * typed outcome (issue 12 item 2) is read as it is, a first answer or a replay alike.
+ */
+export async function runMovement(ctx: AppContext, userId: string, page: string, formKey: string, movement: MovementRequest, via: ActorCredential = {}): Promise<FormMovementResult> {
   const fingerprint = requestFingerprint(['POST', page, { ...movement, amountMinor: movement.amountMinor.toString() }]);
   try {
-    const result = await postMovement(ctx, userId, movement, { key: webIdempotencyKey(formKey), requestHash: fingerprint }, encodeMovement, via);
-    return movementOutcome(result);
+    const { outcome } = await postMovement(ctx, userId, movement, { key: webIdempotencyKey(formKey), requestHash: fingerprint }, via);
+    return outcome.kind === 'moved' ? { ok: true, moved: outcome } : { ok: false, error: refusalAsError(outcome) };
   } catch (error) {
     if (isDomainError(error) && error.code === 'idempotency_conflict') return { ok: false, error };
     throw error;

@@ -1,20 +1,26 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiIdempotencyKey, requestFingerprint, type Encoder } from '../../../app/idempotency.js';
-import type { MovementRequest, MovementResult } from '../../../app/move-money.js';
+import { apiIdempotencyKey, requestFingerprint } from '../../../app/idempotency.js';
+import type { MovementRequest } from '../../../app/move-money.js';
+import type { MovementOutcome } from '../../../app/movement-outcome.js';
 import { postMovement } from '../../../app/post-movement.js';
 import { parseMemo } from '../../../domain/memo.js';
 import { checkAmountMinor } from '../../../domain/money.js';
 import { assertSelfServiceDepositsOn } from '../../../domain/self-service-deposits.js';
 import { errorBody, errorStatus } from '../../error-status.js';
 import { principalOf, requireApiUser } from '../../plugins/api-auth.js';
-import { IdempotencyHeaders, moneyBodies } from './schemas.js';
+import { IdempotencyHeaders, moneyBodies, movementResponses } from './schemas.js';
 import { accountJson, stringifyExact, transactionJson } from './serialize.js';
 
-/** The stored and sent form of a movement's outcome; also what an idempotent retry gets back. */
-export const encodeMovement: Encoder<MovementResult> = (outcome) =>
-  'ok' in outcome
-    ? { status: 201, body: stringifyExact({ transaction: transactionJson(outcome.ok.transaction), account: accountJson(outcome.ok.account) }) }
-    : { status: errorStatus[outcome.error.code], body: JSON.stringify(errorBody(outcome.error.code, outcome.error.message, outcome.error.param)) };
+/**
+ * The API's answer to a movement's outcome (issue 12 item 2): 201 with the transaction and the
+ * actor's account, or the refusal's status with the contract's error body (no request_id: a replay
+ * answers exactly as the first request did). The bytes are the ones the version before issue 12
+ * stored and replayed, so an upgraded server answers a retry as the old one would have.
+ */
+export function movementResponse(outcome: MovementOutcome): { status: number; body: string } {
+  if (outcome.kind === 'moved') return { status: 201, body: stringifyExact({ transaction: transactionJson(outcome.transaction), account: accountJson(outcome.account) }) };
+  return { status: errorStatus[outcome.code], body: JSON.stringify(errorBody(outcome.code, outcome.message, outcome.param)) };
+}
 
 interface MovementBody {
   account_id?: string;
@@ -38,23 +44,24 @@ export default async function moneyRoutes(app: FastifyInstance): Promise<void> {
       principal.userId,
       movement,
       key === undefined ? undefined : { key: apiIdempotencyKey(key), requestHash: requestFingerprint([request.method, request.routeOptions.url, body]) },
-      encodeMovement,
       { tokenId: principal.tokenId },
     );
     if (result.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
+    const response = movementResponse(result.outcome);
+    // Sent as text: the schema's serializer is not run on a string, so the bytes are movementResponse's.
+    return reply.code(response.status).type('application/json; charset=utf-8').send(response.body);
   }
 
   const common = { onRequest: requireApiUser };
   // Authenticated first (401 before 403); refused before the body is read when deposits are off.
   const depositsOn = async () => assertSelfServiceDepositsOn(app.ctx.config.selfServiceDeposits);
-  app.post('/deposits', { onRequest: [requireApiUser, depositsOn], schema: { body: AccountMovementBody, headers: IdempotencyHeaders } }, (request, reply) =>
+  app.post('/deposits', { onRequest: [requireApiUser, depositsOn], schema: { body: AccountMovementBody, headers: IdempotencyHeaders, response: movementResponses } }, (request, reply) =>
     handle(request, reply, (b, amountMinor, memo) => ({ type: 'deposit', accountId: b.account_id ?? '', amountMinor, memo })),
   );
-  app.post('/withdrawals', { ...common, schema: { body: AccountMovementBody, headers: IdempotencyHeaders } }, (request, reply) =>
+  app.post('/withdrawals', { ...common, schema: { body: AccountMovementBody, headers: IdempotencyHeaders, response: movementResponses } }, (request, reply) =>
     handle(request, reply, (b, amountMinor, memo) => ({ type: 'withdrawal', accountId: b.account_id ?? '', amountMinor, memo })),
   );
-  app.post('/transfers', { ...common, schema: { body: TransferBody, headers: IdempotencyHeaders } }, (request, reply) =>
+  app.post('/transfers', { ...common, schema: { body: TransferBody, headers: IdempotencyHeaders, response: movementResponses } }, (request, reply) =>
     handle(request, reply, (b, amountMinor, memo) => ({ type: 'transfer', fromAccountId: b.from_account_id ?? '', to: b.to ?? '', amountMinor, memo })),
   );
 }

@@ -82,3 +82,9 @@ export const errorResponses = {
   '4xx': ErrorSchema,
   '5xx': ErrorSchema,
 };
+
+/** A deposit's, withdrawal's or transfer's answer: 201 with the transaction and the actor's account after it, or an error. */
+export const movementResponses = {
+  201: Type.Object({ transaction: TransactionSchema, account: AccountSchema }, { additionalProperties: false }),
+  ...errorResponses,
+};

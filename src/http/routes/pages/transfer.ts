@@ -85,7 +85,7 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
       memo: parsed.memo,
     }, { sessionHandle: session.handle });
     if (outcome.ok) {
-      const payee = outcome.body.transaction.counterparty?.username ?? fields.to;
+      const payee = outcome.moved.transaction.counterparty?.username ?? fields.to;
       return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `Sent ${formatMoney(parsed.amountMinor, account.currency)} to ${payee}.` });
     }
     errors[refusalField(outcome.error)] = refusalMessage(outcome.error);
