@@ -163,12 +163,15 @@ for (const dialect of await dialects()) {
       assert.deepEqual(json.json(), doc, 'the page shows the same document as /api/v1/openapi.json');
     });
 
-    it('relaxes the Content-Security-Policy for /docs/api only, never inline script', async () => {
+    it('relaxes the Content-Security-Policy for the /docs/api page and assets only, never for script or an error answer', async () => {
       assert.doesNotMatch(DOCS_CONTENT_SECURITY_POLICY, /script-src|unsafe-eval|\*/);
-      for (const url of ['/', '/login', '/api/v1/openapi.json', '/docs/apix', '/docs', '/healthz']) {
+      for (const url of ['/', '/login', '/api/v1/openapi.json', '/docs/apix', '/docs', '/healthz', '/docs/api/static/no-such-file.js']) {
         const res = await h.inject({ method: 'GET', url });
         assert.equal(res.headers['content-security-policy'], CONTENT_SECURITY_POLICY, url);
       }
+      const wrongMethod = await h.inject({ method: 'POST', url: '/docs/api' });
+      assert.equal(wrongMethod.statusCode, 405);
+      assert.equal(wrongMethod.headers['content-security-policy'], CONTENT_SECURITY_POLICY, 'an error answer under /docs/api stays strict');
     });
   });
 }

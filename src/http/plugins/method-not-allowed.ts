@@ -45,10 +45,10 @@ export function allowHeader(methods: Iterable<string>): string {
 
 /** Adds the 405 routes; call after every other route is registered. */
 export function addMethodNotAllowedRoutes(app: FastifyInstance, routes: RouteMethods): void {
-  for (const [url, noted] of routes) {
+  for (const [url, methods] of routes) {
     // A '/' route inside a prefix is registered twice by Fastify (with and without the trailing slash)
-    // but onRoute hears of only one (the Swagger UI page at /docs/api/): ask the router for the rest.
-    const methods = new Set([...noted, ...app.supportedMethods.filter((m) => !noted.has(m) && app.hasRoute({ url, method: m as HTTPMethods }))]);
+    // but onRoute hears of only one (the Swagger UI page at /docs/api/): ask the router, and note the rest.
+    for (const m of app.supportedMethods) if (!methods.has(m) && app.hasRoute({ url, method: m as HTTPMethods })) methods.add(m);
     const missing = app.supportedMethods.filter((method) => !methods.has(method)) as HTTPMethods[];
     if (missing.length === 0) continue;
     const allow = allowHeader(methods);

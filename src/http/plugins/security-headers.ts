@@ -28,7 +28,7 @@ export const DOCS_PREFIX = '/docs/api';
  * Issue 12 item 6: the one exception to the policy above, for DOCS_PREFIX only. Swagger UI's own
  * script and styles still come from this origin only; it also needs inline style attributes (React
  * sets them) and data: images (its icons). Nothing else is relaxed: no inline script, no eval, no
- * other origin, no framing. Every other path keeps CONTENT_SECURITY_POLICY.
+ * other origin, no framing. Every other path, and any error answer under it, keeps CONTENT_SECURITY_POLICY.
  */
 export const DOCS_CONTENT_SECURITY_POLICY =
   "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -56,7 +56,8 @@ export function securityHeaderLines(): string[] {
 /** The onSend hook; also called directly for answers sent before routing (a URL that cannot be decoded). */
 export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
   for (const [name, value] of STATIC_HEADERS) reply.header(name, value);
-  if (isDocsPage(request.url)) reply.header('content-security-policy', DOCS_CONTENT_SECURITY_POLICY);
+  // Only the page and its assets themselves: an error answer under /docs/api runs no Swagger UI.
+  if (reply.statusCode < 400 && isDocsPage(request.url)) reply.header('content-security-policy', DOCS_CONTENT_SECURITY_POLICY);
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
   reply.removeHeader('x-powered-by');
