@@ -1,8 +1,8 @@
 import { DomainError } from '../domain/errors.js';
 import { deleteOtherSessions, moveSessionToGeneration } from '../storage/repositories/session-repository.js';
-import { revokeAllTokensOfUser } from '../storage/repositories/token-repository.js';
+import { revokeAllApiTokens } from './revoke-token.js';
 import { findUserById, replacePassword } from '../storage/repositories/user-repository.js';
-import { nowMsBig, type AppContext } from './context.js';
+import type { AppContext } from './context.js';
 import { normalizePassword } from '../services/password-hasher.js';
 import { checkPassword } from './password-policy.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
@@ -46,7 +46,7 @@ export async function changePassword(
     if (generation === null) throw wrongCurrentPassword();
     await moveSessionToGeneration(trx, input.currentSessionIdHash, generation);
     const ended = await deleteOtherSessions(trx, user.id, input.currentSessionIdHash);
-    await revokeAllTokensOfUser(trx, user.id, nowMsBig(ctx));
+    await revokeAllApiTokens(ctx, trx, user.id);
     await recordSecurityEvent(ctx, { type: 'password_changed', userId: user.id, client, details: { other_sessions_ended: ended } }, trx);
   });
 }

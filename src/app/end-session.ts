@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import { deleteOtherSessions, deleteSession, deleteSessionByHandle } from '../storage/repositories/session-repository.js';
-import { revokeAllTokensOfUser } from '../storage/repositories/token-repository.js';
-import { nowMsBig, type AppContext } from './context.js';
+import type { AppContext } from './context.js';
+import { revokeAllApiTokens } from './revoke-token.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 
 /** Sign-out: ends this browser's session only; the user's other sessions live on. */
@@ -31,7 +31,7 @@ export async function revokeOtherSessions(
 ): Promise<{ sessions: number; apiTokens: number }> {
   return ctx.storage.writeTransaction(async (trx) => {
     const sessions = await deleteOtherSessions(trx, userId, currentIdHash);
-    const apiTokens = await revokeAllTokensOfUser(trx, userId, nowMsBig(ctx));
+    const apiTokens = await revokeAllApiTokens(ctx, trx, userId);
     if (sessions > 0 || apiTokens > 0) await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions, api_tokens: apiTokens } }, trx);
     return { sessions, apiTokens };
   });

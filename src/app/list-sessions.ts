@@ -1,5 +1,6 @@
-import { listSessionsOfUser } from '../storage/repositories/session-repository.js';
+import { listLiveSessionsOfUser } from '../storage/repositories/session-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
+import { sessionCutoff } from './session-liveness.js';
 
 export interface SessionView {
   handle: string;
@@ -10,14 +11,10 @@ export interface SessionView {
   current: boolean;
 }
 
-/** The user's live sessions, newest first, the current one marked; expired ones are left out. */
+/** The user's live sessions (session-liveness.ts), newest first, the current one marked. */
 export async function listSessions(ctx: AppContext, userId: string, currentIdHash: string): Promise<SessionView[]> {
-  const nowMs = nowMsBig(ctx);
-  const idleMs = BigInt(ctx.config.sessionIdleMinutes) * 60_000n;
-  const rows = await listSessionsOfUser(ctx.storage.db, userId);
-  return rows
-    .filter((r) => BigInt(r.expires_at) > nowMs && nowMs - BigInt(r.last_seen_at) < idleMs)
-    .map((r) => ({
+  const rows = await listLiveSessionsOfUser(ctx.storage.db, userId, sessionCutoff(ctx.config, nowMsBig(ctx)));
+  return rows.map((r) => ({
       handle: r.handle,
       createdAtMs: BigInt(r.created_at),
       lastSeenAtMs: BigInt(r.last_seen_at),

@@ -1,8 +1,9 @@
 import { deleteKeysOlderThan } from '../storage/repositories/idempotency-repository.js';
 import { deleteSecurityEventsBefore } from '../storage/repositories/security-event-repository.js';
-import { deleteExpiredSessions } from '../storage/repositories/session-repository.js';
+import { deleteDeadSessions } from '../storage/repositories/session-repository.js';
 import { deleteExpiredTokens } from '../storage/repositories/token-repository.js';
 import type { AppContext } from './context.js';
+import { sessionCutoff } from './session-liveness.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -16,7 +17,7 @@ export async function purgeExpired(ctx: AppContext): Promise<void> {
   const nowMs = ctx.clock.nowMs();
   await deleteKeysOlderThan(ctx.storage.db, BigInt(nowMs - ctx.config.idempotencyKeyTtlHours * HOUR_MS));
   await deleteExpiredTokens(ctx.storage.db, BigInt(nowMs));
-  await deleteExpiredSessions(ctx.storage.db, BigInt(nowMs), BigInt(ctx.config.sessionIdleMinutes) * 60_000n);
+  await deleteDeadSessions(ctx.storage.db, sessionCutoff(ctx.config, BigInt(nowMs)));
   await deleteSecurityEventsBefore(ctx.storage.db, BigInt(nowMs - ctx.config.securityEventsRetentionDays * 24 * HOUR_MS));
 }
 

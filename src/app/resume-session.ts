@@ -1,8 +1,8 @@
-import { findSessionWithUser, touchSession } from '../storage/repositories/session-repository.js';
+import { findLiveSession, touchSession } from '../storage/repositories/session-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { hashSessionId, looksLikeSessionId } from './session-id.js';
+import { sessionCutoff } from './session-liveness.js';
 
-const MINUTE_MS = 60_000n;
 /** last_seen is written at most this often, so a burst of page views is not a burst of writes. */
 export const TOUCH_EVERY_MS = 10_000n;
 
@@ -17,29 +17,22 @@ export interface ActiveSession {
 }
 
 /**
- * The live session behind a cookie value, or null when there is none, or it has been idle longer
- * than the idle timeout, or it has passed its absolute end, or it was started against an older
- * password generation (issue 11 class 1; decided by the same read, findSessionWithUser). Reads
- * only; `keepSessionAlive` records
- * the activity once the request has passed its CSRF check.
+ * The live session behind a cookie value (live: session-liveness.ts, decided by the one read,
+ * findLiveSession), or null when there is none or it is not live. Reads only; `keepSessionAlive`
+ * records the activity once the request has passed its CSRF check.
  */
 export async function resumeSession(ctx: AppContext, cookieValue: string | undefined): Promise<ActiveSession | null> {
   if (!cookieValue || !looksLikeSessionId(cookieValue)) return null;
-  const row = await findSessionWithUser(ctx.storage.db, hashSessionId(cookieValue));
+  const row = await findLiveSession(ctx.storage.db, hashSessionId(cookieValue), sessionCutoff(ctx.config, nowMsBig(ctx)));
   if (!row) return null;
-  const nowMs = nowMsBig(ctx);
-  const idleMs = BigInt(ctx.config.sessionIdleMinutes) * MINUTE_MS;
-  const lastSeenAtMs = BigInt(row.last_seen_at);
-  const expiresAtMs = BigInt(row.expires_at);
-  if (nowMs >= expiresAtMs || nowMs - lastSeenAtMs >= idleMs) return null;
   return {
     idHash: row.id_hash,
     handle: row.handle,
     userId: row.user_id,
     username: row.username,
     createdAtMs: BigInt(row.created_at),
-    lastSeenAtMs,
-    expiresAtMs,
+    lastSeenAtMs: BigInt(row.last_seen_at),
+    expiresAtMs: BigInt(row.expires_at),
   };
 }
 

@@ -1,8 +1,8 @@
 import { DomainError, RateLimitedError } from '../domain/errors.js';
 import { usernameOrNull } from '../domain/username.js';
 import { currentPasswordGeneration, findUserByUsername, rehashPassword } from '../storage/repositories/user-repository.js';
-import { insertToken, revokeToken } from '../storage/repositories/token-repository.js';
-import { nowMsBig, type AppContext } from './context.js';
+import { insertToken } from '../storage/repositories/token-repository.js';
+import type { AppContext } from './context.js';
 import { deviceKey, FAILURE_MEMORY_MS, usernameKey } from './login-throttle.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo, type SecurityEventInput } from './security-events.js';
 import type { UserRow } from '../storage/schema.js';
@@ -124,11 +124,6 @@ export async function issueToken(ctx: AppContext, input: { username: string; pas
     await recordSecurityEvent(ctx, { type: 'token_issued', userId: user.id, client, details: { expires_in_seconds: ctx.tokens.ttlSeconds } }, trx);
   });
   return { accessToken, expiresInSeconds: ctx.tokens.ttlSeconds, userId: user.id };
-}
-
-export async function revokeApiToken(ctx: AppContext, jti: string, by?: { userId: string; client: ClientInfo }): Promise<void> {
-  await revokeToken(ctx.storage.db, jti, nowMsBig(ctx));
-  if (by) await recordSecurityEvent(ctx, { type: 'token_revoked', userId: by.userId, client: by.client });
 }
 
 /**

@@ -1,9 +1,9 @@
-import { deleteExpiredSessions, deleteSession, insertSession, trimSessionsOfUser } from '../storage/repositories/session-repository.js';
+import { deleteDeadSessions, deleteSession, insertSession, trimSessionsOfUser } from '../storage/repositories/session-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { hashSessionId, newSessionId } from './session-id.js';
+import { sessionCutoff } from './session-liveness.js';
 import { issuedAgainstGeneration } from './sign-in.js';
 
-const MINUTE_MS = 60_000n;
 const HOUR_MS = 3_600_000n;
 const USER_AGENT_MAX_CHARS = 300;
 
@@ -33,7 +33,7 @@ export async function startSession(
   await ctx.storage.writeTransaction(async (trx) => {
     const passwordGeneration = await issuedAgainstGeneration(trx, input.userId, input.passwordGeneration);
     if (input.previousIdHash) await deleteSession(trx, input.previousIdHash);
-    await deleteExpiredSessions(trx, nowMs, BigInt(ctx.config.sessionIdleMinutes) * MINUTE_MS, input.userId);
+    await deleteDeadSessions(trx, sessionCutoff(ctx.config, nowMs), input.userId);
     await insertSession(trx, {
       id_hash: idHash,
       handle: ctx.random.bytes(12).toString('base64url'),

@@ -40,6 +40,7 @@ import htmlErrorsPlugin from './plugins/html-errors.js';
 import wellFormedInputPlugin from './plugins/well-formed-input.js';
 import { addMethodNotAllowedRoutes, collectRouteMethods } from './plugins/method-not-allowed.js';
 import pageRoutes from './routes/pages/index.js';
+import { recordRoutes } from './route-needs.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -73,7 +74,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     observers: [],
   };
   const clock = options.clock ?? systemClock;
-  const metrics = new Metrics({ storage, clock, sessionIdleMs: config.sessionIdleMinutes * 60_000 });
+  const metrics = new Metrics({ storage, clock, sessionIdleMinutes: config.sessionIdleMinutes });
   const ctx: AppContext = {
     config,
     storage,
@@ -113,6 +114,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('ctx', ctx);
   // Every route is noted from here on; the 405 answers for the methods a path lacks are added last.
   const routeMethods = collectRouteMethods(app);
+  // ...and kept with its declared needs (auth, CSRF, limit) for the route-needs test.
+  recordRoutes(app);
   app.decorateRequest('principal', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

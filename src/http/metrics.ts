@@ -5,10 +5,11 @@
  * through `observer` (src/app/observer.ts), so src/app never imports prom-client.
  */
 import client from 'prom-client';
-import { sql } from 'kysely';
 import type { AppObserver } from '../app/observer.js';
 import type { Clock } from '../app/context.js';
 import type { Storage } from '../storage/storage.js';
+import { sessionCutoff } from '../app/session-liveness.js';
+import { countLiveSessions } from '../storage/repositories/session-repository.js';
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -38,8 +39,8 @@ type HttpLabels = Readonly<Record<'method' | 'route' | 'status', string>>;
 export interface MetricsOptions {
   storage: Storage;
   clock: Clock;
-  /** Idle limit of a web session, to count only sessions that are still usable (absent: expiry only). */
-  sessionIdleMs?: number;
+  /** SESSION_IDLE_MINUTES, to count only live sessions (session-liveness.ts). */
+  sessionIdleMinutes: number;
 }
 
 export class Metrics {
@@ -121,7 +122,7 @@ export class Metrics {
   private readonly httpLabels = new Map<string, Map<string, Map<number, HttpLabels>>>();
 
   constructor(options: MetricsOptions) {
-    const { storage, clock, sessionIdleMs } = options;
+    const { storage, clock, sessionIdleMinutes } = options;
     sharedProcessRegistry();
     this.unsubscribe = storage.observeQueries((q) => this.dbQueryDuration.observe({ kind: q.kind, outcome: q.failed ? 'error' : 'ok' }, q.durationMs / 1000));
 
@@ -139,14 +140,12 @@ export class Metrics {
 
     new client.Gauge({
       name: 'minibank_active_sessions',
-      help: 'Web sessions neither expired nor idle, counted at scrape time.',
+      help: 'Live web sessions (neither expired nor idle nor of an older password), counted at scrape time.',
       registers: [this.registry],
       async collect() {
         const nowMs = BigInt(clock.nowMs());
         try {
-          const idleSince = sessionIdleMs === undefined ? 0n : nowMs - BigInt(sessionIdleMs);
-          const result = await sql<{ n: string | number | bigint }>`select count(*) as n from sessions where expires_at > ${nowMs} and last_seen_at > ${idleSince}`.execute(storage.db);
-          this.set(Number(result.rows[0]?.n ?? 0));
+          this.set(await countLiveSessions(storage.db, sessionCutoff({ sessionIdleMinutes }, nowMs)));
         } catch {
           // No sessions table (yet) or the database is down: leave the gauge as it was rather than fail the scrape.
         }

@@ -18,8 +18,7 @@ export interface TransactionRow {
 
 const TYPE_LABELS = { deposit: 'Deposit', withdrawal: 'Withdrawal', transfer: 'Transfer' } as const;
 
-/** One row; `timeZone`: the reader's IANA zone (src/app/time-zone-preference.ts). */
-export function transactionRow(t: TransactionView, timeZone: string): TransactionRow {
+export function transactionRow(t: TransactionView): TransactionRow {
   let description: string = TYPE_LABELS[t.type];
   if (t.type === 'transfer' && t.counterparty) description = t.direction === 'debit' ? `To ${t.counterparty.username}` : `From ${t.counterparty.username}`;
   return {
@@ -32,7 +31,7 @@ export function transactionRow(t: TransactionView, timeZone: string): Transactio
     memo: t.memo,
     amount: formatSignedMoney(t.amountMinor, t.direction, t.currency),
     balanceAfter: formatMoney(t.balanceAfterMinor, t.currency),
-    date: formatDateTime(t.createdAtMs, timeZone),
+    date: formatDateTime(t.createdAtMs),
     isoTime: isoTime(t.createdAtMs),
   };
 }

@@ -2,9 +2,11 @@
  * Bearer-token authentication for the JSON API. The API never reads the session cookie, so a
  * browser's ambient credentials cannot drive it (and it needs no CSRF token).
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { authenticateToken, type Principal } from '../../app/authenticate-token.js';
 import { DomainError } from '../../domain/errors.js';
+import { prependHook } from '../route-needs.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,6 +35,21 @@ export async function requireApiUser(request: FastifyRequest, reply: FastifyRepl
     throw error;
   }
 }
+
+/**
+ * For the API scope: every route that needs a bearer token (`config.auth: 'bearer'`, or says
+ * nothing: the strict default, route-needs.ts) gets requireApiUser as its first onRequest hook, so
+ * a request without a valid token is 401 before its body, query or parameters are even looked at
+ * (issue 12 item 3: `GET /accounts/abc/transactions?limit=abc` without a token is 401, not 400).
+ */
+export const apiAuth = fp(
+  async function apiAuth(app: FastifyInstance) {
+    app.addHook('onRoute', (route: RouteOptions) => {
+      if ((route.config?.auth ?? 'bearer') === 'bearer') prependHook(route, 'onRequest', requireApiUser);
+    });
+  },
+  { name: 'api-auth' },
+);
 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error('route used without requireApiUser');

@@ -32,7 +32,8 @@ export default fp(
     });
 
     app.addHook('preValidation', (request, reply, done) => {
-      if (SAFE_METHODS.has(request.method)) return done();
+      // Every state-changing page request, unless its route says `config: { csrf: false }` (route-needs.ts).
+      if (SAFE_METHODS.has(request.method) || request.routeOptions.config.csrf === false) return done();
       const refusal = crossSiteRefusal(request, app.ctx.config.publicUrl);
       if (refusal) {
         request.log.info({ reason: refusal }, 'cross-site form post refused');

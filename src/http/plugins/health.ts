@@ -51,14 +51,14 @@ export default fp(
       return unavailable(request, reply, 'This instance is shutting down; retry on another.');
     });
 
-    app.get('/healthz', async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }));
+    app.get('/healthz', { config: { auth: 'public', limit: 'none' } }, async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }));
 
     const databaseReady = cachedReadyCheck({
       check: () => withTimeout(app.ctx.storage.ping(), app.ctx.config.readyTimeoutMs),
       clock: app.ctx.clock,
       cacheMs: app.ctx.config.readyCacheMs,
     });
-    app.get('/readyz', async (request, reply) => {
+    app.get('/readyz', { config: { auth: 'public', limit: 'none' } }, async (request, reply) => {
       reply.headers(noStore);
       if (app.lifecycle.draining) return unavailable(request, reply, 'This instance is shutting down.');
       const outcome = await databaseReady();

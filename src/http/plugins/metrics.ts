@@ -45,7 +45,8 @@ export default fp(
 export const metricsRoute = fp(
   async function metricsRoute(app: FastifyInstance) {
     const access = metricsAccess(app.ctx.config);
-    app.get('/metrics', async (request, reply) => {
+    // Not a user's: METRICS_ALLOW / METRICS_TOKEN decide (metrics-access.ts).
+    app.get('/metrics', { config: { auth: 'public', limit: 'global' } }, async (request, reply) => {
       const decision = access(request);
       if (!decision.allowed) {
         if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="metrics"');

@@ -73,7 +73,7 @@ export default fp(
     });
 
     // Public and read-only, like the page that renders it; the global rate limit applies as everywhere.
-    app.get(OPENAPI_PATH, { schema: { summary: 'This OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
+    app.get(OPENAPI_PATH, { config: { auth: 'public', limit: 'global' }, schema: { summary: 'This OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
   },
   { name: 'openapi' },
 );

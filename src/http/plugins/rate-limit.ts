@@ -2,10 +2,15 @@
  * Rate limits, all through @fastify/rate-limit (in memory, or in Redis when REDIS_URL is set so
  * every instance shares one count):
  *
- * - global: RATE_LIMIT_GLOBAL_PER_MINUTE requests per client IP on every route;
- * - authentication: RATE_LIMIT_AUTH_PER_MINUTE attempts per client IP at sign-up, login, token and
- *   password change (on top of the global limit and the per-username throttle in the use case);
- * - money: RATE_LIMIT_MONEY_PER_MINUTE deposits, withdrawals and transfers per user (after auth).
+ * - global: RATE_LIMIT_GLOBAL_PER_MINUTE requests per client IP on every route (but the probes,
+ *   `limit: 'none'`: never throttled into "unhealthy");
+ * - authentication: RATE_LIMIT_AUTH_PER_MINUTE attempts per client IP on the routes that say
+ *   `limit: 'auth'` (sign-up, login, token, password change), on top of the global limit and the
+ *   per-username throttle in the use case;
+ * - money: RATE_LIMIT_MONEY_PER_MINUTE per user on the routes that say `limit: 'money'`.
+ *
+ * Each route names its limit in its config (route-needs.ts); the numbers are in config and used in
+ * one table, limitTable below.
  *
  * The client IP is the socket's peer unless TRUST_PROXY names the proxy, so rotating
  * X-Forwarded-For values buys an attacker nothing. A refusal is 429 `rate_limited` with
@@ -19,20 +24,11 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { recordSecurityEvent } from '../../app/security-events.js';
 import { RateLimitedError } from '../../domain/errors.js';
+import type { Config } from '../../config.js';
 import { clientInfo } from '../client-info.js';
+import { appendHook, type LimitNeed } from '../route-needs.js';
 
 const MINUTE_MS = 60_000;
-
-/** POST routes where credentials are tried or accounts created (API and pages). */
-export const AUTH_ROUTES = new Set(['/api/v1/signup', '/api/v1/auth/token', '/signup', '/login', '/settings/password']);
-/** POST routes that move money (API and pages). */
-export const MONEY_ROUTES = new Set(['/api/v1/deposits', '/api/v1/withdrawals', '/api/v1/transfers', '/deposit', '/withdraw', '/transfer']);
-/**
- * Probes a load balancer polls; they must never be throttled into "unhealthy". They cannot load the
- * database either way: /healthz does no database work and /readyz shares one check per
- * READY_CACHE_MS (ready-check.ts, issue 11 class 14).
- */
-const UNLIMITED_PATHS = new Set(['/healthz', '/readyz']);
 
 export interface RateLimitPluginOptions {
   redis: Redis | null;
@@ -41,6 +37,37 @@ export interface RateLimitPluginOptions {
 type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: boolean; isExceeded?: boolean; ttlInSeconds?: number; key: string }>;
 
 const ipOf = (request: FastifyRequest) => normalizeIP(request.ip);
+
+type LimitName = Exclude<LimitNeed, 'none'>;
+
+interface LimitRow {
+  /** Requests per minute, from config (RATE_LIMIT_*_PER_MINUTE). */
+  perMinute: number;
+  /** What one count belongs to. */
+  key: (request: FastifyRequest) => string;
+  /** When it is counted: before the body is parsed, or after authentication (to know the user). */
+  stage: 'onRequest' | 'preHandler';
+}
+
+/**
+ * The rate limits, one row each (issue 12 item 3: the numbers have one home, config, and this is
+ * the one table that uses them). `global` counts every request but those of `limit: 'none'` routes;
+ * a route's `config.limit` (route-needs.ts) adds its row on top.
+ */
+export function limitTable(config: Config): Record<LimitName, LimitRow> {
+  return {
+    global: { perMinute: config.rateLimitGlobalPerMinute, key: (request) => `ip:${ipOf(request)}`, stage: 'onRequest' },
+    auth: { perMinute: config.rateLimitAuthPerMinute, key: (request) => `auth:${ipOf(request)}`, stage: 'onRequest' },
+    money: {
+      perMinute: config.rateLimitMoneyPerMinute,
+      key: (request) => {
+        const userId = userIdOf(request);
+        return userId ? `money:user:${userId}` : `money:ip:${ipOf(request)}`;
+      },
+      stage: 'preHandler',
+    },
+  };
+}
 
 /** The signed-in user behind a request: the API principal, or the web session if one is set. */
 function userIdOf(request: FastifyRequest): string | null {
@@ -78,17 +105,6 @@ export default fp(
       skipOnError: true,
     });
 
-    const globalLimiter: Limiter = app.createRateLimit({ max: config.rateLimitGlobalPerMinute, timeWindow: MINUTE_MS, keyGenerator: (request) => `ip:${ipOf(request)}` });
-    const authLimiter: Limiter = app.createRateLimit({ max: config.rateLimitAuthPerMinute, timeWindow: MINUTE_MS, keyGenerator: (request) => `auth:${ipOf(request)}` });
-    const moneyLimiter: Limiter = app.createRateLimit({
-      max: config.rateLimitMoneyPerMinute,
-      timeWindow: MINUTE_MS,
-      keyGenerator: (request) => {
-        const userId = userIdOf(request);
-        return userId ? `money:user:${userId}` : `money:ip:${ipOf(request)}`;
-      },
-    });
-
     const enforce = (limiter: Limiter, limit: string) =>
       async function enforceLimit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
         let result: Awaited<ReturnType<Limiter>>;
@@ -104,20 +120,20 @@ export default fp(
         await audit(request, limit, 60, `${limit}:${result.key}`);
         throw new RateLimitedError(retryAfter);
       };
-    app.addHook('onRequest', async (request, reply) => {
-      if (UNLIMITED_PATHS.has(request.url.split('?')[0] ?? '')) return;
-      await globalHook(request, reply);
-    });
-    const globalHook = enforce(globalLimiter, 'global');
-    const authHook = enforce(authLimiter, 'auth');
-    const moneyHook = enforce(moneyLimiter, 'money');
+    const table = limitTable(config);
+    const hooks = Object.fromEntries(
+      Object.entries(table).map(([name, row]) => [name, enforce(app.createRateLimit({ max: row.perMinute, timeWindow: MINUTE_MS, keyGenerator: row.key }), name)]),
+    ) as Record<LimitName, ReturnType<typeof enforce>>;
 
+    // The global limit: every request, 404s included, but those of routes that say `limit: 'none'`.
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.config.limit === 'none') return;
+      await hooks.global(request, reply);
+    });
+    // A route's own limit, after its other hooks of that stage (a money limit after authentication).
     app.addHook('onRoute', (route: RouteOptions) => {
-      const methods = ([] as string[]).concat(route.method);
-      if (!methods.includes('POST')) return;
-      // Auth limits run before the body is parsed; money limits after authentication, to know the user.
-      if (AUTH_ROUTES.has(route.url)) route.onRequest = [...([] as unknown[]).concat(route.onRequest ?? []), authHook] as RouteOptions['onRequest'];
-      if (MONEY_ROUTES.has(route.url)) route.preHandler = [...([] as unknown[]).concat(route.preHandler ?? []), moneyHook] as RouteOptions['preHandler'];
+      const limit = route.config?.limit;
+      if (limit === 'auth' || limit === 'money') appendHook(route, table[limit].stage, hooks[limit]);
     });
   },
   { name: 'rate-limit', dependencies: ['errors'] },

@@ -44,6 +44,12 @@ export default fp(
     app.addHook('preHandler', async (request) => {
       if (request.session) await keepSessionAlive(app.ctx, request.session);
     });
+
+    // A page needs a session unless its route says `config: { auth: 'public' }` (route-needs.ts);
+    // read per request, so a scope that declares its routes' needs late (static files) is seen too.
+    app.addHook('preHandler', async (request, reply) => {
+      if ((request.routeOptions.config.auth ?? 'session') === 'session') return requireSession(request, reply);
+    });
   },
   { name: 'session', dependencies: [] },
 );
@@ -59,19 +65,17 @@ export function clearSessionCookie(reply: FastifyReply): void {
   reply.clearCookie(policy.names.session, policy.base);
 }
 
-/** The pages a POST can fall back to after signing in again (a POST URL itself has no page). */
-const FORM_PAGES = new Set(['/deposit', '/withdraw', '/transfer', '/settings', '/transactions']);
-
 /**
- * preHandler for signed-in pages: a signed-out visitor is sent to /login with `next` pointing back
- * (for a form post, back to the form's page).
+ * preHandler for signed-in pages (every page whose route needs a session, see the hook above): a
+ * signed-out visitor is sent to /login with `next` pointing back; for a form post, back to the
+ * form's page (the post's first path segment, when that is a page), since a POST URL has no page.
  */
 export async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.session) return;
   let next: string | null = request.url;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     const page = '/' + (request.url.split(/[/?#]/)[1] ?? '');
-    next = FORM_PAGES.has(page) ? page : null;
+    next = page !== '/' && request.server.hasRoute({ method: 'GET', url: page }) ? page : null;
   }
   return reply.code(303).header('cache-control', 'no-store').redirect(loginUrlFor(next), 303);
 }

@@ -2,7 +2,7 @@
  * Web sessions. Every lookup is by the SHA-256 of the cookie value (`id_hash`) or, for the settings
  * page, by the user-visible `handle` scoped to the owner, so one user can never touch another's rows.
  */
-import type { Insertable } from 'kysely';
+import { sql, type Expression, type Insertable, type SqlBool } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
 import type { SessionRow, SessionsTable } from '../schema.js';
 import type { Db, Trx } from '../storage.js';
@@ -16,27 +16,58 @@ export async function insertSession(db: Db | Trx, row: Insertable<SessionsTable>
   await db.insertInto('sessions').values(row).execute();
 }
 
+/** When a session is live by time (the rule and its numbers: src/app/session-liveness.ts). */
+export interface SessionCutoff {
+  /** Live while `expires_at` is after this (ms). */
+  nowMs: bigint;
+  /** Live while `last_seen_at` is after this (ms): now minus the idle timeout. */
+  lastSeenAfterMs: bigint;
+}
+
+/**
+ * The session liveness rule as SQL, written once: `s` (sessions) joined with `u` (its user) is live
+ * when before its absolute end, seen after the idle cutoff, and of the user's current password
+ * generation (issue 11 class 1). Every query below that reads, lists, counts or sweeps uses it.
+ */
+function liveSession(cutoff: { nowMs: unknown; lastSeenAfterMs: unknown }): Expression<SqlBool> {
+  return sql<SqlBool>`(s.expires_at > ${cutoff.nowMs} and s.last_seen_at > ${cutoff.lastSeenAfterMs} and s.password_generation = u.password_generation)`;
+}
+
 // Read on every page view, and written at most every few seconds: prepared once (prepared-query.ts).
-const sessionWithUser = preparedQuery<{ idHash: string }, SessionWithUser>((db, p) =>
+const sessionWithUser = preparedQuery<{ idHash: string } & SessionCutoff, SessionWithUser>((db, p) =>
   db.selectFrom('sessions as s').innerJoin('users as u', 'u.id', 's.user_id').selectAll('s')
     .select('u.username as username')
     .where('s.id_hash', '=', p('idHash'))
-    // Started against an older password: dead (issue 11 class 1), decided by the same read.
-    .whereRef('s.password_generation', '=', 'u.password_generation'),
+    .where(liveSession({ nowMs: p('nowMs'), lastSeenAfterMs: p('lastSeenAfterMs') })),
 );
 const touch = preparedQuery<{ idHash: string; nowMs: bigint }>((db, p) => db.updateTable('sessions').set({ last_seen_at: p('nowMs') }).where('id_hash', '=', p('idHash')));
 
-export async function findSessionWithUser(db: Db | Trx, idHash: string): Promise<SessionWithUser | undefined> {
-  return sessionWithUser.first(db, { idHash });
+/** The session with this id hash if it is live (liveSession), with its user's name. */
+export async function findLiveSession(db: Db | Trx, idHash: string, cutoff: SessionCutoff): Promise<SessionWithUser | undefined> {
+  return sessionWithUser.first(db, { idHash, ...cutoff });
 }
 
 export async function touchSession(db: Db | Trx, idHash: string, nowMs: bigint): Promise<void> {
   await touch.changed(db, { idHash, nowMs });
 }
 
-/** A user's sessions, newest first. */
-export async function listSessionsOfUser(db: Db | Trx, userId: string): Promise<SessionRow[]> {
-  return db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('handle').execute();
+/** A user's live sessions (liveSession), newest first. */
+export async function listLiveSessionsOfUser(db: Db | Trx, userId: string, cutoff: SessionCutoff): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .selectAll('s')
+    .where('s.user_id', '=', userId)
+    .where(liveSession(cutoff))
+    .orderBy('s.created_at', 'desc')
+    .orderBy('s.handle')
+    .execute();
+}
+
+/** How many sessions are live (liveSession), all users (the metrics gauge). */
+export async function countLiveSessions(db: Db | Trx, cutoff: SessionCutoff): Promise<number> {
+  const row = await db.selectFrom('sessions as s').innerJoin('users as u', 'u.id', 's.user_id').select((eb) => eb.fn.countAll<string | number | bigint>().as('n')).where(liveSession(cutoff)).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 export async function deleteSession(db: Db | Trx, idHash: string): Promise<void> {
@@ -60,11 +91,15 @@ export async function deleteOtherSessions(db: Db | Trx, userId: string, keepIdHa
   return Number(result.numDeletedRows);
 }
 
-/** Sessions past their absolute end or idle for longer than `idleMs`; housekeeping only. */
-export async function deleteExpiredSessions(db: Db | Trx, nowMs: bigint, idleMs: bigint, userId?: string): Promise<void> {
-  let query = db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<=', nowMs - idleMs)]));
-  if (userId !== undefined) query = query.where('user_id', '=', userId);
-  await query.execute();
+/** Deletes sessions that are not live (liveSession), of one user or of all; housekeeping only. */
+export async function deleteDeadSessions(db: Db | Trx, cutoff: SessionCutoff, userId?: string): Promise<void> {
+  let dead = db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select('s.id_hash')
+    .where(sql<SqlBool>`not ${liveSession(cutoff)}`);
+  if (userId !== undefined) dead = dead.where('s.user_id', '=', userId);
+  await db.deleteFrom('sessions').where('id_hash', 'in', dead).execute();
 }
 
 /** Keeps at most `keep` of the user's newest sessions (a limit on everything, sessions too). */

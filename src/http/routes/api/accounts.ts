@@ -2,14 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { getAccount, getProfile } from '../../../app/get-profile.js';
 import { listTransactions } from '../../../app/list-transactions.js';
-import { principalOf, requireApiUser } from '../../plugins/api-auth.js';
+import { principalOf } from '../../plugins/api-auth.js';
 import { AccountParams, AccountSchema, errorResponses, TransactionSchema, TransactionsQuery, UserSchema } from './schemas.js';
 import { accountJson, transactionJson, userJson } from './serialize.js';
 
 export default async function accountRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/me',
-    { onRequest: requireApiUser, schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema) }), ...errorResponses } } },
+    { config: { auth: 'bearer', limit: 'global' }, schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema) }), ...errorResponses } } },
     async (request) => {
       const principal = principalOf(request);
       const { user, accounts } = await getProfile(app.ctx, { id: principal.userId, username: principal.username, createdAtMs: principal.userCreatedAtMs });
@@ -19,7 +19,7 @@ export default async function accountRoutes(app: FastifyInstance): Promise<void>
 
   app.get(
     '/accounts/:account_id',
-    { onRequest: requireApiUser, schema: { params: AccountParams, response: { 200: AccountSchema, ...errorResponses } } },
+    { config: { auth: 'bearer', limit: 'global' }, schema: { params: AccountParams, response: { 200: AccountSchema, ...errorResponses } } },
     async (request) => {
       const { account_id } = request.params as { account_id: string };
       return accountJson(await getAccount(app.ctx, principalOf(request).userId, account_id));
@@ -29,7 +29,7 @@ export default async function accountRoutes(app: FastifyInstance): Promise<void>
   app.get(
     '/accounts/:account_id/transactions',
     {
-      preHandler: requireApiUser,
+      config: { auth: 'bearer', limit: 'global' },
       schema: {
         params: AccountParams,
         querystring: TransactionsQuery,

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { issueToken, revokeApiToken } from '../../../app/sign-in.js';
+import { revokeApiToken } from '../../../app/revoke-token.js';
+import { issueToken } from '../../../app/sign-in.js';
 import { signUp } from '../../../app/sign-up.js';
 import { clientInfo } from '../../client-info.js';
-import { principalOf, requireApiUser } from '../../plugins/api-auth.js';
+import { principalOf } from '../../plugins/api-auth.js';
 import { AccountSchema, CredentialsBody, errorResponses, UserSchema } from './schemas.js';
 import { accountJson, userJson } from './serialize.js';
 
@@ -11,6 +12,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/signup',
     {
+      config: { auth: 'public', limit: 'auth' },
       schema: {
         body: CredentialsBody,
         response: { 201: Type.Object({ user: UserSchema, account: AccountSchema }), ...errorResponses },
@@ -26,6 +28,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/auth/token',
     {
+      config: { auth: 'public', limit: 'auth' },
       schema: {
         body: CredentialsBody,
         response: {
@@ -40,7 +43,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post('/auth/logout', { onRequest: requireApiUser, schema: { response: errorResponses } }, async (request, reply) => {
+  app.post('/auth/logout', { config: { auth: 'bearer', limit: 'global' }, schema: { response: errorResponses } }, async (request, reply) => {
     const principal = principalOf(request);
     await revokeApiToken(app.ctx, principal.tokenId, { userId: principal.userId, client: clientInfo(request) });
     return reply.code(204).send();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../domain/errors.js';
+import { apiAuth } from '../../plugins/api-auth.js';
 import accountRoutes from './accounts.js';
 import authRoutes from './auth.js';
 import moneyRoutes from './money.js';
@@ -17,6 +18,8 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
       throw new DomainError('unsupported_media_type', 'Send the request body as application/json.');
     }
   });
+  // Each route's `config.auth` (route-needs.ts); bearer unless it says otherwise.
+  await app.register(apiAuth);
   await app.register(authRoutes);
   await app.register(accountRoutes);
   await app.register(moneyRoutes);

@@ -7,7 +7,7 @@ import { parseMemo } from '../../../domain/memo.js';
 import { checkAmountMinor } from '../../../domain/money.js';
 import { assertSelfServiceDepositsOn } from '../../../domain/self-service-deposits.js';
 import { errorBody, errorStatus } from '../../error-status.js';
-import { principalOf, requireApiUser } from '../../plugins/api-auth.js';
+import { principalOf } from '../../plugins/api-auth.js';
 import { IdempotencyHeaders, moneyBodies, movementResponses } from './schemas.js';
 import { accountJson, stringifyExact, transactionJson } from './serialize.js';
 
@@ -52,10 +52,10 @@ export default async function moneyRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(response.status).type('application/json; charset=utf-8').send(response.body);
   }
 
-  const common = { onRequest: requireApiUser };
+  const common = { config: { auth: 'bearer', limit: 'money' } as const };
   // Authenticated first (401 before 403); refused before the body is read when deposits are off.
   const depositsOn = async () => assertSelfServiceDepositsOn(app.ctx.config.selfServiceDeposits);
-  app.post('/deposits', { onRequest: [requireApiUser, depositsOn], schema: { body: AccountMovementBody, headers: IdempotencyHeaders, response: movementResponses } }, (request, reply) =>
+  app.post('/deposits', { ...common, onRequest: depositsOn, schema: { body: AccountMovementBody, headers: IdempotencyHeaders, response: movementResponses } }, (request, reply) =>
     handle(request, reply, (b, amountMinor, memo) => ({ type: 'deposit', accountId: b.account_id ?? '', amountMinor, memo })),
   );
   app.post('/withdrawals', { ...common, schema: { body: AccountMovementBody, headers: IdempotencyHeaders, response: movementResponses } }, (request, reply) =>

@@ -6,7 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { lookUpPayee } from '../../../app/preview-transfer.js';
-import { requireApiUser } from '../../plugins/api-auth.js';
 import { errorResponses } from './schemas.js';
 
 /** The payee as a person would type it: the same bound as a transfer's `to`, no control characters. */
@@ -19,7 +18,7 @@ export default async function payeeRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/payees',
     {
-      onRequest: requireApiUser,
+      config: { auth: 'bearer', limit: 'global' },
       schema: {
         querystring: PayeeQuery,
         response: { 200: Type.Object({ username: Type.String(), account_number: Type.String() }, { additionalProperties: false }), ...errorResponses },

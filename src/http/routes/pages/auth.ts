@@ -7,7 +7,6 @@ import { endSession } from '../../../app/end-session.js';
 import { checkCredentials, issueDeviceToken } from '../../../app/sign-in.js';
 import { signUp } from '../../../app/sign-up.js';
 import { startSession } from '../../../app/start-session.js';
-import { adoptBrowserTimeZone } from '../../../app/time-zone-preference.js';
 import { FIRST_PASSWORD_GENERATION } from '../../../storage/repositories/user-repository.js';
 import { formatAccountNumber } from '../../../domain/account-number.js';
 import { isDomainError } from '../../../domain/errors.js';
@@ -17,7 +16,7 @@ import { readDeviceCookie, setDeviceCookie } from '../../pages/known-device-cook
 import { errorItems, field, type FieldErrors } from '../../pages/forms.js';
 import { safeNextPath } from '../../pages/safe-next.js';
 import { renderPage } from '../../pages/views.js';
-import { clearSessionCookie, requireSession, setSessionCookie } from '../../plugins/session.js';
+import { clearSessionCookie, setSessionCookie } from '../../plugins/session.js';
 
 export default async function authPages(app: FastifyInstance): Promise<void> {
   const ctx = app.ctx;
@@ -31,13 +30,13 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
 
   const nextOf = (request: FastifyRequest) => safeNextPath((request.query as { next?: unknown }).next);
 
-  app.get('/login', async (request, reply) => {
+  app.get('/login', { config: { auth: 'public', limit: 'global' } }, async (request, reply) => {
     const next = nextOf(request);
     if (request.session) return reply.redirect(next ?? '/dashboard', 303);
     return renderPage(reply, 'login', { title: 'Sign in', next, values: { username: '' }, errors: [] });
   });
 
-  app.post('/login', async (request, reply) => {
+  app.post('/login', { config: { auth: 'public', csrf: true, limit: 'auth' } }, async (request, reply) => {
     const username = field(request, 'username').trim();
     const password = field(request, 'password');
     const next = safeNextPath(field(request, 'next'));
@@ -48,7 +47,6 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
       try {
         const user = await checkCredentials(ctx, { username, password }, { client: clientInfo(request), deviceToken: readDeviceCookie(request), audit: true });
         await signIn(request, reply, user.id, BigInt(user.password_generation));
-        await adoptBrowserTimeZone(ctx, user.id, field(request, 'time_zone'));
         const device = await issueDeviceToken(ctx, user.username);
         if (device) setDeviceCookie(reply, device);
         return reply.redirect(next ?? '/dashboard', 303);
@@ -61,12 +59,12 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     return renderPage(reply, 'login', { title: 'Sign in', next, values: { username }, errors: errorItems(errors, ['username', 'password']) }, status);
   });
 
-  app.get('/signup', async (request, reply) => {
+  app.get('/signup', { config: { auth: 'public', limit: 'global' } }, async (request, reply) => {
     if (request.session) return reply.redirect('/dashboard', 303);
     return renderPage(reply, 'signup', { title: 'Open an account', values: { username: '' }, errors: [] });
   });
 
-  app.post('/signup', async (request, reply) => {
+  app.post('/signup', { config: { auth: 'public', csrf: true, limit: 'auth' } }, async (request, reply) => {
     const username = field(request, 'username').trim();
     const password = field(request, 'password');
     const errors: FieldErrors = {};
@@ -76,7 +74,6 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
       try {
         const { user, account } = await signUp(ctx, { username, password }, clientInfo(request));
         await signIn(request, reply, user.id, FIRST_PASSWORD_GENERATION);
-        await adoptBrowserTimeZone(ctx, user.id, field(request, 'time_zone'));
         return redirectWithFlash(reply, '/dashboard', {
           kind: 'success',
           text: `Welcome to minibank, ${user.username}. Your account number is ${formatAccountNumber(account.number)}.`,
@@ -90,11 +87,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     return renderPage(reply, 'signup', { title: 'Open an account', values: { username }, errors: errorItems(errors, ['username', 'password']) }, status);
   });
 
-  // A page with the sign-out button, for pages that cannot carry a form of their own: an error page
-  // rendered outside the pages (an unknown URL) has no CSRF token, so its header links here.
-  app.get('/sign-out', { preHandler: requireSession }, async (_request, reply) => renderPage(reply, 'sign-out', { title: 'Sign out' }));
-
-  app.post('/logout', async (request, reply) => {
+  app.post('/logout', { config: { auth: 'public', csrf: true, limit: 'global' } }, async (request, reply) => {
     if (request.session) await endSession(ctx, request.session.idHash, { userId: request.session.userId, client: clientInfo(request) });
     clearSessionCookie(reply);
     request.session = null;

@@ -1,13 +1,13 @@
 /** Deposit and withdraw: one form each, POST-redirect-GET, safe to resubmit (hidden idempotency key). */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorStatus } from '../../error-status.js';
-import { amountExample, formatMoney } from '../../pages/format.js';
+import { formatMoney } from '../../pages/format.js';
 import { errorItems, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
 import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields } from '../../pages/movement-form.js';
 import { primaryAccount } from '../../pages/primary-account.js';
 import { renderPage } from '../../pages/views.js';
-import { requireSession, sessionOf } from '../../plugins/session.js';
+import { sessionOf } from '../../plugins/session.js';
 import { assertSelfServiceDepositsOn, SELF_SERVICE_DEPOSITS_EXPLAINED } from '../../../domain/self-service-deposits.js';
 
 const KINDS = {
@@ -24,22 +24,22 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
   const depositsOn = async () => assertSelfServiceDepositsOn(ctx.config.selfServiceDeposits);
 
   for (const [kind, page] of Object.entries(KINDS)) {
-    const preHandler = kind === 'deposit' ? [requireSession, depositsOn] : requireSession;
+    const preHandler = kind === 'deposit' ? [depositsOn] : [];
     const show = async (reply: FastifyReply, userId: string, values: MovementFields, errors: FieldErrors, status: number) => {
       const account = await primaryAccount(ctx, userId);
       return renderPage(
         reply,
         'money-form',
-        { title: page.title, kind, page, balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, amountExample: amountExample(account.currency), values, errors: errorItems(errors, ORDER) },
+        { title: page.title, kind, page, balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, values, errors: errorItems(errors, ORDER) },
         status,
       );
     };
 
-    app.get(page.path, { preHandler }, async (request, reply) =>
+    app.get(page.path, { preHandler, config: { auth: 'session', limit: 'global' } }, async (request, reply) =>
       show(reply, sessionOf(request).userId, { amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200),
     );
 
-    app.post(page.path, { preHandler }, async (request, reply) => {
+    app.post(page.path, { preHandler, config: { auth: 'session', csrf: true, limit: 'money' } }, async (request, reply) => {
       const session = sessionOf(request);
       const account = await primaryAccount(ctx, session.userId);
       const fields = readMovementFields(request);

@@ -14,6 +14,10 @@ import { VIEWS_DIR } from '../../pages/views.js';
 export const STATIC_PREFIX = '/static/';
 
 export default async function staticFiles(app: FastifyInstance): Promise<void> {
+  // The routes @fastify/static adds are public files (route-needs.ts), only the global rate limit.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, auth: 'public', limit: 'global' };
+  });
   // Thrown from this scope's handler, an error goes on to the parent's handler (errors.ts).
   app.setErrorHandler(async (error: FastifyError) => {
     const status = error.statusCode ?? 500;

@@ -6,7 +6,6 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { listTransactions, PAGE_SIZE_MAX, type TransactionQuery } from '../../../app/list-transactions.js';
 import type { AppContext } from '../../../app/context.js';
-import { timeZoneOf } from '../../../app/time-zone-preference.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { formatDecimal } from '../../../domain/money.js';
 import { csvLine, csvText, csvValue } from '../../pages/csv.js';
@@ -16,7 +15,7 @@ import { filterQueryString, parseHistoryFilter } from '../../pages/history-filte
 import { primaryAccount } from '../../pages/primary-account.js';
 import { transactionRow } from '../../pages/transaction-rows.js';
 import { renderPage } from '../../pages/views.js';
-import { requireSession, sessionOf } from '../../plugins/session.js';
+import { sessionOf } from '../../plugins/session.js';
 
 const PAGE_SIZE = 20;
 const CSV_HEADER = ['date', 'transaction_id', 'type', 'direction', 'amount', 'balance', 'currency', 'counterparty', 'counterparty_account', 'memo'];
@@ -24,7 +23,7 @@ const CSV_HEADER = ['date', 'transaction_id', 'type', 'direction', 'amount', 'ba
 export default async function transactionsPages(app: FastifyInstance): Promise<void> {
   const ctx = app.ctx;
 
-  app.get('/transactions', { preHandler: requireSession }, async (request, reply) => {
+  app.get('/transactions', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
     const account = await primaryAccount(ctx, session.userId);
     const raw = request.query as Record<string, unknown>;
@@ -34,11 +33,8 @@ export default async function transactionsPages(app: FastifyInstance): Promise<v
     let hasMore = false;
     if (Object.keys(filter.errors).length === 0) {
       try {
-        const [page, timeZone] = await Promise.all([
-          listTransactions(ctx, session.userId, { accountId: account.id, limit: PAGE_SIZE, startingAfter: after, ...filter.query }),
-          timeZoneOf(ctx, session.userId),
-        ]);
-        rows = page.data.map((t) => transactionRow(t, timeZone));
+        const page = await listTransactions(ctx, session.userId, { accountId: account.id, limit: PAGE_SIZE, startingAfter: after, ...filter.query });
+        rows = page.data.map(transactionRow);
         hasMore = page.hasMore;
       } catch (error) {
         if (!isDomainError(error) || error.param !== 'starting_after') throw error;
@@ -66,7 +62,7 @@ export default async function transactionsPages(app: FastifyInstance): Promise<v
     );
   });
 
-  app.get('/transactions.csv', { preHandler: requireSession }, async (request, reply) => {
+  app.get('/transactions.csv', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
     const account = await primaryAccount(ctx, session.userId);
     const filter = parseHistoryFilter(request.query as Record<string, unknown>);
