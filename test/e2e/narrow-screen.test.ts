@@ -1,0 +1,104 @@
+/**
+ * Issue 12 item 8 at 375 px (a small phone): no page scrolls sideways (document.documentElement's
+ * scrollWidth stays within the viewport), signed in or out, and the header shows the whole username,
+ * even one of 32 characters (the longest allowed). Real Chromium against the real server; the
+ * browser's own time zone (Europe/Paris here) reaches the pages through the sign-up form's script.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { loadsNewPage, pathOf, submit } from './pages.js';
+import { startServer, type RunningServer } from './server-process.js';
+
+const WIDTH = 375;
+const PAGE_TIMEOUT_MS = 30_000;
+const USERNAME = 'maximiliana.oberstaatsanwaeltin1'; // 32 characters, no spaces to break at
+const PASSWORD = 'narrow screens need whole names 42';
+
+/** What a page looks like at this width: how far it scrolls sideways, and the username box. */
+async function measure(page: Page) {
+  return page.evaluate(() => {
+    const who = document.querySelector('[data-testid=signed-in-user]');
+    const box = who?.getBoundingClientRect();
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      who: who && box ? { text: (who.textContent ?? '').replace('Signed in as ', '').trim(), left: box.left, right: box.right, clipped: who.scrollWidth > who.clientWidth + 1 } : null,
+    };
+  });
+}
+
+async function assertFits(page: Page, label: string, signedIn: boolean): Promise<void> {
+  const m = await measure(page);
+  assert.ok(m.scrollWidth <= WIDTH, `${label}: the page is ${m.scrollWidth}px wide at ${WIDTH}px (${pathOf(page)})`);
+  if (!signedIn) return assert.equal(m.who, null, `${label}: no username when signed out`);
+  assert.ok(m.who, `${label}: the header names the signed-in user`);
+  assert.equal(m.who.text, USERNAME, `${label}: the whole username`);
+  assert.ok(!m.who.clipped && m.who.left >= 0 && m.who.right <= WIDTH, `${label}: the username is fully visible (${JSON.stringify(m.who)})`);
+}
+
+describe('minibank at 375 px wide', { skip: chromiumSkipReason() }, () => {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let origin = '';
+
+  before(
+    async () => {
+      const started = await Promise.allSettled([startServer().then((s) => (server = s)), launchChromium().then((b) => (browser = b))]);
+      for (const result of started) if (result.status === 'rejected') throw result.reason;
+      origin = server!.origin;
+      const context = await browser!.newContext({ viewport: { width: WIDTH, height: 800 }, locale: 'en-US', timezoneId: 'Europe/Paris' });
+      context.setDefaultTimeout(PAGE_TIMEOUT_MS);
+      context.setDefaultNavigationTimeout(PAGE_TIMEOUT_MS);
+      page = await context.newPage();
+    },
+    { timeout: 60_000 },
+  );
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  it('fits every signed-out page', { timeout: 60_000 }, async () => {
+    for (const path of ['/', '/login', '/signup', '/no-such-page']) {
+      await page.goto(`${origin}${path}`);
+      await assertFits(page, `signed out ${path}`, false);
+    }
+    await page.goto(`${origin}/`);
+    assert.match(((await page.getByTestId('example-label').textContent()) ?? '').trim(), /^Example\b/, 'the home balance says it is an example');
+  });
+
+  it('fits every signed-in page, with the whole username in the header', { timeout: 120_000 }, async () => {
+    await page.goto(`${origin}/signup`);
+    await page.fill('#username', USERNAME);
+    await page.fill('#password', PASSWORD);
+    await submit(page, page.getByTestId('signup-submit'));
+    assert.equal(pathOf(page), '/dashboard');
+    await assertFits(page, 'dashboard after sign-up', true);
+
+    await loadsNewPage(page, () => page.goto(`${origin}/deposit`));
+    await page.fill('#amount', '1,234,567.89');
+    await page.fill('#memo', 'A rather long note without many spaces: supercalifragilisticexpialidocious-and-then-some');
+    await submit(page, page.getByTestId('deposit-submit'));
+
+    await page.goto(`${origin}/transfer`);
+    await page.fill('#to', USERNAME);
+    await page.fill('#amount', '1');
+    await submit(page, page.getByTestId('transfer-review'));
+    await assertFits(page, 'transfer refused beside the payee', true);
+
+    for (const path of ['/dashboard', '/deposit', '/withdraw', '/transfer', '/transactions', '/settings', '/sign-out', '/', '/no-such-page', '/transactions?from=nope']) {
+      await page.goto(`${origin}${path}`);
+      await assertFits(page, `signed in ${path}`, true);
+    }
+    await page.goto(`${origin}/no-such-page`);
+    assert.equal(await page.getByTestId('logout').textContent(), 'Sign out', 'the signed-in 404 offers to sign out');
+    assert.equal(await page.getByRole('link', { name: 'Back to your dashboard' }).count(), 1);
+
+    // The browser said Europe/Paris at sign-up (app.js), so the settings page shows it chosen.
+    await page.goto(`${origin}/settings`);
+    assert.equal(await page.locator('#time_zone').inputValue(), 'Europe/Paris');
+  });
+});
