@@ -25,7 +25,7 @@ const redactingOptions: Pick<pino.LoggerOptions, 'hooks' | 'serializers'> = {
         if (i === 0 && arg instanceof Error) continue;
         if (typeof arg === 'object' && arg !== null) args[i] = redactSecrets(arg, i === 0 ? 'err' : undefined);
       }
-      return method.apply(this, args as Parameters<typeof method>);
+      return method.apply(this, args);
     },
   },
   serializers: { err: (error: unknown) => redactSecrets(pino.stdSerializers.err(error as Error)) },

@@ -47,7 +47,6 @@ interface LedgerTx {
 }
 
 const big = (v: unknown): bigint => BigInt(String(v));
-const SETUP_MEMO = /^chaos setup (\d+)$/;
 
 export const CHECKS = [
   'total',

@@ -141,5 +141,5 @@ export function parseArgs(argv: string[]): ChaosOptions {
         throw new UsageError(`unknown option ${flag}`);
     }
   }
-  return resolveOptions(partial as Partial<ChaosOptions>);
+  return resolveOptions(partial);
 }

@@ -38,7 +38,7 @@ export async function startAttackerSite(): Promise<AttackerSite> {
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin,
-    pageUrl: (target, fields) => `${origin}/attack?${new URLSearchParams({ target, fields: JSON.stringify(fields) })}`,
+    pageUrl: (target, fields) => `${origin}/attack?${new URLSearchParams({ target, fields: JSON.stringify(fields) }).toString()}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

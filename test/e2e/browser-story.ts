@@ -46,16 +46,27 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
     } else field += c;
   }
-  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -245,7 +256,7 @@ function story(options: StoryOptions): void {
     const text = fs.readFileSync(await download.path(), 'utf8');
     const [header, ...rows] = parseCsv(text);
     assert.deepEqual(header, ['date', 'transaction_id', 'type', 'direction', 'amount', 'balance', 'currency', 'counterparty', 'counterparty_account', 'memo']);
-    const records = rows.map((r) => Object.fromEntries(header!.map((name, i) => [name, r[i]])) as Record<string, string>);
+    const records = rows.map((r) => Object.fromEntries(header.map((name, i) => [name, r[i]])) as Record<string, string>);
     assert.equal(records.length, 2);
     assert.deepEqual(
       records.map((r) => [r.type, r.direction, r.amount, r.balance, r.currency, r.counterparty, r.memo]),

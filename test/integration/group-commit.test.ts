@@ -87,7 +87,7 @@ describe('group commit (SQLite)', () => {
     assert.deepEqual(events, ['begin', 'commit'], 'one transaction, one commit');
     assert.equal(results[0].status, 'fulfilled');
     assert.equal(results[1].status, 'rejected');
-    assert.match(String((results[1] as PromiseRejectedResult).reason), /business rule/);
+    assert.match(String(results[1].reason), /business rule/);
     assert.deepEqual(results[2].status === 'fulfilled' && results[2].value, ['first'], 'the failed unit left nothing behind');
     assert.equal(results[3].status, 'rejected');
     assert.deepEqual(await notes(), ['first', 'third']);
@@ -114,7 +114,7 @@ describe('group commit (SQLite)', () => {
     const results = await Promise.allSettled(['x', 'y'].map((t) => group.run((trx) => insert(t).execute(trx))));
     for (const r of results) {
       assert.equal(r.status, 'rejected');
-      assert.match(String((r as PromiseRejectedResult).reason), /disk full/);
+      assert.match(String(r.reason), /disk full/);
     }
     assert.deepEqual(await notes(), []);
   });
@@ -166,7 +166,7 @@ for (const dialect of await dialects()) {
       const results = await Promise.allSettled([send(100n), send(200n)]);
       // On PostgreSQL either may win the race for the key; exactly one moves money.
       const won = results.findIndex((r) => r.status === 'fulfilled');
-      const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+      const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       assert.ok(won >= 0 && lost, `expected one success and one refusal: ${JSON.stringify(results.map((r) => r.status))}`);
       assert.equal(lost.reason.code, 'idempotency_conflict');
       assert.equal(await h.balance(payer.accountId), won === 0 ? 900n : 800n);

@@ -23,7 +23,7 @@ for (const dialect of await dialects()) {
             if (!armed) return;
             // On PostgreSQL the movement's statement has run: the payer's row is locked by it.
             const probe = dialect === 'postgres' ? sql`select id from accounts where id = ${payerAccountId} for update nowait`.execute(h.app.ctx.storage.db) : undefined;
-            fired.push(probe ? await probe.then(() => 'unlocked', (e: { code?: string }) => (e.code === '55P03' ? 'locked' : String(e))) : 'fired');
+            fired.push(probe ? await probe.then(() => 'unlocked', (e: Error & { code?: string }) => (e.code === '55P03' ? 'locked' : String(e))) : 'fired');
             throw new Error('injected crash between debit and credit');
           },
         },

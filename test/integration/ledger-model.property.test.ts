@@ -175,7 +175,7 @@ for (const dialect of await dialects()) {
       for (const user of users) {
         const res = await h.inject({ method: 'GET', url: `/api/v1/accounts/${user.accountId}/transactions?limit=100`, headers: auth(user) });
         assert.equal(res.statusCode, 200);
-        const { data } = res.json() as { data: { amount: number; direction: string; balance_after: number }[] };
+        const { data } = res.json<{ data: { amount: number; direction: string; balance_after: number }[] }>();
         assert.ok(data.length > 0);
         assert.equal(BigInt(data[0]?.balance_after ?? -1), await h.balance(user.accountId));
         // Each row's balance_after minus its signed amount is the next (older) row's balance_after.

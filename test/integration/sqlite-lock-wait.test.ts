@@ -278,7 +278,7 @@ describe('SQLite storage waiting for a lock (issue 11 class 13)', () => {
         );
         assert.ok(turns.stop() >= 100, 'the event loop stood still while migrations waited');
         assert.ok(error instanceof Error, 'migrations should fail while the lock is held');
-        assert.ok(error instanceof LockTimeoutError || (error as Error).cause instanceof LockTimeoutError, String(error));
+        assert.ok(error instanceof LockTimeoutError || error.cause instanceof LockTimeoutError, String(error));
       } finally {
         lock.release();
       }

@@ -67,14 +67,14 @@ export async function startChildServer(env: NodeJS.ProcessEnv): Promise<ChildSer
       child.kill('SIGKILL');
       reject(new Error(`server did not start in time:\n${stderr.join('\n')}`));
     }, START_TIMEOUT_MS);
-    lines(child.stdout!, stdout, (line) => {
+    lines(child.stdout, stdout, (line) => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
       }
     });
-    lines(child.stderr!, stderr);
+    lines(child.stderr, stderr);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited (${code}) before listening:\n${stderr.join('\n')}\n${stdout.join('\n')}`));
@@ -115,6 +115,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_0
 }
 
 /** A JSON API client for the child server. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller reads the answer it expects
 export async function api(base: string, method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; json: any }> {
   const res = await fetch(base + url, {
     method,
@@ -122,6 +123,7 @@ export async function api(base: string, method: string, url: string, body?: unkn
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   let json: any = null;
   try {
     json = text ? JSON.parse(text) : null;

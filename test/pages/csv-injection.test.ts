@@ -25,7 +25,10 @@ function readCells(csv: string, separator: string, quotes: boolean): string[] {
     if (csv[i] === '"') {
       i++;
       while (i < csv.length) {
-        if (csv[i] === '"' && csv[i + 1] === '"') (cell += '"'), (i += 2);
+        if (csv[i] === '"' && csv[i + 1] === '"') {
+          cell += '"';
+          i += 2;
+        }
         else if (csv[i] === '"') {
           i++;
           break;

@@ -15,7 +15,7 @@ async function withHarness(dialect: Awaited<ReturnType<typeof dialects>>[number]
 
 const setCookies = (headers: Record<string, unknown>): string[] => {
   const raw = headers['set-cookie'];
-  return Array.isArray(raw) ? raw : raw ? [String(raw)] : [];
+  return Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
 };
 
 for (const dialect of await dialects()) {

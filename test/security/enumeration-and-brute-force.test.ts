@@ -125,7 +125,7 @@ for (const dialect of await dialects()) {
           return out;
         });
         assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
-        assert.ok(statuses.slice(5).every((s) => s === 429), `after 5 failures every guess waits: ${statuses}`);
+        assert.ok(statuses.slice(5).every((s) => s === 429), `after 5 failures every guess waits: ${statuses.join(', ')}`);
       } finally {
         await h.close();
       }

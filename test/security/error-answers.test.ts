@@ -25,7 +25,7 @@ function assertOurs(res: LightMyRequestResponse, kind: 'json' | 'html', label: s
   assert.doesNotMatch(res.body, INTERNALS, `${label}: no internals`);
   if (kind === 'json') {
     assert.match(String(res.headers['content-type']), /^application\/json/, `${label}: JSON under /api`);
-    if (res.body) assert.equal(typeof (res.json() as { error: { code: string } }).error.code, 'string', `${label}: error shape`);
+    if (res.body) assert.equal(typeof res.json<{ error: { code: string } }>().error.code, 'string', `${label}: error shape`);
   } else {
     assert.match(String(res.headers['content-type']), /^text\/html/, `${label}: a page outside /api`);
     if (res.body) assert.match(res.body, new RegExp(`data-status="${res.statusCode}"`), `${label}: the friendly error page`);

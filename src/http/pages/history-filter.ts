@@ -17,7 +17,7 @@ export interface HistoryFilter {
 }
 
 function one(raw: unknown): string {
-  const value = Array.isArray(raw) ? raw[0] : raw;
+  const value: unknown = Array.isArray(raw) ? raw[0] : raw;
   return typeof value === 'string' ? value.trim().slice(0, 32) : '';
 }
 
