@@ -1,5 +1,5 @@
 import { makeAccountNumber } from '../domain/account-number.js';
-import { insertAccount } from '../storage/repositories/account-repository.js';
+import { insertAccount, insertAccountUnlessCurrencyHasOne } from '../storage/repositories/account-repository.js';
 import type { AccountRow } from '../storage/schema.js';
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
@@ -25,18 +25,14 @@ export async function openAccount(ctx: AppContext, trx: Trx, owner: { userId: st
 }
 
 async function ensureSystemAccount(ctx: AppContext, trx: Trx, currency: string): Promise<void> {
-  await trx
-    .insertInto('accounts')
-    .values({
-      id: ctx.random.uuid(),
-      number: makeAccountNumber(ctx.random.digits(10)),
-      user_id: null,
-      kind: 'system',
-      currency,
-      balance: 0n,
-      status: 'active',
-      created_at: nowMsBig(ctx),
-    })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  await insertAccountUnlessCurrencyHasOne(trx, {
+    id: ctx.random.uuid(),
+    number: makeAccountNumber(ctx.random.digits(10)),
+    user_id: null,
+    kind: 'system',
+    currency,
+    balance: 0n,
+    status: 'active',
+    created_at: nowMsBig(ctx),
+  });
 }

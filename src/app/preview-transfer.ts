@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { currencyMismatch, sameAccount } from '../domain/movement-rules.js';
 import { resolvePayee } from './move-money.js';
 import type { AppContext } from './context.js';
 import { findOwnedAccount } from './owned-account.js';
@@ -17,10 +18,11 @@ export async function previewPayee(ctx: AppContext, userId: string, fromAccountI
   return ctx.storage.db.transaction().execute(async (trx) => {
     const from = await findOwnedAccount(trx, userId, fromAccountId, 'from_account_id');
     const payee = await resolvePayee(trx, to, from.currency);
-    if (payee.id === from.id) throw new DomainError('same_account', 'You cannot send money to the account it comes from.', 'to');
-    if (payee.currency !== from.currency) throw new DomainError('currency_mismatch', `The payee's account holds ${payee.currency}, not ${from.currency}.`, 'to');
-    const user = payee.user_id ? await trx.selectFrom('users').select('username').where('id', '=', payee.user_id).executeTakeFirst() : undefined;
-    return { username: user?.username ?? null, accountNumber: payee.number };
+    // The refusals are movement-rules' (issue 12 item 1): the same words as the transfer's.
+    if (payee.id === from.id) throw sameAccount();
+    if (payee.currency !== from.currency) throw currencyMismatch({ from: from.currency, to: payee.currency });
+    // resolvePayee read the owner's name with the account (null only for an account without an owner).
+    return { username: payee.ownerUsername ?? null, accountNumber: payee.number };
   });
 }
 

@@ -7,8 +7,8 @@
  * amounts (MAX_BALANCE_MINOR, money.ts), or a sum the database cannot compute. Each check runs on
  * its own, so one that fails is reported as a problem and the others still run.
  */
-import { sql } from 'kysely';
 import { MAX_BALANCE_MINOR } from '../domain/money.js';
+import * as books from '../storage/repositories/books-repository.js';
 import type { Db } from '../storage/storage.js';
 
 export interface BooksReport {
@@ -28,13 +28,6 @@ function exact(value: unknown): bigint | string {
   return `${String(value)} (not a whole number)`;
 }
 
-const MAX_SQL = sql.lit(Number(MAX_BALANCE_MINOR));
-/** A column's value is not a whole number within the bound. Portable: on PostgreSQL the cast is a no-op. */
-const outOfBound = (column: string) => {
-  const ref = sql.ref(column);
-  return sql<boolean>`(not (${ref} between -${MAX_SQL} and ${MAX_SQL}) or ${ref} <> cast(${ref} as bigint))`;
-};
-
 export async function verifyBooks(db: Db): Promise<BooksReport> {
   const problems: string[] = [];
   const check = async (what: string, run: () => Promise<void>) => {
@@ -50,87 +43,50 @@ export async function verifyBooks(db: Db): Promise<BooksReport> {
   };
 
   await check('stored values', async () => {
-    const accounts = await db
-      .selectFrom('accounts')
-      .select(['number', sql<string>`cast(balance as text)`.as('value')])
-      .where(outOfBound('balance'))
-      .limit(MAX_NAMED + 1)
-      .execute();
+    const accounts = await books.accountsWithBalanceOutOfBound(db, MAX_NAMED + 1);
     named(accounts, (r) => `account ${r.number} holds balance ${r.value}, not a whole number within ±${MAX_BALANCE_MINOR}`, 'accounts with such a balance');
     for (const column of ['amount', 'balance_after'] as const) {
-      const entries = await db
-        .selectFrom('entries as e')
-        .innerJoin('ledger_transactions as t', 't.seq', 'e.transaction_seq')
-        .select(['t.id as id', sql<string>`cast(e.${sql.raw(column)} as text)`.as('value')])
-        .where(outOfBound(`e.${column}`))
-        .limit(MAX_NAMED + 1)
-        .execute();
+      const entries = await books.entriesWithValueOutOfBound(db, column, MAX_NAMED + 1);
       named(entries, (r) => `transaction ${r.id} has an entry with ${column} ${r.value}, not a whole number within ±${MAX_BALANCE_MINOR}`, `entries with such a ${column}`);
     }
   });
 
   await check('that every transaction sums to zero', async () => {
-    const unbalanced = await db
-      .selectFrom('entries as e')
-      .innerJoin('accounts as a', 'a.id', 'e.account_id')
-      .innerJoin('ledger_transactions as t', 't.seq', 'e.transaction_seq')
-      .select(['t.id as id', 'a.currency as currency', sql<string>`sum(e.amount)`.as('total')])
-      .groupBy(['t.id', 'a.currency'])
-      .having(sql`sum(e.amount)`, '<>', 0)
-      .execute();
+    const unbalanced = await books.unbalancedTransactions(db);
     named(unbalanced, (r) => `transaction ${r.id} does not sum to zero in ${r.currency} (off by ${exact(r.total)})`, 'unbalanced transactions');
   });
 
   await check('that every transaction has two entries', async () => {
-    const thin = await db
-      .selectFrom('ledger_transactions as t')
-      .leftJoin('entries as e', 'e.transaction_seq', 't.seq')
-      .select(['t.id as id', sql<string>`count(e.seq)`.as('n')])
-      .groupBy('t.id')
-      .having(sql`count(e.seq)`, '<', 2)
-      .execute();
+    const thin = await books.thinTransactions(db);
     named(thin, (r) => `transaction ${r.id} has ${exact(r.n)} entries; it needs at least two`, 'thin transactions');
   });
 
   await check('cached balances against their entries', async () => {
-    const cached = await db
-      .selectFrom('accounts as a')
-      .leftJoin(
-        (eb) => eb.selectFrom('entries').select(['account_id', sql<string>`sum(amount)`.as('total')]).groupBy('account_id').as('s'),
-        (join) => join.onRef('s.account_id', '=', 'a.id'),
-      )
-      .select(['a.number as number', 'a.balance as balance', 's.total as total'])
-      .execute();
+    const cached = await books.cachedBalancesAndEntrySums(db);
     const wrong = cached.filter((r) => exact(r.balance) !== (r.total === null ? 0n : exact(r.total)));
     named(wrong, (r) => `account ${r.number} caches balance ${exact(r.balance)} but its entries sum to ${r.total === null ? 0n : exact(r.total)}`, 'accounts whose cache is wrong');
   });
 
   await check('cached balances against their last entry', async () => {
-    const lastEntry = await db
-      .selectFrom('accounts as a')
-      .innerJoin('entries as e', 'e.account_id', 'a.id')
-      .where('e.seq', '=', (eb) => eb.selectFrom('entries as x').select((x) => x.fn.max('x.seq').as('m')).whereRef('x.account_id', '=', 'a.id'))
-      .select(['a.number as number', 'a.balance as balance', 'e.balance_after as balanceAfter'])
-      .execute();
+    const lastEntry = await books.cachedBalancesAndLastEntries(db);
     const wrong = lastEntry.filter((r) => exact(r.balance) !== exact(r.balanceAfter));
     named(wrong, (r) => `account ${r.number}: last entry says balance ${exact(r.balanceAfter)}, account says ${exact(r.balance)}`, 'accounts whose last entry disagrees');
   });
 
   await check('that the balances of each currency sum to zero', async () => {
-    const perCurrency = await db.selectFrom('accounts').select(['currency', sql<string>`sum(balance)`.as('total')]).groupBy('currency').execute();
-    for (const row of perCurrency) {
+    for (const row of await books.balanceSumsPerCurrency(db)) {
       const total = exact(row.total);
       if (total !== 0n) problems.push(`balances in ${row.currency} sum to ${total}, not zero`);
     }
   });
 
   await check('that no user balance is negative', async () => {
-    const negative = await db.selectFrom('accounts').select(['number', 'balance']).where('kind', '=', 'user').where('balance', '<', 0n).execute();
+    const negative = await books.negativeUserAccounts(db);
     named(negative, (r) => `user account ${r.number} is negative: ${exact(r.balance)}`, 'negative user accounts');
   });
 
   const count = async (table: 'ledger_transactions' | 'entries' | 'accounts') => {
-    const n = exact((await db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    const n = exact(await books.countRows(db, table));
     return typeof n === 'bigint' ? n : -1n;
   };
   return {

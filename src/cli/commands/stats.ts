@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { sql } from 'kysely';
 import { formatDecimal } from '../../domain/money.js';
 import { sqliteFile } from '../../storage/open-storage.js';
+import { countBank } from '../../storage/repositories/stats-repository.js';
 import type { Db } from '../../storage/storage.js';
 import { CommandFailed, EXIT_OK, parseCommandArgs, withStorage, type Command } from '../command.js';
 
@@ -13,30 +13,29 @@ export interface BankStats {
   circulation: Record<string, bigint>;
 }
 
-const big = (v: unknown): bigint => BigInt(String(v ?? 0));
-
+/** The bank's numbers from the database (stats-repository.ts). */
 export async function collectStats(db: Db): Promise<BankStats> {
-  const users = await db.selectFrom('users').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  const accounts = await db
-    .selectFrom('accounts')
-    .where('kind', '=', 'user')
-    .select([sql<string>`count(*)`.as('n'), sql<string>`sum(case when status = 'frozen' then 1 else 0 end)`.as('frozen')])
-    .executeTakeFirstOrThrow();
-  const byTypeRows = await db.selectFrom('ledger_transactions').select(['type', sql<string>`count(*)`.as('n')]).groupBy('type').orderBy('type').execute();
-  const circulationRows = await db
-    .selectFrom('accounts')
-    .where('kind', '=', 'user')
-    .select(['currency', sql<string>`sum(balance)`.as('total')])
-    .groupBy('currency')
-    .orderBy('currency')
-    .execute();
-  const byType = Object.fromEntries(byTypeRows.map((r) => [r.type, big(r.n)]));
+  const counts = await countBank(db);
   return {
-    users: big(users.n),
-    accounts: { user: big(accounts.n), frozen: big(accounts.frozen) },
-    transactions: { total: Object.values(byType).reduce((a, b) => a + b, 0n), byType },
-    circulation: Object.fromEntries(circulationRows.map((r) => [r.currency, big(r.total)])),
+    users: counts.users,
+    accounts: { user: counts.userAccounts, frozen: counts.frozenAccounts },
+    transactions: { total: Object.values(counts.transactionsByType).reduce((a, b) => a + b, 0n), byType: counts.transactionsByType },
+    circulation: counts.circulation,
   };
+}
+
+/**
+ * The `--json` form (issue 12 item 8): counts as JSON numbers (they are far below 2^53), amounts
+ * as exact strings of minor units, as documented in the help.
+ */
+export function statsJson(stats: BankStats): string {
+  const count = (n: bigint) => Number(n);
+  return JSON.stringify({
+    users: count(stats.users),
+    accounts: { user: count(stats.accounts.user), frozen: count(stats.accounts.frozen) },
+    transactions: { total: count(stats.transactions.total), byType: Object.fromEntries(Object.entries(stats.transactions.byType).map(([type, n]) => [type, count(n)])) },
+    circulation: Object.fromEntries(Object.entries(stats.circulation).map(([currency, total]) => [currency, total.toString()])),
+  });
 }
 
 export const stats: Command = {
@@ -49,14 +48,14 @@ in circulation per currency (the sum of customers' balances; the bank's cash acc
 opposite). Read-only; safe while the server runs.
 
 Options:
-  --json   one JSON object (amounts as strings of minor units) instead of text`,
+  --json   one JSON object (counts as numbers, amounts as strings of minor units) instead of text`,
   async run(args, loadConfig) {
     const { values } = parseCommandArgs(args, { json: { type: 'boolean' } }, { min: 0, max: 0, names: '' });
     const config = loadConfig();
     if (!config.databaseUrl && !fs.existsSync(sqliteFile(config))) throw new CommandFailed(`no database at ${sqliteFile(config)} (check DATA_DIR)`);
     const result = await withStorage(config, (storage) => collectStats(storage.db));
     if (values.json) {
-      console.log(JSON.stringify(result, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)));
+      console.log(statsJson(result));
       return EXIT_OK;
     }
     console.log(`users          ${result.users}`);

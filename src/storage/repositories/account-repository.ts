@@ -25,6 +25,14 @@ export async function insertAccount(db: Db | Trx, account: NewAccountRow): Promi
   await db.insertInto('accounts').values(account).execute();
 }
 
+/**
+ * Inserts an account unless a unique rule already holds one like it (the one system account per
+ * currency, migration 001): opening accounts concurrently never fails on the bank's cash account.
+ */
+export async function insertAccountUnlessCurrencyHasOne(db: Db | Trx, account: NewAccountRow): Promise<void> {
+  await db.insertInto('accounts').values(account).onConflict((oc) => oc.doNothing()).execute();
+}
+
 export async function findAccountById(db: Db | Trx, id: string): Promise<AccountRow | undefined> {
   return accountById.first(db, { id });
 }
