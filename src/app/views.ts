@@ -34,7 +34,7 @@ export interface TransactionView {
   cursor: bigint;
 }
 
-export const userView = (row: UserRow): UserView => ({ id: row.id, username: row.username, createdAtMs: BigInt(row.created_at) });
+export const userView = (row: Pick<UserRow, 'id' | 'username' | 'created_at'>): UserView => ({ id: row.id, username: row.username, createdAtMs: BigInt(row.created_at) });
 
 export const accountView = (row: AccountRow): AccountView => ({
   id: row.id,

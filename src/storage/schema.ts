@@ -14,6 +14,8 @@ export interface UsersTable {
   created_at: bigint;
   /** Bumped by every password change (migration 004); credentials of an older generation are dead. */
   password_generation: Generated<bigint>;
+  /** The pages' time zone, an IANA name (migration 006); null until chosen or told by the browser. */
+  time_zone: Generated<string | null>;
 }
 
 export interface AccountsTable {

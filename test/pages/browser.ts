@@ -56,6 +56,12 @@ export class Browser {
     return this.absorb(res);
   }
 
+  /** Follows a 303 like a browser does (GET its Location); any other answer is returned as it is. */
+  async follow(page: Page | Promise<Page>): Promise<Page> {
+    const answer = await page;
+    return answer.status === 303 && answer.location ? this.get(answer.location) : answer;
+  }
+
   csrf(body = this.lastBody): string {
     return hidden(body, '_csrf') ?? '';
   }

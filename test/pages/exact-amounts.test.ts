@@ -48,7 +48,7 @@ for (const dialect of await dialects()) {
           await browser.get('/transfer');
           assert.deepEqual(testid(browser.lastBody, 'balance'), [c.deposit.shown], 'the transfer form balance');
           const key = browser.formKey();
-          const review = text((await browser.post('/transfer', { to: 'payee', amount: c.send.typed, idempotency_key: key, step: 'review' })).body);
+          const review = text((await browser.follow(browser.post('/transfer', { to: 'payee', amount: c.send.typed, idempotency_key: key, step: 'review' }))).body);
           assert.deepEqual(testid(review, 'review-amount'), [c.send.shown], 'the review step amount');
           assert.deepEqual(testid(review, 'transfer-confirm'), [`Send ${c.send.shown}`], 'the review step button');
           const sent = await browser.post('/transfer', { to: 'payee', amount: c.send.typed, idempotency_key: key, step: 'confirm' });

@@ -81,7 +81,9 @@ for (const dialect of await dialects()) {
       await browser.get('/transfer');
       const key = browser.formKey();
       const before = await ledgerSnapshot(h.app);
-      const review = await browser.post('/transfer', { to: payee.accountNumber, amount: '25', memo: 'lunch', idempotency_key: key, step: 'review' });
+      const posted = await browser.post('/transfer', { to: payee.accountNumber, amount: '25', memo: 'lunch', idempotency_key: key, step: 'review' });
+      assert.equal(posted.status, 303, 'the review step is POST-redirect-GET');
+      const review = await browser.follow(posted);
       assert.equal(review.status, 200);
       assert.match(review.body, /data-testid="review-payee">payee</);
       assert.match(review.body, /data-testid="review-amount">\$25\.00</);
@@ -108,7 +110,7 @@ for (const dialect of await dialects()) {
       assert.equal(edit.status, 200);
       assert.match(edit.body, /id="to" name="to" type="text" value="NamedPayee"/);
       assert.match(edit.body, /id="amount" name="amount" type="text" value="3.10"/);
-      const review = await browser.post('/transfer', { to: 'NamedPayee', amount: '3.10', idempotency_key: key });
+      const review = await browser.follow(browser.post('/transfer', { to: 'NamedPayee', amount: '3.10', idempotency_key: key }));
       assert.match(review.body, /data-testid="review-payee">namedpayee</);
     });
 

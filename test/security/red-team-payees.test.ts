@@ -108,7 +108,8 @@ for (const dialect of await dialects()) {
 
     it('gives the same answer for a payee on the transfer, the payees lookup and the web review step', async () => {
       const typo = transposed(bob.accountNumber);
-      const { browser } = await signedIn(h, 'webpayer');
+      const { browser, user } = await signedIn(h, 'webpayer');
+      await h.deposit(user, 100); // the review step checks the balance too (issue 12 item 8)
       await browser.get('/transfer');
       const cases: [string, 'paid' | 'typo' | 'unknown'][] = [
         [grouped(bob.accountNumber, ' '), 'paid'],
@@ -123,7 +124,8 @@ for (const dialect of await dialects()) {
       const before = await ledgerSnapshot(h.app);
       for (const [to, expected] of cases) {
         const look = await payees(to);
-        const review = await browser.post('/transfer', { to, amount: '1', idempotency_key: browser.formKey(), step: 'review' });
+        // The review step answers 303 to its GET page (issue 12 item 8); a refusal is the form, at once.
+        const review = await browser.follow(browser.post('/transfer', { to, amount: '1', idempotency_key: browser.formKey(), step: 'review' }));
         const label = `${JSON.stringify(to)} -> ${expected}`;
         if (expected === 'paid') {
           assert.equal(look.statusCode, 200, `${label}: ${look.body}`);

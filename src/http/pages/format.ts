@@ -1,6 +1,6 @@
 /**
  * Display helpers for the pages: money through Intl.NumberFormat fed an exact decimal string (never
- * a float), dates in UTC, and a short "browser on system" name for a user agent.
+ * a float), times in the reader's zone, and a short "browser on system" name for a user agent.
  */
 import { formatAccountNumber } from '../../domain/account-number.js';
 import { currencyExponent } from '../../domain/currency.js';
@@ -40,10 +40,34 @@ export function formatSignedMoney(amountMinor: bigint, direction: 'credit' | 'de
   return `${direction === 'credit' ? '+' : '\u2212'}${formatMoney(amountMinor, currency)}`;
 }
 
-const dateTime = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+/**
+ * What the amount field's hint offers as an example, with the currency's own number of decimals
+ * (issue 12 item 8): "12.50" for USD, "1250" for JPY, "12.500" for KWD.
+ */
+export function amountExample(currency: string): string {
+  const exponent = currencyExponent(currency);
+  return exponent === 0 ? '1250' : `12.${'5'.padEnd(exponent, '0')}`;
+}
+
+const dateTimes = new Map<string, Intl.DateTimeFormat>();
 const dateOnly = new Intl.DateTimeFormat(LOCALE, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
-export const formatDateTime = (ms: bigint): string => `${dateTime.format(Number(ms))} UTC`;
+/**
+ * The one formatter of every time a page shows (issue 12 item 8): "Jan 15, 2026, 1:00 PM GMT+1" in
+ * the reader's IANA `timeZone` (their setting, src/app/time-zone-preference.ts), always with the
+ * zone named; "Jan 15, 2026, 12:00 PM UTC" by default. `ms`: milliseconds since the epoch. The
+ * zone must be one Intl accepts (checked when it was saved, src/domain/time-zone.ts); CSV files
+ * stay in UTC ISO 8601 (isoTime).
+ */
+export function formatDateTime(ms: bigint, timeZone = 'UTC'): string {
+  let format = dateTimes.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+    dateTimes.set(timeZone, format);
+  }
+  return format.format(Number(ms));
+}
+
 export const formatShortDate = (ms: bigint): string => dateOnly.format(Number(ms));
 export const isoTime = (ms: bigint): string => new Date(Number(ms)).toISOString();
 export const isoDate = (ms: bigint): string => isoTime(ms).slice(0, 10);

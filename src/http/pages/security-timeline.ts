@@ -30,15 +30,32 @@ export interface TimelineItem {
   userAgent: string;
 }
 
-export async function securityTimeline(ctx: AppContext, userId: string, limit = 20): Promise<TimelineItem[]> {
-  const events = await listSecurityEvents(ctx, userId, { limit });
-  return events.map((e) => ({
+/** Events on one page of the settings' activity list (issue 12 item 8: the list no longer grows forever). */
+export const TIMELINE_PAGE_SIZE = 20;
+
+export interface TimelinePage {
+  items: TimelineItem[];
+  /** The id to pass as `before` for the next (older) page, or null on the last page. */
+  olderBefore: string | null;
+}
+
+/**
+ * One page of the user's timeline, newest first, keyset-paged on the event id: `before` is the
+ * `olderBefore` of the page above (absent for the newest). Times in `timeZone` (IANA).
+ */
+export async function securityTimeline(ctx: AppContext, userId: string, timeZone: string, before?: string, pageSize = TIMELINE_PAGE_SIZE): Promise<TimelinePage> {
+  // One more than a page tells whether an older page exists, without counting.
+  const events = await listSecurityEvents(ctx, userId, { limit: pageSize + 1, before });
+  const page = events.slice(0, pageSize);
+  const items = page.map((e) => ({
     type: e.type,
     what: WORDS[e.type] ?? e.type,
-    when: formatDateTime(e.createdAtMs),
+    when: formatDateTime(e.createdAtMs, timeZone),
     whenIso: isoTime(e.createdAtMs),
     ip: e.ip,
     browser: e.userAgent ? describeUserAgent(e.userAgent) : null,
     userAgent: e.userAgent ?? '',
   }));
+  const last = page[page.length - 1];
+  return { items, olderBefore: events.length > pageSize && last ? last.id : null };
 }

@@ -18,7 +18,8 @@ export interface TransactionRow {
 
 const TYPE_LABELS = { deposit: 'Deposit', withdrawal: 'Withdrawal', transfer: 'Transfer' } as const;
 
-export function transactionRow(t: TransactionView): TransactionRow {
+/** One row; `timeZone`: the reader's IANA zone (src/app/time-zone-preference.ts). */
+export function transactionRow(t: TransactionView, timeZone: string): TransactionRow {
   let description: string = TYPE_LABELS[t.type];
   if (t.type === 'transfer' && t.counterparty) description = t.direction === 'debit' ? `To ${t.counterparty.username}` : `From ${t.counterparty.username}`;
   return {
@@ -31,7 +32,7 @@ export function transactionRow(t: TransactionView): TransactionRow {
     memo: t.memo,
     amount: formatSignedMoney(t.amountMinor, t.direction, t.currency),
     balanceAfter: formatMoney(t.balanceAfterMinor, t.currency),
-    date: formatDateTime(t.createdAtMs),
+    date: formatDateTime(t.createdAtMs, timeZone),
     isoTime: isoTime(t.createdAtMs),
   };
 }

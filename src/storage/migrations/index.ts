@@ -9,6 +9,7 @@ import * as sessions from './002-sessions.js';
 import * as securityEvents from './003-security-events.js';
 import * as credentialGeneration from './004-credential-generation.js';
 import * as auditNoise from './005-audit-noise.js';
+import * as userTimeZone from './006-user-time-zone.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -18,6 +19,7 @@ const all: Record<string, DialectMigration> = {
   '003-security-events': securityEvents,
   '004-credential-generation': credentialGeneration,
   '005-audit-noise': auditNoise,
+  '006-user-time-zone': userTimeZone,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -7,6 +7,7 @@ import { endSession } from '../../../app/end-session.js';
 import { checkCredentials, issueDeviceToken } from '../../../app/sign-in.js';
 import { signUp } from '../../../app/sign-up.js';
 import { startSession } from '../../../app/start-session.js';
+import { adoptBrowserTimeZone } from '../../../app/time-zone-preference.js';
 import { FIRST_PASSWORD_GENERATION } from '../../../storage/repositories/user-repository.js';
 import { formatAccountNumber } from '../../../domain/account-number.js';
 import { isDomainError } from '../../../domain/errors.js';
@@ -47,6 +48,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
       try {
         const user = await checkCredentials(ctx, { username, password }, { client: clientInfo(request), deviceToken: readDeviceCookie(request), audit: true });
         await signIn(request, reply, user.id, BigInt(user.password_generation));
+        await adoptBrowserTimeZone(ctx, user.id, field(request, 'time_zone'));
         const device = await issueDeviceToken(ctx, user.username);
         if (device) setDeviceCookie(reply, device);
         return reply.redirect(next ?? '/dashboard', 303);
@@ -74,6 +76,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
       try {
         const { user, account } = await signUp(ctx, { username, password }, clientInfo(request));
         await signIn(request, reply, user.id, FIRST_PASSWORD_GENERATION);
+        await adoptBrowserTimeZone(ctx, user.id, field(request, 'time_zone'));
         return redirectWithFlash(reply, '/dashboard', {
           kind: 'success',
           text: `Welcome to minibank, ${user.username}. Your account number is ${formatAccountNumber(account.number)}.`,
@@ -86,6 +89,10 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     const status = errors.username && /taken/.test(errors.username) ? 409 : 400;
     return renderPage(reply, 'signup', { title: 'Open an account', values: { username }, errors: errorItems(errors, ['username', 'password']) }, status);
   });
+
+  // A page with the sign-out button, for pages that cannot carry a form of their own: an error page
+  // rendered outside the pages (an unknown URL) has no CSRF token, so its header links here.
+  app.get('/sign-out', { config: { auth: 'session', limit: 'global' } }, async (_request, reply) => renderPage(reply, 'sign-out', { title: 'Sign out' }));
 
   app.post('/logout', { config: { auth: 'public', csrf: true, limit: 'global' } }, async (request, reply) => {
     if (request.session) await endSession(ctx, request.session.idHash, { userId: request.session.userId, client: clientInfo(request) });

@@ -1,7 +1,7 @@
 /** Deposit and withdraw: one form each, POST-redirect-GET, safe to resubmit (hidden idempotency key). */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorStatus } from '../../error-status.js';
-import { formatMoney } from '../../pages/format.js';
+import { amountExample, formatMoney } from '../../pages/format.js';
 import { errorItems, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
 import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields } from '../../pages/movement-form.js';
@@ -30,7 +30,7 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
       return renderPage(
         reply,
         'money-form',
-        { title: page.title, kind, page, balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, values, errors: errorItems(errors, ORDER) },
+        { title: page.title, kind, page, balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, amountExample: amountExample(account.currency), values, errors: errorItems(errors, ORDER) },
         status,
       );
     };

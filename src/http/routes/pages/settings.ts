@@ -1,12 +1,15 @@
 /**
  * Settings: change the password (current one required; every other session and every API token
- * ends), see where you are signed in, end one session or all the others (API tokens included).
+ * ends), see where you are signed in, end one session or all the others (API tokens included),
+ * choose the time zone pages show times in, and read the security activity a page at a time.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ActiveSession } from '../../../app/resume-session.js';
 import { changePassword } from '../../../app/change-password.js';
 import { revokeOtherSessions, revokeSession } from '../../../app/end-session.js';
 import { listSessions } from '../../../app/list-sessions.js';
+import { chooseTimeZone, timeZoneOf } from '../../../app/time-zone-preference.js';
+import { knownTimeZones } from '../../../domain/time-zone.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { describeUserAgent, formatDateTime, isoTime } from '../../pages/format.js';
 import { errorItems, field, type FieldErrors } from '../../pages/forms.js';
@@ -19,8 +22,10 @@ import { sessionOf } from '../../plugins/session.js';
 export default async function settingsPages(app: FastifyInstance): Promise<void> {
   const ctx = app.ctx;
 
-  const show = async (reply: FastifyReply, session: ActiveSession, errors: FieldErrors, status: number) => {
-    const sessions = await listSessions(ctx, session.userId, session.idHash);
+  /** `activityBefore`: the id the activity list's "Older" link carries (keyset), absent for the newest page. */
+  const show = async (reply: FastifyReply, session: ActiveSession, errors: FieldErrors, status: number, activityBefore?: string) => {
+    const [sessions, timeZone] = await Promise.all([listSessions(ctx, session.userId, session.idHash), timeZoneOf(ctx, session.userId)]);
+    const activity = await securityTimeline(ctx, session.userId, timeZone, activityBefore);
     return renderPage(
       reply,
       'settings',
@@ -28,25 +33,44 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
         title: 'Settings',
         username: session.username,
         errors: errorItems(errors, ['current_password', 'new_password']),
+        timeZone,
+        timeZones: knownTimeZones(),
+        timeZoneError: errors.time_zone ?? null,
         sessions: sessions.map((s) => ({
           handle: s.handle,
           current: s.current,
           browser: describeUserAgent(s.userAgent),
           userAgent: s.userAgent || 'not sent',
           ip: s.ip,
-          created: formatDateTime(s.createdAtMs),
+          created: formatDateTime(s.createdAtMs, timeZone),
           createdIso: isoTime(s.createdAtMs),
-          lastSeen: formatDateTime(s.lastSeenAtMs),
+          lastSeen: formatDateTime(s.lastSeenAtMs, timeZone),
           lastSeenIso: isoTime(s.lastSeenAtMs),
         })),
         otherCount: sessions.filter((s) => !s.current).length,
-        securityEvents: await securityTimeline(ctx, session.userId),
+        securityEvents: activity.items,
+        activityIsNewest: activityBefore === undefined,
+        activityOlderUrl: activity.olderBefore ? `/settings?activity_before=${activity.olderBefore}#security-heading` : null,
       },
       status,
     );
   };
 
-  app.get('/settings', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => show(reply, sessionOf(request), {}, 200));
+  app.get('/settings', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
+    const before = (request.query as { activity_before?: unknown }).activity_before;
+    return show(reply, sessionOf(request), {}, 200, typeof before === 'string' && before !== '' ? before.slice(0, 32) : undefined);
+  });
+
+  app.post('/settings/time-zone', { config: { auth: 'session', csrf: true, limit: 'global' } }, async (request, reply) => {
+    const session = sessionOf(request);
+    try {
+      const zone = await chooseTimeZone(ctx, session.userId, field(request, 'time_zone'));
+      return redirectWithFlash(reply, '/settings', { kind: 'success', text: `Times are now shown in ${zone}.` });
+    } catch (error) {
+      if (!isDomainError(error) || error.param !== 'time_zone') throw error;
+      return show(reply, session, { time_zone: error.message }, 400);
+    }
+  });
 
   app.post('/settings/password', { config: { auth: 'session', csrf: true, limit: 'auth' } }, async (request, reply) => {
     const session = sessionOf(request);

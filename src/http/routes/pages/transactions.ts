@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { listTransactions, PAGE_SIZE_MAX, type TransactionQuery } from '../../../app/list-transactions.js';
 import type { AppContext } from '../../../app/context.js';
+import { timeZoneOf } from '../../../app/time-zone-preference.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { formatDecimal } from '../../../domain/money.js';
 import { csvLine, csvText, csvValue } from '../../pages/csv.js';
@@ -33,8 +34,11 @@ export default async function transactionsPages(app: FastifyInstance): Promise<v
     let hasMore = false;
     if (Object.keys(filter.errors).length === 0) {
       try {
-        const page = await listTransactions(ctx, session.userId, { accountId: account.id, limit: PAGE_SIZE, startingAfter: after, ...filter.query });
-        rows = page.data.map(transactionRow);
+        const [page, timeZone] = await Promise.all([
+          listTransactions(ctx, session.userId, { accountId: account.id, limit: PAGE_SIZE, startingAfter: after, ...filter.query }),
+          timeZoneOf(ctx, session.userId),
+        ]);
+        rows = page.data.map((t) => transactionRow(t, timeZone));
         hasMore = page.hasMore;
       } catch (error) {
         if (!isDomainError(error) || error.param !== 'starting_after') throw error;

@@ -1,18 +1,23 @@
 /**
- * Sending money, in two steps: the form posts to a review page that names the payee (resolved by
- * the same rules the transfer uses) before anything moves; "Send" posts again with step=confirm.
- * The idempotency key is made when the form is first shown and travels through review, so a double
- * click or a reload of the confirmation moves the money once.
+ * Sending money, in two steps: the form posts, and is answered 303 to a GET review page that names
+ * the payee (resolved by the same rules the transfer uses) and has checked the balance, before
+ * anything moves; "Send" posts again with step=confirm and is answered 303 to the dashboard. Every
+ * page a person can go Back to is a GET, so the browser never offers to resubmit a form (issue 12
+ * item 8). The idempotency key is made when the form is first shown and travels through review, so
+ * a double click, a reload or a Back-and-Send moves the money once.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { previewPayee } from '../../../app/preview-transfer.js';
+import type { AccountView } from '../../../app/views.js';
 import { isDomainError } from '../../../domain/errors.js';
+import { covers } from '../../../domain/movement-rules.js';
 import { errorStatus } from '../../error-status.js';
-import { formatAccountNumber, formatMoney } from '../../pages/format.js';
+import { amountExample, formatAccountNumber, formatMoney } from '../../pages/format.js';
 import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
-import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields } from '../../pages/movement-form.js';
+import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields, type ParsedMovement } from '../../pages/movement-form.js';
 import { primaryAccount } from '../../pages/primary-account.js';
+import { reviewSealer } from '../../pages/transfer-review-token.js';
 import { renderPage } from '../../pages/views.js';
 import { sessionOf } from '../../plugins/session.js';
 
@@ -23,6 +28,11 @@ interface TransferFields extends MovementFields {
   to: string;
 }
 
+/** The review step's verdict: what the review page shows, or the refusals for the form. */
+type Review =
+  | { ok: true; parsed: ParsedMovement; payee: { username: string | null; accountNumber: string } }
+  | { ok: false; errors: FieldErrors; status: number };
+
 export default async function transferPages(app: FastifyInstance): Promise<void> {
   const ctx = app.ctx;
 
@@ -31,10 +41,63 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
     return renderPage(
       reply,
       'transfer',
-      { title: 'Send money', balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, values, errors: errorItems(errors, ORDER) },
+      { title: 'Send money', balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, amountExample: amountExample(account.currency), values, errors: errorItems(errors, ORDER) },
       status,
     );
   };
+
+  /** The typed fields, checked; refusals land in `errors` beside their field. */
+  const parseTransfer = (fields: TransferFields, account: AccountView, errors: FieldErrors): ParsedMovement | undefined => {
+    if (fields.to === '') errors.to = 'Enter the username or account number of the person you are paying.';
+    else if (fields.to.length > PAYEE_MAX_CHARS) errors.to = 'That is not a username or account number.';
+    const parsed = parseMovementFields(ctx, fields, account.currency, errors);
+    return parsed && !errors.to ? parsed : undefined;
+  };
+
+  /**
+   * The review step's checks: the fields, the payee (a mistyped account number is 400 "check the
+   * account number" beside the payee, issue 11 class 3, never looked up as a username), and whether
+   * the balance read now covers the amount (issue 12 item 8; the overdraft rule's one home is
+   * domain/movement-rules.ts). A display only: the movement decides again on the locked rows.
+   */
+  const reviewTransfer = async (userId: string, account: AccountView, fields: TransferFields): Promise<Review> => {
+    const errors: FieldErrors = {};
+    const parsed = parseTransfer(fields, account, errors);
+    if (!parsed) return { ok: false, errors, status: 400 };
+    try {
+      const payee = await previewPayee(ctx, userId, account.id, fields.to);
+      if (!covers({ kind: 'user', balance: account.balanceMinor }, parsed.amountMinor)) {
+        errors.amount = `Your available balance is ${formatMoney(account.balanceMinor, account.currency)}, which does not cover this amount.`;
+        return { ok: false, errors, status: errorStatus.insufficient_funds };
+      }
+      return { ok: true, parsed, payee: { username: payee.username, accountNumber: formatAccountNumber(payee.accountNumber) } };
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      errors[refusalField(error)] = error.message;
+      return { ok: false, errors, status: errorStatus[error.code] };
+    }
+  };
+
+  const sealer = reviewSealer(ctx.config);
+
+  app.get('/transfer/review', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const sealed = await sealer.open((request.query as { r?: unknown }).r, session.handle, ctx.clock.nowMs());
+    if (!sealed) return redirectWithFlash(reply, '/transfer', { kind: 'info', text: 'That review has expired. Enter the details again.' });
+    const account = await primaryAccount(ctx, session.userId);
+    const fields: TransferFields = { ...sealed };
+    // Checked again on every view: the balance or the payee may have changed since the form was posted.
+    const review = await reviewTransfer(session.userId, account, fields);
+    if (!review.ok) return showForm(reply, session.userId, fields, review.errors, review.status);
+    return renderPage(reply, 'transfer-review', {
+      title: 'Check and send',
+      values: fields,
+      payee: review.payee,
+      amount: formatMoney(review.parsed.amountMinor, account.currency),
+      memo: review.parsed.memo,
+      from: formatAccountNumber(account.number),
+    });
+  });
 
   app.get('/transfer', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const to = (request.query as { to?: unknown }).to;
@@ -51,31 +114,16 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
 
     if (step === 'edit') return showForm(reply, session.userId, { ...fields, formKey: keepKey }, {}, 200);
 
-    const errors: FieldErrors = {};
-    if (fields.to === '') errors.to = 'Enter the username or account number of the person you are paying.';
-    else if (fields.to.length > PAYEE_MAX_CHARS) errors.to = 'That is not a username or account number.';
-    const parsed = parseMovementFields(ctx, fields, account.currency, errors);
-    if (!parsed || errors.to) return showForm(reply, session.userId, { ...fields, formKey: keepKey }, errors, 400);
-
     if (step !== 'confirm') {
-      try {
-        const payee = await previewPayee(ctx, session.userId, account.id, fields.to);
-        return renderPage(reply, 'transfer-review', {
-          title: 'Check and send',
-          values: fields,
-          payee: { username: payee.username, accountNumber: formatAccountNumber(payee.accountNumber) },
-          amount: formatMoney(parsed.amountMinor, account.currency),
-          memo: parsed.memo,
-          from: formatAccountNumber(account.number),
-        });
-      } catch (error) {
-        if (!isDomainError(error)) throw error;
-        // A mistyped account number is 400 with "check the account number" beside the payee field
-        // (issue 11 class 3); it is never looked up as a username.
-        errors[refusalField(error)] = error.message;
-        return showForm(reply, session.userId, { ...fields, formKey: keepKey }, errors, errorStatus[error.code]);
-      }
+      const review = await reviewTransfer(session.userId, account, fields);
+      if (!review.ok) return showForm(reply, session.userId, { ...fields, formKey: keepKey }, review.errors, review.status);
+      const token = await sealer.seal({ ...fields, formKey: review.parsed.formKey }, session.handle, ctx.clock.nowMs());
+      return reply.redirect(`/transfer/review?r=${token}`, 303);
     }
+
+    const errors: FieldErrors = {};
+    const parsed = parseTransfer(fields, account, errors);
+    if (!parsed) return showForm(reply, session.userId, { ...fields, formKey: keepKey }, errors, 400);
 
     const outcome = await runMovement(ctx, session.userId, '/transfer', parsed.formKey, {
       type: 'transfer',

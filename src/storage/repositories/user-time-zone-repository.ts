@@ -1,0 +1,18 @@
+/** The user's time zone for the pages (users.time_zone, migration 006). */
+import type { Db, Trx } from '../storage.js';
+
+/** The stored IANA name, or null when the user has none (or is gone). */
+export async function findTimeZone(db: Db | Trx, userId: string): Promise<string | null> {
+  const row = await db.selectFrom('users').select('time_zone').where('id', '=', userId).executeTakeFirst();
+  return row?.time_zone ?? null;
+}
+
+/** Saves the user's choice. */
+export async function saveTimeZone(db: Db | Trx, userId: string, timeZone: string): Promise<void> {
+  await db.updateTable('users').set({ time_zone: timeZone }).where('id', '=', userId).execute();
+}
+
+/** Saves `timeZone` only when the user has none yet (a browser's hint never overrides a choice). */
+export async function saveTimeZoneIfUnset(db: Db | Trx, userId: string, timeZone: string): Promise<void> {
+  await db.updateTable('users').set({ time_zone: timeZone }).where('id', '=', userId).where('time_zone', 'is', null).execute();
+}
