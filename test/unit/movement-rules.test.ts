@@ -1,0 +1,73 @@
+/**
+ * Issue 12 item 1: the decision of a movement lives once, in src/domain/movement-rules.ts, as pure
+ * functions; the databases only gather facts on their locked rows. And the layout rule that goes
+ * with it: no database test and no SQL or Kysely builder outside src/storage/.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { MAX_BALANCE_MINOR } from '../../src/domain/money.js';
+import { approves, covers, factsOf, KINDS_THAT_MAY_OVERDRAW, refusalOf, type MovementParty } from '../../src/domain/movement-rules.js';
+
+const user = (balance: bigint | number, extra: Partial<MovementParty> = {}): MovementParty => ({ kind: 'user', status: 'active', currency: 'USD', balance, ...extra });
+const cash = (balance: bigint): MovementParty => ({ kind: 'system', status: 'active', currency: 'USD', balance });
+const codeOf = (from: MovementParty, to: MovementParty, amount: bigint) => refusalOf(factsOf(from, to, amount), { from: from.currency, to: to.currency })?.code;
+
+describe('movement rules (issue 12 item 1)', () => {
+  it('lets only the cash account overdraw: the overdraft rule, written once', () => {
+    assert.deepEqual(KINDS_THAT_MAY_OVERDRAW, ['system']);
+    assert.equal(covers(cash(0n), 500n), true);
+    assert.equal(covers(user(500n), 500n), true);
+    assert.equal(covers(user(499n), 500n), false);
+    assert.equal(covers(user(500.5), 1n), false, 'a float read from a damaged row covers nothing');
+  });
+
+  it('approves a covered movement between active accounts of one currency within the bound', () => {
+    assert.equal(approves(factsOf(user(1_000n), user(0n), 1_000n)), true);
+    assert.equal(codeOf(user(1_000n), user(0n), 1_000n), undefined);
+    assert.equal(codeOf(cash(-5n), user(0n), 10n), undefined, 'a deposit draws on the cash account below zero');
+  });
+
+  it('refuses in one order: frozen, then currency, then the bound, then funds', () => {
+    const frozenPoorOtherCurrency = user(0n, { status: 'frozen', currency: 'EUR' });
+    assert.equal(codeOf(user(0n), frozenPoorOtherCurrency, 5n), 'account_frozen');
+    assert.equal(codeOf(user(0n), user(MAX_BALANCE_MINOR, { currency: 'EUR' }), 5n), 'currency_mismatch');
+    assert.equal(codeOf(user(0n), user(MAX_BALANCE_MINOR), 5n), 'limit_reached', 'the bound before the funds');
+    assert.equal(codeOf(user(4n), user(0n), 5n), 'insufficient_funds');
+  });
+
+  it('names both currencies and the fields at fault in its refusals', () => {
+    const mismatch = refusalOf(factsOf(user(10n), user(0n, { currency: 'EUR' }), 5n), { from: 'USD', to: 'EUR' });
+    assert.equal(mismatch?.message, "The payee's account holds EUR, not USD.");
+    assert.equal(mismatch?.param, 'to');
+    assert.equal(refusalOf(factsOf(user(4n), user(0n), 5n), { from: 'USD', to: 'USD' })?.param, 'amount');
+    assert.equal(refusalOf(factsOf(user(0n), user(MAX_BALANCE_MINOR), 5n), { from: 'USD', to: 'USD' })?.param, 'amount');
+  });
+
+  it('keeps both sides within the bound, up to and including it, in both directions', () => {
+    assert.equal(codeOf(user(100n), user(MAX_BALANCE_MINOR - 5n), 5n), undefined);
+    assert.equal(codeOf(user(100n), user(MAX_BALANCE_MINOR - 5n), 6n), 'limit_reached');
+    assert.equal(codeOf(cash(-MAX_BALANCE_MINOR + 5n), user(0n), 5n), undefined);
+    assert.equal(codeOf(cash(-MAX_BALANCE_MINOR + 5n), user(0n), 6n), 'limit_reached');
+    assert.equal(codeOf(user(10n), user(1.5), 5n), 'limit_reached', 'a float balance is never within the bound');
+  });
+});
+
+describe('the database stays in src/storage/ (issue 12 item 1)', () => {
+  const root = path.resolve(import.meta.dirname, '../../src');
+  const sources = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  const outsideStorage = sources(root).filter((file) => !file.startsWith(path.join(root, 'storage') + path.sep));
+
+  it('tests the database type nowhere outside src/storage/', () => {
+    const offenders = outsideStorage.filter((file) => /\bdialect\s*[!=]==/.test(fs.readFileSync(file, 'utf8')));
+    assert.deepEqual(offenders.map((f) => path.relative(root, f)), []);
+  });
+
+  it('writes no SQL and builds no query outside src/storage/', () => {
+    const builder = /\bsql`|\bsql\.(raw|ref|lit|join)\b|\.(selectFrom|insertInto|updateTable|deleteFrom|selectNoFrom)\(|\bdb\.schema\b|from 'kysely'/;
+    const offenders = outsideStorage.filter((file) => builder.test(fs.readFileSync(file, 'utf8')));
+    assert.deepEqual(offenders.map((f) => path.relative(root, f)), []);
+  });
+});
