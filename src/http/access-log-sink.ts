@@ -36,6 +36,17 @@ export function accessLogTarget(config: Pick<Config, 'accessLog' | 'dataDir'>): 
   return path.resolve(setting === '' ? path.join(config.dataDir, 'access.log') : setting);
 }
 
+/** Creates the log's folder and makes the file 0600; a path that cannot be written is a ConfigError. */
+function preparePrivateLogFile(target: string): void {
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    // 0600 (issue 11 class 14): the log names users and addresses; a loose existing file is fixed with a warning.
+    ensurePrivateFile(target);
+  } catch (error) {
+    throw new ConfigError(`ACCESS_LOG: cannot write the access log at ${target}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Opens the sink. A path that cannot be written is a configuration error at start (ConfigError),
  * not a server that runs on without its access log.
@@ -43,15 +54,7 @@ export function accessLogTarget(config: Pick<Config, 'accessLog' | 'dataDir'>): 
 export function openAccessLogSink(config: Pick<Config, 'accessLog' | 'dataDir'>, onError: (error: Error) => void): AccessLogSink | null {
   const target = accessLogTarget(config);
   if (target === null) return null;
-  if (target !== 1) {
-    try {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      // 0600 (issue 11 class 14): the log names users and addresses; a loose existing file is fixed with a warning.
-      ensurePrivateFile(target);
-    } catch (error) {
-      throw new ConfigError(`ACCESS_LOG: cannot write the access log at ${target}: ${(error as Error).message}`);
-    }
-  }
+  if (target !== 1) preparePrivateLogFile(target);
   const stream = pino.destination({
     dest: target,
     sync: false,
