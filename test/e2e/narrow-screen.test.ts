@@ -18,14 +18,14 @@ const PASSWORD = 'narrow screens need whole names 42';
 
 /** What a page looks like at this width: how far it scrolls sideways, and the username box. */
 async function measure(page: Page) {
-  return page.evaluate(() => {
-    const who = document.querySelector('[data-testid=signed-in-user]');
-    const box = who?.getBoundingClientRect();
-    return {
-      scrollWidth: document.documentElement.scrollWidth,
-      who: who && box ? { text: (who.textContent ?? '').replace('Signed in as ', '').trim(), left: box.left, right: box.right, clipped: who.scrollWidth > who.clientWidth + 1 } : null,
-    };
+  const scrollWidth = await page.locator('html').evaluate((html) => html.scrollWidth);
+  const who = page.getByTestId('signed-in-user');
+  if ((await who.count()) === 0) return { scrollWidth, who: null };
+  const facts = await who.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    return { text: (el.textContent ?? '').replace('Signed in as ', '').trim(), left: box.left, right: box.right, clipped: el.scrollWidth > el.clientWidth + 1 };
   });
+  return { scrollWidth, who: facts };
 }
 
 async function assertFits(page: Page, label: string, signedIn: boolean): Promise<void> {

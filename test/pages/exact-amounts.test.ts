@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createHarness, dialects } from '../helpers/harness.js';
+import { dialects, withHarness } from '../helpers/harness.js';
 import { signedIn, type Browser } from './browser.js';
 
 interface CurrencyCase {
@@ -36,8 +36,7 @@ for (const dialect of await dialects()) {
   describe(`exact amounts on every page (${dialect})`, () => {
     for (const c of CASES) {
       it(`shows ${c.currency} amounts exactly on the forms, review step, dashboard, chart, history and CSV`, async () => {
-        const h = await createHarness(dialect, { config: { currency: c.currency } });
-        try {
+        await withHarness(dialect, { config: { currency: c.currency } }, async (h) => {
           const { browser } = await signedIn(h, 'holder');
           await h.user('payee');
           await post(browser, '/deposit', { amount: c.deposit.typed });
@@ -80,9 +79,7 @@ for (const dialect of await dialects()) {
 
           await post(browser, '/withdraw', { amount: c.send.typed });
           assert.deepEqual(testid((await browser.get('/dashboard')).body, 'flash'), [`Withdrew ${c.send.shown}.`], 'the flash after a withdrawal');
-        } finally {
-          await h.close();
-        }
+        });
       });
     }
   });
