@@ -1,6 +1,7 @@
 /**
  * Builds a real minibank app for one test, on a fresh SQLite file or a fresh PostgreSQL database,
- * with small helpers for the API calls most tests need. Always `await harness.close()`.
+ * with small helpers for the API calls most tests need. Prefer `withHarness`, which closes it;
+ * with `createHarness`, always `await harness.close()`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -82,6 +83,35 @@ export async function createHarness(dialect: Dialect, options: HarnessOptions = 
     },
   };
   return harness;
+}
+
+/**
+ * Builds an app on `dialect`, runs `fn` with it and closes it however `fn` ends (issue 12 item 5:
+ * one place instead of a try/finally in every test). Returns what `fn` returns.
+ */
+export async function withHarness<T>(dialect: Dialect, fn: (h: Harness) => Promise<T>): Promise<T>;
+export async function withHarness<T>(dialect: Dialect, options: HarnessOptions, fn: (h: Harness) => Promise<T>): Promise<T>;
+export async function withHarness<T>(dialect: Dialect, ...args: [(h: Harness) => Promise<T>] | [HarnessOptions, (h: Harness) => Promise<T>]): Promise<T> {
+  const [options, fn] = args.length === 1 ? [{}, args[0]] : args;
+  const h = await createHarness(dialect, options);
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * Waits for progress, not for wall time (issue 12 item 10): polls `condition` up to `attempts`
+ * times, yielding `pauseMs` between polls, and throws naming `what` if it never held. The bound
+ * is a count, so a busy machine makes the wait longer, never the test wrong.
+ */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, { attempts = 500, pauseMs = 10 } = {}): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  throw new Error(`gave up waiting for ${what} after ${attempts} polls`);
 }
 
 export const auth = (user: { token: string }) => ({ authorization: `Bearer ${user.token}` });
