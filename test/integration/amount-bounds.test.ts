@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { verifyBooks } from '../../src/app/verify-books.js';
 import { INT64_MAX, MAX_BALANCE_MINOR } from '../../src/domain/money.js';
 import type { Db } from '../../src/storage/storage.js';
-import { auth, createHarness, dialects, ledgerSnapshot, type Harness, type TestUser } from '../helpers/harness.js';
+import { auth, createHarness, dialects, ledgerSnapshot, type Harness, type TestUser, withHarness } from '../helpers/harness.js';
 
 /**
  * Books a deposit of any size by writing its rows directly (MAX_AMOUNT_MINOR keeps the API far
@@ -44,8 +44,7 @@ const post = (h: Harness, path: string, user: TestUser, amount: number, key?: st
 for (const dialect of await dialects()) {
   describe(`numbers past their bounds (${dialect})`, () => {
     it('refuses a deposit that would take the cash account past the bound with 422 limit_reached, moving nothing', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const [whale, alice] = [await h.user('whale'), await h.user('alice')];
         const db = h.app.ctx.storage.db;
         await bookDeposit(db, whale.accountId, MAX_BALANCE_MINOR - 5n);
@@ -70,14 +69,11 @@ for (const dialect of await dialects()) {
         assert.equal((await post(h, 'withdrawals', alice, 2)).statusCode, 201);
         assert.equal((await post(h, 'deposits', alice, 2)).statusCode, 201);
         assert.deepEqual((await verifyBooks(db)).problems, []);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('refuses a transfer that would take the payee past the bound, whatever was stored there', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const [payer, full] = [await h.user('payer'), await h.user('full')];
         await h.deposit(payer, 100);
         const db = h.app.ctx.storage.db;
@@ -92,14 +88,11 @@ for (const dialect of await dialects()) {
         }
         // A deposit into it is refused too (the payee side of a deposit), not a 500.
         assert.equal((await post(h, 'deposits', full, 1)).json().error.code, 'limit_reached');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('verify reports values past the bound and sums it cannot trust, and never crashes', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const [a, b] = [await h.user('verify-a'), await h.user('verify-b')];
         await h.deposit(a, 100);
         const db = h.app.ctx.storage.db;
@@ -112,9 +105,7 @@ for (const dialect of await dialects()) {
         assert.match(text, new RegExp(`account ${b.accountNumber} holds balance ${INT64_MAX}`));
         // Two int64 maxima cannot be summed in SQLite (integer overflow); PostgreSQL sums in numeric.
         assert.match(text, dialect === 'sqlite' ? /could not check that the balances of each currency sum to zero: integer overflow/ : /balances in USD sum to \d{19,}/);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     if (dialect === 'sqlite') {

@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { purgeExpired } from '../../src/app/purge-expired.js';
 import { listSecurityEvents } from '../../src/app/security-events.js';
-import { auth, createHarness, dialects, PASSWORD } from '../helpers/harness.js';
+import { auth, dialects, PASSWORD, withHarness } from '../helpers/harness.js';
 import { anotherBrowser, signedIn, STRONG_NEW_PASSWORD } from '../pages/browser.js';
 
 for (const dialect of await dialects()) {
   describe(`audit trail (${dialect})`, () => {
     it('links an API movement to the token and a page movement to the session that made it', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser, user } = await signedIn(h, 'alice');
         await h.deposit(user, 500);
         const page = await browser.get('/deposit');
@@ -26,14 +25,11 @@ for (const dialect of await dialects()) {
         assert.deepEqual(rows[0], { actor_user_id: user.userId, actor_token_id: jti, actor_session_id: null });
         const session = await h.app.ctx.storage.db.selectFrom('sessions').select('handle').where('user_id', '=', user.userId).executeTakeFirstOrThrow();
         assert.deepEqual(rows[1], { actor_user_id: user.userId, actor_token_id: null, actor_session_id: session.handle });
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('records sign-up, logins, logout, password change, session and token revocation and CSRF failures, each with time, IP and user agent', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser, user } = await signedIn(h, 'alice');
         const other = await anotherBrowser(h, 'alice', 'Other/1.0');
         await h.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: auth(user) });
@@ -66,15 +62,12 @@ for (const dialect of await dialects()) {
           assert.ok(e.createdAtMs > 0n);
         }
         assert.equal(events.find((e) => e.type === 'csrf_failed')?.userAgent, 'Other/1.0');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('keeps audit events for SECURITY_EVENTS_RETENTION_DAYS, then the purge drops them', async () => {
       const clock = { now: Date.UTC(2026, 0, 1), nowMs: () => clock.now };
-      const h = await createHarness(dialect, { clock, config: { securityEventsRetentionDays: 30 } });
-      try {
+      await withHarness(dialect, { clock, config: { securityEventsRetentionDays: 30 } }, async (h) => {
         const alice = await h.user('alice');
         clock.now += 29 * 86_400_000;
         await h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password: PASSWORD } });
@@ -84,14 +77,11 @@ for (const dialect of await dialects()) {
         await purgeExpired(h.app.ctx);
         const left = await listSecurityEvents(h.app.ctx, alice.userId, { limit: 100 });
         assert.deepEqual(left.map((e) => e.type).sort(), ['login_succeeded', 'token_issued'], 'only the events of day 29 are left');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('shows each user their own security timeline on /settings, escaped, and never anyone else’s', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         await signedIn(h, 'mallory', '<script>alert(1)</script> Evil/1.0');
         const { browser } = await signedIn(h, 'alice', 'AliceBrowser/2.0');
         const page = await browser.get('/settings');
@@ -102,9 +92,7 @@ for (const dialect of await dialects()) {
         assert.equal((page.body.match(/data-testid="security-event"/g) ?? []).length, 4, 'sign-up, token login, token issue and page login of alice');
         assert.ok(!page.body.includes('<script>alert(1)</script>'));
         assert.ok(!page.body.includes('Evil/1.0'), 'mallory’s events are not on alice’s page');
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BAD_CREDENTIALS_MESSAGE } from '../../src/app/sign-in.js';
 import { gateNextCall } from '../helpers/gate.js';
-import { auth, createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+import { auth, dialects, PASSWORD, type Harness, withHarness } from '../helpers/harness.js';
 import { Browser, signedIn, STRONG_NEW_PASSWORD } from '../pages/browser.js';
 
 const tokenLogin = (h: Harness, username: string, password: string) => h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password } });
@@ -24,8 +24,7 @@ async function changePasswordOnPage(browser: Browser) {
 for (const dialect of await dialects()) {
   describe(`credentials and password changes (${dialect})`, () => {
     it('a token got with the old password while the change is still hashing stops answering GET /me once the change commits', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser } = await signedIn(h, 'alice');
         // The change is held in its slow hash of the new password, before its transaction.
         const gate = gateNextCall(h.app.ctx.passwords, 'hash');
@@ -41,14 +40,11 @@ for (const dialect of await dialects()) {
         assert.equal(after.statusCode, 401, 'issued before the change committed: dead after it');
         assert.equal(after.json().error.code, 'unauthenticated');
         assert.equal((await tokenLogin(h, 'alice', STRONG_NEW_PASSWORD)).statusCode, 200, 'the new password signs in');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('refuses a token whose old-password check was in flight while the change committed: 401, the bad-credentials answer (the issue example)', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser, user } = await signedIn(h, 'bob');
         const tokensBefore = await countRows(h, 'api_tokens', user.userId);
         // The token login is held inside its verification of the (still correct) old password.
@@ -61,14 +57,11 @@ for (const dialect of await dialects()) {
         assert.equal(res.statusCode, 401);
         assert.equal(res.json().error.message, BAD_CREDENTIALS_MESSAGE);
         assert.equal(await countRows(h, 'api_tokens', user.userId), tokensBefore, 'no token row was written');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('refuses a web sign-in whose password check straddles the change, and stores no session', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser, user } = await signedIn(h, 'carol');
         const sessionsBefore = await countRows(h, 'sessions', user.userId);
         const late = new Browser(h.app);
@@ -84,14 +77,11 @@ for (const dialect of await dialects()) {
         assert.equal((await late.get('/dashboard')).status, 303, 'not signed in');
         assert.equal(await countRows(h, 'sessions', user.userId), sessionsBefore, 'only the changing browser holds a session');
         assert.equal((await browser.get('/dashboard')).status, 200, 'the browser that changed the password stays signed in');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('ends a web session started with the old password while the change is in flight', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser } = await signedIn(h, 'dave');
         const gate = gateNextCall(h.app.ctx.passwords, 'hash');
         const change = changePasswordOnPage(browser);
@@ -104,14 +94,11 @@ for (const dialect of await dialects()) {
         assert.equal((await change).status, 303);
         assert.equal((await early.get('/dashboard')).status, 303, 'sent to sign in again');
         assert.equal((await browser.get('/dashboard')).status, 200);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('treats every session and token of an older password generation as dead, even if its row survived', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser, user } = await signedIn(h, 'erin');
         assert.equal((await me(h, user.token)).statusCode, 200);
         // A change committed elsewhere (another instance) whose deletes missed these rows.
@@ -126,14 +113,11 @@ for (const dialect of await dialects()) {
         assert.equal((await browser.get('/dashboard')).status, 303, 'the session is dead');
         // A fresh sign-in reads the current generation and works.
         assert.equal((await tokenLogin(h, 'erin', PASSWORD)).statusCode, 200);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('keeps tokens and sessions from before the change dead, and the changing session alive', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser, user } = await signedIn(h, 'frank');
         const second = await tokenLogin(h, 'frank', PASSWORD);
         const other = new Browser(h.app);
@@ -146,14 +130,11 @@ for (const dialect of await dialects()) {
         assert.equal((await browser.get('/dashboard')).status, 200);
         const row = await h.app.ctx.storage.db.selectFrom('users').select('password_generation').where('id', '=', user.userId).executeTakeFirstOrThrow();
         assert.equal(BigInt(row.password_generation), 1n, 'one change, one new generation');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('of two password changes racing from two browsers, exactly one wins', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser } = await signedIn(h, 'gina');
         const other = new Browser(h.app);
         await other.get('/login');
@@ -170,14 +151,11 @@ for (const dialect of await dialects()) {
         assert.match(lost.body, /current password is not correct/);
         assert.equal((await tokenLogin(h, 'gina', 'another strong one: maple 2291 lantern quay')).statusCode, 200);
         assert.equal((await tokenLogin(h, 'gina', STRONG_NEW_PASSWORD)).statusCode, 401);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('"sign out everywhere else" ends the API tokens too, and keeps this browser signed in', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser, user } = await signedIn(h, 'hank');
         const second = (await tokenLogin(h, 'hank', PASSWORD)).json().access_token as string;
         const other = new Browser(h.app);
@@ -195,9 +173,7 @@ for (const dialect of await dialects()) {
         const event = await h.app.ctx.storage.db.selectFrom('security_events').select('details').where('user_id', '=', user.userId).where('type', '=', 'session_revoked').executeTakeFirstOrThrow();
         assert.deepEqual(JSON.parse(event.details ?? '{}'), { sessions: 1, api_tokens: 2 });
         assert.equal((await tokenLogin(h, 'hank', PASSWORD)).statusCode, 200, 'the password still works for a new token');
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }

@@ -32,7 +32,7 @@ import { openSqlite } from '../../src/storage/dialects/sqlite.js';
 import { createGroupCommit, type TransactionRunner } from '../../src/storage/group-commit.js';
 import { migrateToLatest } from '../../src/storage/migrate.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { createHarness, dialects, type Harness } from '../helpers/harness.js';
+import { createHarness, dialects, type Harness, withHarness } from '../helpers/harness.js';
 
 describe('group commit (SQLite)', () => {
   let dir: string;
@@ -176,14 +176,11 @@ for (const dialect of await dialects()) {
 
 describe('group commit through the whole app (SQLite)', () => {
   it('migrates and serves with grouping turned off (GROUP_COMMIT_MAX_BATCH=1)', async () => {
-    const h = await createHarness('sqlite', { config: { groupCommitMaxBatch: 1 } });
-    try {
+    await withHarness('sqlite', { config: { groupCommitMaxBatch: 1 } }, async (h) => {
       const a = await h.user('solo-a');
       await h.deposit(a, 50);
       assert.equal(await h.balance(a.accountId), 50n);
       await migrateToLatest(h.app.ctx.storage);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

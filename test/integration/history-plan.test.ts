@@ -4,7 +4,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { seedHistory } from '../../bench/lib/seed-history.js';
 import { historyQuery, listEntries, type EntryFilter } from '../../src/storage/repositories/history-repository.js';
 import type { Dialect } from '../../src/storage/storage.js';
-import { auth, createHarness, dialects, type Harness } from '../helpers/harness.js';
+import { auth, dialects, type Harness, withHarness } from '../helpers/harness.js';
 
 /** Entries of the heavy account, and of the other accounts' newer traffic written after them. */
 const HEAVY = 20_000;
@@ -39,8 +39,7 @@ async function planOf(h: Harness, dialect: Dialect, filter: EntryFilter): Promis
 for (const dialect of await dialects()) {
   describe(`history query plan on a skewed ledger (${dialect})`, () => {
     it('reads a heavy account’s pages through entries_account_seq after ANALYZE, and returns the same rows', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { heavy, feeder } = await skewedLedger(h, dialect);
         const db = h.app.ctx.storage.db;
         const first = await listEntries(db, dialect, { accountId: heavy.accountId, limit: 21 });
@@ -79,9 +78,7 @@ for (const dialect of await dialects()) {
         const body = page.json();
         assert.equal(body.data.length, 20);
         assert.equal(body.has_more, true);
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { verifyBooks } from '../../src/app/verify-books.js';
-import { auth, createHarness, dialects, ledgerSnapshot } from '../helpers/harness.js';
+import { auth, createHarness, dialects, ledgerSnapshot, withHarness } from '../helpers/harness.js';
 
 for (const dialect of await dialects()) {
   describe(`ledger faults (${dialect})`, () => {
@@ -67,34 +67,27 @@ for (const dialect of await dialects()) {
     });
 
     it('refuses UPDATE and DELETE of ledger entries at the database level', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const u = await h.user('append-only');
         await h.deposit(u, 10);
         const db = h.app.ctx.storage.db;
         await assert.rejects(sql`update entries set amount = 999`.execute(db), /append-only/);
         await assert.rejects(sql`delete from entries`.execute(db), /append-only/);
         await assert.rejects(sql`delete from ledger_transactions`.execute(db), /append-only/);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('refuses a negative user balance in the schema itself', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const u = await h.user('check-constraint');
         const db = h.app.ctx.storage.db;
         await assert.rejects(sql`update accounts set balance = -1 where id = ${u.accountId}`.execute(db));
         assert.equal(await h.balance(u.accountId), 0n);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('verify passes on a busy database and fails on one tampered with by hand', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const users = await Promise.all(['busy-a', 'busy-b', 'busy-c'].map((n) => h.user(n)));
         for (const u of users) await h.deposit(u, 5000);
         await Promise.all(
@@ -116,9 +109,7 @@ for (const dialect of await dialects()) {
         assert.equal(tampered.status, 1);
         assert.match(tampered.stdout, /caches balance/);
         assert.match(tampered.stdout, /sum to 1, not zero/);
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }

@@ -13,7 +13,7 @@ import { applyMovement } from '../../src/app/move-money.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
 import { MAX_BALANCE_MINOR } from '../../src/domain/money.js';
 import { buildApp } from '../../src/http/app.js';
-import { auth, createHarness, dialects, ledgerSnapshot, PASSWORD, type Harness, type TestUser } from '../helpers/harness.js';
+import { auth, createHarness, dialects, ledgerSnapshot, PASSWORD, type Harness, type TestUser, withHarness } from '../helpers/harness.js';
 
 for (const dialect of await dialects()) {
   describe(`one-query payee, one-statement movement (${dialect})`, () => {
@@ -98,8 +98,7 @@ for (const dialect of await dialects()) {
 
     it('refuses a payee balance that would pass the bound on stored amounts before insufficient funds, and pays up to the limit', async () => {
       // Its own database: the balance is set by hand, which verify would rightly call tampering.
-      const own = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (own) => {
         const [payer, whale] = [await own.user('payer'), await own.user('whale')];
         await own.deposit(payer, 1000);
         await sql`update accounts set balance = ${MAX_BALANCE_MINOR - 5n} where id = ${whale.accountId}`.execute(own.app.ctx.storage.db);
@@ -116,9 +115,7 @@ for (const dialect of await dialects()) {
         assert.equal(exact.statusCode, 201, exact.body);
         assert.equal(await own.balance(whale.accountId), MAX_BALANCE_MINOR);
         assert.equal(await own.balance(payer.accountId), 995n);
-      } finally {
-        await own.close();
-      }
+      });
     });
 
     it('writes the entries with their running balances and keeps the books sound', async () => {

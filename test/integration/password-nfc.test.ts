@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 import { createPasswordHasher } from '../../src/services/password-hasher.js';
-import { auth, createHarness, dialects, type Harness } from '../helpers/harness.js';
+import { auth, dialects, type Harness, withHarness } from '../helpers/harness.js';
 import { Browser } from '../pages/browser.js';
 
 const NFC = 'crème brûlée à la fenêtre 7731 minuit'.normalize('NFC');
@@ -46,8 +46,7 @@ describe('password hasher and Unicode forms', () => {
 for (const dialect of await dialects()) {
   describe(`passwords in NFC (${dialect})`, () => {
     it('signs in with the same password typed decomposed (NFD) after signing up precomposed (NFC), and the other way round (the issue example)', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         assert.equal((await signUp(h, 'amelie', NFC)).statusCode, 201);
         assert.equal((await tokenLogin(h, 'amelie', NFD)).statusCode, 200);
         assert.equal((await tokenLogin(h, 'amelie', NFC)).statusCode, 200);
@@ -57,14 +56,11 @@ for (const dialect of await dialects()) {
         await page.get('/login');
         assert.equal((await page.post('/login', { username: 'bruno', password: NFD })).status, 303, 'the login page too');
         assert.equal((await tokenLogin(h, 'bruno', `${NFC} `)).statusCode, 401, 'a different password is still wrong');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('keeps a hash made before the rule from a raw NFD password working, and rehashes it to the NFC form at that login', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         assert.equal((await signUp(h, 'chloe', NFC)).statusCode, 201);
         const legacy = await argon2Hash(NFD, { algorithm: 2 as Algorithm, memoryCost: h.config.argon2MemoryKib, timeCost: h.config.argon2Iterations, parallelism: h.config.argon2Parallelism });
         await h.app.ctx.storage.db.updateTable('users').set({ password_hash: legacy }).where('username', '=', 'chloe').execute();
@@ -78,14 +74,11 @@ for (const dialect of await dialects()) {
         const again = await storedHash(h, 'chloe');
         await tokenLogin(h, 'chloe', NFD);
         assert.equal(await storedHash(h, 'chloe'), again, 'rehashed once, not at every login');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('refuses a "new" password that is the current one in another Unicode form', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         assert.equal((await signUp(h, 'dorian', NFC)).statusCode, 201);
         const browser = new Browser(h.app);
         await browser.get('/login');
@@ -94,22 +87,17 @@ for (const dialect of await dialects()) {
         const res = await browser.post('/settings/password', { current_password: NFC, new_password: NFD });
         assert.equal(res.status, 400);
         assert.match(res.body, /different from the current one/);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('never truncates a long password at sign-in', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const long = 'über den Fluß, the quick brown fox jumps over the lazy dog near a riverbank: glacier tugboat 4417 harmonica';
         assert.equal((await signUp(h, 'emil', long)).statusCode, 201);
         assert.equal((await tokenLogin(h, 'emil', long)).statusCode, 200);
         assert.equal((await tokenLogin(h, 'emil', long.slice(0, 72))).statusCode, 401, 'not cut at 72 characters');
         assert.equal((await tokenLogin(h, 'emil', `${long.slice(0, -1)}8`)).statusCode, 401);
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseOptions } from '@node-rs/argon2';
 import { buildApp } from '../../src/http/app.js';
-import { createHarness, dialects, PASSWORD } from '../helpers/harness.js';
+import { createHarness, dialects, PASSWORD, withHarness } from '../helpers/harness.js';
 
 for (const dialect of await dialects()) {
   describe(`password rehash on login (${dialect})`, () => {
@@ -33,17 +33,14 @@ for (const dialect of await dialects()) {
     });
 
     it('does not rehash when the parameters are unchanged', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const alice = await h.user('alice');
         const hashOf = async () =>
           (await h.app.ctx.storage.db.selectFrom('users').select('password_hash').where('id', '=', alice.userId).executeTakeFirstOrThrow()).password_hash;
         const first = await hashOf();
         await h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password: PASSWORD } });
         assert.equal(await hashOf(), first);
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { CONTENT_SECURITY_POLICY, HSTS } from '../../src/http/plugins/security-headers.js';
-import { auth, createHarness } from '../helpers/harness.js';
+import { auth, createHarness, withHarness } from '../helpers/harness.js';
 
 const EXPECTED_CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
@@ -21,8 +21,7 @@ describe('security headers', () => {
   });
 
   it('puts the headers on every kind of response: API success and error, 404, pages, static files, health and 429', async () => {
-    const h = await createHarness('sqlite', { config: { rateLimits: true, rateLimitAuthPerMinute: 2 } });
-    try {
+    await withHarness('sqlite', { config: { rateLimits: true, rateLimitAuthPerMinute: 2 } }, async (h) => {
       const alice = await h.user('alice');
       const responses: [string, LightMyRequestResponse][] = [
         ['API 200', await h.inject({ method: 'GET', url: '/api/v1/me', headers: auth(alice) })],
@@ -36,14 +35,11 @@ describe('security headers', () => {
       ];
       assert.equal(responses.at(-1)?.[1].statusCode, 429, 'the auth limit of 2 was used up by the harness sign-up and login');
       for (const [what, res] of responses) assertSecurityHeaders(res, what);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('marks API answers and pages Cache-Control: no-store, and leaves static assets cacheable', async () => {
-    const h = await createHarness('sqlite');
-    try {
+    await withHarness('sqlite', async (h) => {
       const alice = await h.user('alice');
       assert.equal((await h.inject({ method: 'GET', url: '/api/v1/me', headers: auth(alice) })).headers['cache-control'], 'no-store');
       assert.equal((await h.inject({ method: 'GET', url: '/login' })).headers['cache-control'], 'no-store');
@@ -51,9 +47,7 @@ describe('security headers', () => {
       const css = await h.inject({ method: 'GET', url: '/static/app.css' });
       assert.equal(css.statusCode, 200);
       assert.match(String(css.headers['cache-control']), /max-age=\d+/);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('sends HSTS only over HTTPS: never on plain HTTP, and X-Forwarded-Proto counts only from a trusted proxy', async () => {

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auth, createHarness, dialects } from '../helpers/harness.js';
+import { auth, dialects, withHarness } from '../helpers/harness.js';
 
 for (const dialect of await dialects()) {
   describe(`smoke (${dialect})`, () => {
     it('signs up, deposits and reads the balance back', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const alice = await h.user('alice');
         await h.deposit(alice, 1250);
         const me = await h.inject({ method: 'GET', url: '/api/v1/me', headers: auth(alice) });
         assert.equal(me.statusCode, 200);
         assert.equal(me.json().accounts[0].balance, 1250);
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }
