@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { clfEscape, clfTime, formatClfLine } from '../../src/http/clf.js';
-import { auth, createHarness, dialects } from '../helpers/harness.js';
+import { auth, createHarness, dialects, withHarness } from '../helpers/harness.js';
 import { signedIn } from '../pages/browser.js';
 import { api, childEnv, ensureStopped, signUpAndDeposit, startChildServer, tempDataDir, type ChildServer } from './child-server.js';
 
@@ -68,8 +68,7 @@ describe('Common Log Format', () => {
 for (const dialect of await dialects()) {
   describe(`access log in the app (${dialect})`, () => {
     it('logs every request with its final status, the signed-in username and the exact body size', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const alice = await h.user('alice');
         const me = await h.inject({ method: 'GET', url: '/api/v1/me?x=1', headers: auth(alice) });
         const missing = await h.inject({ method: 'GET', url: '/no/such/page' });
@@ -96,9 +95,7 @@ for (const dialect of await dialects()) {
         assert.equal(badLine!.status, 400);
         assert.equal(badLine!.user, 'alice');
         assert.equal(Number(badLine!.bytes), Buffer.byteLength(bad.body));
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('takes the client address from X-Forwarded-For only when TRUST_PROXY names the proxy', async () => {
@@ -123,8 +120,7 @@ for (const dialect of await dialects()) {
     });
 
     it('names the user of a web session as authuser', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser } = await signedIn(h, 'carol');
         const dashboard = await browser.get('/dashboard');
         assert.equal(dashboard.status, 200);
@@ -136,14 +132,11 @@ for (const dialect of await dialects()) {
         assert.equal(line.status, 200);
         assert.equal(Number(line.bytes), Buffer.byteLength(dashboard.body));
         assert.equal(entries.find((e) => e.request === 'GET /login HTTP/1.1')?.user, '-');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('counts the exact size of streamed bodies too (CSV export, static files)', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const { browser, user } = await signedIn(h, 'dave');
         await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(user), payload: { account_id: user.accountId, amount: 1234 } });
         const csv = await browser.get('/transactions.csv');
@@ -158,14 +151,11 @@ for (const dialect of await dialects()) {
         assert.equal(Number(csvLine.bytes), Buffer.byteLength(csv.body));
         assert.equal(csvLine.user, 'dave');
         assert.equal(Number(entries.find((e) => e.request === 'GET /static/app.css HTTP/1.1')?.bytes), css.rawPayload.byteLength);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('keeps a quote or a backslash sent raw in the request line inside one quoted field (newlines: see the format tests)', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         await h.app.listen({ port: 0, host: '127.0.0.1' });
         const { port } = h.app.server.address() as net.AddressInfo;
         // Sent raw, as an attacker would: no client library gets to percent-encode it.
@@ -179,9 +169,7 @@ for (const dialect of await dialects()) {
         assert.equal(evil.request, 'GET /evil\\"-\\"200\\"1\\\\x\\" HTTP/1.1');
         assert.equal(evil.status, 404);
         assert.equal(parse(lines[1]!).request, 'GET /after HTTP/1.1');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('writes "-" for the size of a body-less answer and honours ACCESS_LOG=off', async () => {

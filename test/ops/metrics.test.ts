@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auth, createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+import { auth, createHarness, dialects, PASSWORD, type Harness, withHarness } from '../helpers/harness.js';
 import { anotherBrowser, signedIn } from '../pages/browser.js';
 
 interface Sample {
@@ -57,8 +57,7 @@ const value = (samples: Sample[], name: string, labels: Record<string, string> =
 for (const dialect of await dialects()) {
   describe(`GET /metrics (${dialect})`, () => {
     it('moves the counters after a transfer, a failed login and a 429, in valid Prometheus text', async () => {
-      const h = await createHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 6 } });
-      try {
+      await withHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 6 } }, async (h) => {
         const alice = await h.user('alice');
         const bob = await h.user('bob');
         await h.deposit(alice, 5000);
@@ -103,14 +102,11 @@ for (const dialect of await dialects()) {
         if (dialect === 'postgres') assert.equal(value(after, 'minibank_db_pool_connections', { state: 'max' }), h.config.dbPoolSize);
         // Route templates, never raw ids, so the label set stays bounded.
         assert.equal(after.some((s) => s.labels.route?.includes(alice.accountId)), false);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('counts the web sessions that are open at scrape time', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         assert.equal(value(await scrape(h), 'minibank_active_sessions'), 0);
         const { browser } = await signedIn(h, 'dora');
         await anotherBrowser(h, 'dora');
@@ -118,34 +114,26 @@ for (const dialect of await dialects()) {
         await browser.get('/dashboard');
         assert.equal((await browser.post('/logout', {})).status, 303);
         assert.equal(value(await scrape(h), 'minibank_active_sessions'), 1);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('counts a request for an unknown path under one label', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         await h.inject({ method: 'GET', url: '/nothing/here/12345' });
         const samples = await scrape(h);
         assert.equal(value(samples, 'minibank_http_requests_total', { route: 'unmatched', status: '404' }), 1);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('asks for the METRICS_TOKEN when one is set', async () => {
       const token = 'metrics-token-0123456789abcdef';
-      const h = await createHarness(dialect, { config: { metricsToken: token } });
-      try {
+      await withHarness(dialect, { config: { metricsToken: token } }, async (h) => {
         const missing = await h.inject({ method: 'GET', url: '/metrics' });
         assert.equal(missing.statusCode, 401);
         assert.equal(missing.json().error.code, 'unauthenticated');
         assert.equal((await h.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode, 401);
         assert.ok((await scrape(h, { authorization: `Bearer ${token}` })).length > 0);
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 

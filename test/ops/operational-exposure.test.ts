@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { createHarness, dialects, type Harness } from '../helpers/harness.js';
+import { createHarness, dialects, type Harness, withHarness } from '../helpers/harness.js';
 
 const STRANGER = '203.0.113.9';
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -32,8 +32,7 @@ async function pingsDuring(h: Harness, work: () => Promise<unknown>): Promise<nu
 for (const dialect of await dialects()) {
   describe(`GET /metrics access (${dialect})`, () => {
     it('refuses a scrape from another machine by default with 403 and no metrics, and serves this machine', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const stranger = await scrapeFrom(h, STRANGER);
         assert.equal(stranger.statusCode, 403);
         assert.equal(stranger.json().error.code, 'forbidden');
@@ -46,57 +45,42 @@ for (const dialect of await dialects()) {
         for (const outsider of ['10.0.0.1', '::ffff:203.0.113.9', '2001:db8::1', '128.0.0.1']) {
           assert.equal((await scrapeFrom(h, outsider)).statusCode, 403, outsider);
         }
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('refuses a loopback scrape that came through a proxy minibank does not trust (its real client is unknown)', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const forwarded: Record<string, string>[] = [{ 'x-forwarded-for': STRANGER }, { forwarded: `for=${STRANGER}` }, { 'x-real-ip': STRANGER }];
         for (const headers of forwarded) {
           assert.equal((await scrapeFrom(h, '127.0.0.1', headers)).statusCode, 403, JSON.stringify(headers));
         }
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('judges the forwarded client, not the trusted proxy, when TRUST_PROXY names the proxy', async () => {
-      const h = await createHarness(dialect, { config: { trustProxy: Object.freeze(['127.0.0.1']), metricsAllow: Object.freeze(['10.0.0.0/8']) } });
-      try {
+      await withHarness(dialect, { config: { trustProxy: Object.freeze(['127.0.0.1']), metricsAllow: Object.freeze(['10.0.0.0/8']) } }, async (h) => {
         assert.equal((await scrapeFrom(h, '127.0.0.1', { 'x-forwarded-for': STRANGER })).statusCode, 403, 'a stranger behind the proxy');
         assert.equal((await scrapeFrom(h, '127.0.0.1', { 'x-forwarded-for': '10.1.2.3' })).statusCode, 200, 'an allowed scraper behind the proxy');
         assert.equal((await scrapeFrom(h, '127.0.0.1')).statusCode, 403, 'the proxy itself is not in METRICS_ALLOW');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('needs both an allowed address and the token when METRICS_TOKEN is set', async () => {
-      const h = await createHarness(dialect, { config: { metricsToken: TOKEN } });
-      try {
+      await withHarness(dialect, { config: { metricsToken: TOKEN } }, async (h) => {
         const noToken = await scrapeFrom(h, '127.0.0.1');
         assert.equal(noToken.statusCode, 401);
         assert.equal(noToken.headers['www-authenticate'], 'Bearer realm="metrics"');
         assert.equal((await scrapeFrom(h, STRANGER, { authorization: `Bearer ${TOKEN}` })).statusCode, 403, 'the token does not open other addresses');
         assert.equal((await scrapeFrom(h, '127.0.0.1', { authorization: `Bearer ${TOKEN}` })).statusCode, 200);
-      } finally {
-        await h.close();
-      }
-      const open = await createHarness(dialect, { config: { metricsToken: TOKEN, metricsAllow: Object.freeze(['0.0.0.0/0', '::/0']) } });
-      try {
+      });
+      await withHarness(dialect, { config: { metricsToken: TOKEN, metricsAllow: Object.freeze(['0.0.0.0/0', '::/0']) } }, async (open) => {
         assert.equal((await scrapeFrom(open, STRANGER)).statusCode, 401);
         assert.equal((await scrapeFrom(open, STRANGER, { authorization: `Bearer ${TOKEN}` })).statusCode, 200);
-      } finally {
-        await open.close();
-      }
+      });
     });
 
     it('exports movements by size range only: no exact amount or sum of amounts appears', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const user = await h.user('sizes');
         await h.deposit(user, 123_457);
         await h.deposit(user, 7);
@@ -105,17 +89,14 @@ for (const dialect of await dialects()) {
         assert.match(body, /minibank_movements_by_size_total\{type="deposit",currency="USD",up_to="1000000"\} 1\n/);
         assert.match(body, /minibank_movements_by_size_total\{type="deposit",currency="USD",up_to="100"\} 1\n/);
         assert.doesNotMatch(body, /money_moved|minor_units_total/);
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 
   describe(`health probes and the database (${dialect})`, () => {
     it('answers 50 simultaneous /readyz probes with at most one database check, and checks again once READY_CACHE_MS has passed', async () => {
       let nowMs = Date.UTC(2025, 0, 1);
-      const h = await createHarness(dialect, { clock: { nowMs: () => nowMs } });
-      try {
+      await withHarness(dialect, { clock: { nowMs: () => nowMs } }, async (h) => {
         let statuses: number[] = [];
         const burst = await pingsDuring(h, async () => {
           statuses = (await Promise.all(Array.from({ length: 50 }, () => h.inject({ method: 'GET', url: '/readyz' })))).map((r) => r.statusCode);
@@ -131,9 +112,7 @@ for (const dialect of await dialects()) {
           for (let i = 0; i < 20; i++) await h.inject({ method: 'GET', url: '/readyz' });
         });
         assert.equal(next, 1, 'one check for the next interval');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('answers /healthz without any database work, even when the database is gone', async () => {

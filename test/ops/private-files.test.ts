@@ -12,7 +12,7 @@ import { buildApp } from '../../src/http/app.js';
 import { ensurePrivateDir, warnIfSharedDir } from '../../src/private-files.js';
 import { LooseSecretFileError } from '../../src/secret-file.js';
 import { backupSqlite, stageCopy } from '../../src/storage/sqlite-backup.js';
-import { createHarness, dialects } from '../helpers/harness.js';
+import { dialects, withHarness } from '../helpers/harness.js';
 import { createTempPgDatabase } from '../helpers/postgres.js';
 
 const mode = (p: string) => fs.statSync(p).mode & 0o7777;
@@ -107,8 +107,7 @@ describe('loose data files (sqlite)', () => {
 
 describe('backup file permissions (sqlite)', () => {
   it('writes a backup 0600 even into a world-readable folder, warns about the folder, and stages a restore 0600', async () => {
-    const h = await createHarness('sqlite');
-    try {
+    await withHarness('sqlite', async (h) => {
       await h.user('backed-up');
       const folder = fs.mkdtempSync(path.join(scratch, 'backups-'));
       fs.chmodSync(folder, 0o755);
@@ -122,8 +121,6 @@ describe('backup file permissions (sqlite)', () => {
       fs.chmodSync(file, 0o644);
       const staged = stageCopy(file, path.join(folder, 'restored', 'minibank.sqlite'));
       assert.equal(mode(staged), 0o600);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

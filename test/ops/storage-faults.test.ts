@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { isStorageUnavailable } from '../../src/storage/storage-faults.js';
-import { auth, createHarness, dialects, ledgerSnapshot, type Harness, type TestUser } from '../helpers/harness.js';
+import { auth, createHarness, dialects, ledgerSnapshot, type Harness, type TestUser, withHarness } from '../helpers/harness.js';
 import { loggedApp } from '../security/log-capture.js';
 
 const deposit = (app: Harness['app'], user: TestUser, amount: number) =>
@@ -59,8 +59,7 @@ describe('storage faults (sqlite, a full database file)', () => {
 for (const dialect of await dialects()) {
   describe(`storage faults (${dialect})`, () => {
     it('throws the work’s own error when the database already ended the transaction, with the rollback failure attached', async () => {
-      const h = await createHarness(dialect);
-      try {
+      await withHarness(dialect, async (h) => {
         const storage = h.app.ctx.storage;
         const failure = await storage
           .writeTransaction(async (trx) => {
@@ -78,9 +77,7 @@ for (const dialect of await dialects()) {
         // The connection is usable afterwards: the next write commits.
         const value = await storage.writeTransaction(async (trx) => (await sql<{ one: number }>`select 1 as one`.execute(trx)).rows[0]?.one);
         assert.equal(Number(value), 1);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('answers 503 unavailable when a movement fails with a storage fault half-way, and moves nothing', async () => {
@@ -111,8 +108,7 @@ for (const dialect of await dialects()) {
 
     if (dialect === 'postgres') {
       it('reports the lost connection itself (57P01), not the failed rollback, when the server ends the session mid-transaction', async () => {
-        const h = await createHarness(dialect);
-        try {
+        await withHarness(dialect, async (h) => {
           const failure = await h.app.ctx.storage
             .writeTransaction(async (trx) => {
               await sql`select pg_terminate_backend(pg_backend_pid())`.execute(trx);
@@ -123,9 +119,7 @@ for (const dialect of await dialects()) {
             );
           assert.equal(failure.code, '57P01', String(failure));
           assert.ok(isStorageUnavailable(failure));
-        } finally {
-          await h.close();
-        }
+        });
       });
     }
   });

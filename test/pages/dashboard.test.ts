@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { purgeExpired } from '../../src/app/purge-expired.js';
-import { createHarness, dialects, ledgerSnapshot } from '../helpers/harness.js';
+import { createHarness, dialects, ledgerSnapshot, withHarness } from '../helpers/harness.js';
 import { anotherBrowser, HOUR, manualClock, MINUTE, signedIn } from './browser.js';
 
 const DAY = 24 * HOUR;
@@ -12,8 +12,7 @@ for (const dialect of await dialects()) {
   describe(`dashboard (${dialect})`, () => {
     it('draws the last 30 days of balances, with the same figures as a table', async () => {
       const clock = manualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
-      const h = await createHarness(dialect, { clock });
-      try {
+      await withHarness(dialect, { clock }, async (h) => {
         await h.user('charted');
         // Each step signs in afresh: sessions and API tokens do not survive weeks of clock.
         const move = async (path: string, amount: string) => {
@@ -45,14 +44,11 @@ for (const dialect of await dialects()) {
         assert.ok(ys[26]! < ys[25]!, 'the line rises with the deposit');
         assert.ok(ys[29]! > ys[26]!, 'and falls with the withdrawal');
         assert.equal(Math.min(...ys), ys[26], 'the highest balance is drawn highest');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('shows balances and takes amounts in the account currency', async () => {
-      const h = await createHarness(dialect, { config: { currency: 'JPY' } });
-      try {
+      await withHarness(dialect, { config: { currency: 'JPY' } }, async (h) => {
         const { browser, user } = await signedIn(h, 'yen');
         await browser.get('/deposit');
         const fraction = await browser.post('/deposit', { amount: '12.5', idempotency_key: browser.formKey() });
@@ -64,9 +60,7 @@ for (const dialect of await dialects()) {
         assert.match(page.body, /data-testid="balance">¥1,250</);
         const csv = await browser.get('/transactions.csv');
         assert.match(csv.body, /,deposit,credit,1250,1250,JPY,/);
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('answers a failure half-way through a form with a friendly 500 page, a request id and nothing moved', async () => {
@@ -95,8 +89,7 @@ for (const dialect of await dialects()) {
 
     it('purges sessions past their limits in the hourly housekeeping', async () => {
       const clock = manualClock();
-      const h = await createHarness(dialect, { clock });
-      try {
+      await withHarness(dialect, { clock }, async (h) => {
         await signedIn(h, 'sweeper');
         const count = async () => (await h.app.ctx.storage.db.selectFrom('sessions').select('id_hash').execute()).length;
         await purgeExpired(h.app.ctx);
@@ -104,9 +97,7 @@ for (const dialect of await dialects()) {
         clock.advance(31 * MINUTE);
         await purgeExpired(h.app.ctx);
         assert.equal(await count(), 0, 'an idle one goes');
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }

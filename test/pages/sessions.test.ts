@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hashSessionId } from '../../src/app/session-id.js';
-import { auth, createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+import { auth, dialects, PASSWORD, withHarness } from '../helpers/harness.js';
 import { anotherBrowser, Browser, HOUR, manualClock, MINUTE, signedIn, STRONG_NEW_PASSWORD } from './browser.js';
-
-async function withHarness(dialect: Awaited<ReturnType<typeof dialects>>[number], options: Parameters<typeof createHarness>[1], work: (h: Harness) => Promise<void>) {
-  const h = await createHarness(dialect, options);
-  try {
-    await work(h);
-  } finally {
-    await h.close();
-  }
-}
 
 const setCookies = (headers: Record<string, unknown>): string[] => {
   const raw = headers['set-cookie'];

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+import { createHarness, dialects, PASSWORD, type Harness, withHarness } from '../helpers/harness.js';
 import { Browser } from '../pages/browser.js';
 import { unchanged } from './attack-kit.js';
 
@@ -113,8 +113,7 @@ for (const dialect of await dialects()) {
 
   describe(`attack: distributed brute force behind a trusted proxy (${dialect})`, () => {
     it('runs into the per-username throttle when every guess comes from a new client address', async () => {
-      const h = await createHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 5, loginFreeFailures: 5, trustProxy: ['127.0.0.1'] } });
-      try {
+      await withHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 5, loginFreeFailures: 5, trustProxy: ['127.0.0.1'] } }, async (h) => {
         await h.user('alice');
         const statuses = await unchanged(h.app, async () => {
           const out: number[] = [];
@@ -126,9 +125,7 @@ for (const dialect of await dialects()) {
         });
         assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
         assert.ok(statuses.slice(5).every((s) => s === 429), `after 5 failures every guess waits: ${statuses.join(', ')}`);
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }
