@@ -28,8 +28,10 @@ describe('backup and restore with the minibank CLI (sqlite)', () => {
 
       let stop = false;
       let answered = 0;
+      // Bounded by a count of polls (issue 12 item 10): a client that died fails here instead of hanging.
       const waitFor = async (count: number) => {
-        while (answered < count) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 5000 && answered < count; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(answered >= count, `the clients answered ${answered} of ${count} transfers`);
       };
       const client = async (i: number) => {
         for (let n = 0; !stop; n++) {
