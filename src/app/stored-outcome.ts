@@ -25,7 +25,7 @@ export interface StoredOutcome {
 
 /** The stored form of an outcome: bigints as decimal strings, tagged with its format. */
 export function storeOutcome(outcome: MovementOutcome): StoredOutcome {
-  const body = JSON.stringify({ format: FORMAT, ...outcome }, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  const body = JSON.stringify({ format: FORMAT, ...outcome }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   return { status: TYPED_OUTCOME_STATUS, body };
 }
 

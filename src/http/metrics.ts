@@ -134,7 +134,7 @@ export class Metrics {
       collect() {
         const stats = storage.poolStats();
         if (!stats) return;
-        for (const [state, value] of Object.entries(stats)) this.set({ state }, value);
+        for (const [state, value] of Object.entries(stats) as [string, number][]) this.set({ state }, value);
       },
     });
 
@@ -174,9 +174,9 @@ export class Metrics {
    */
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     let byMethod = this.httpLabels.get(route);
-    if (!byMethod) this.httpLabels.set(route, (byMethod = new Map()));
+    if (!byMethod) this.httpLabels.set(route, (byMethod = new Map<string, Map<number, HttpLabels>>()));
     let byStatus = byMethod.get(method);
-    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    if (!byStatus) byMethod.set(method, (byStatus = new Map<number, HttpLabels>()));
     let labels = byStatus.get(status);
     if (!labels) byStatus.set(status, (labels = Object.freeze({ method, route, status: String(status) })));
     this.httpRequests.inc(labels);

@@ -109,7 +109,7 @@ export function createGroupCommit(transaction: TransactionRunner, options: { max
   return {
     run<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work, resolve: resolve as (value: unknown) => void, reject, lockDeadline: monotonicNow() + lockTimeoutMs });
+        queue.push({ work, resolve: resolve, reject, lockDeadline: monotonicNow() + lockTimeoutMs });
         if (!draining) {
           draining = true;
           setImmediate(() => void drain());

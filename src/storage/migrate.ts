@@ -1,4 +1,4 @@
-import { Migrator, type Kysely } from 'kysely';
+import { Migrator } from 'kysely';
 import { migrationsFor } from './migrations/index.js';
 import type { Storage } from './storage.js';
 
@@ -9,7 +9,7 @@ export interface MigrationReport {
 /** Brings the schema up to date; throws with the failing migration's name if one fails. */
 export async function migrateToLatest(storage: Storage): Promise<MigrationReport> {
   const migrator = new Migrator({
-    db: storage.db as unknown as Kysely<unknown>,
+    db: storage.db,
     provider: { getMigrations: async () => migrationsFor(storage.dialect) },
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',

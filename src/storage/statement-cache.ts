@@ -16,7 +16,7 @@ export function cachingStatements(raw: SqliteDatabase.Database, maxStatements = 
     prepare(sql: string): SqliteStatement {
       let statement = cache.get(sql);
       if (statement) return statement;
-      statement = raw.prepare(sql) as unknown as SqliteStatement;
+      statement = raw.prepare(sql);
       if (cache.size >= maxStatements) cache.delete(cache.keys().next().value as string);
       cache.set(sql, statement);
       return statement;

@@ -35,7 +35,7 @@ export class Browser {
       else this.jar.set(c.name, c.value);
     }
     if ((res.headers['content-type'] ?? '').toString().startsWith('text/html')) this.lastBody = res.body;
-    return { status: res.statusCode, body: res.body, headers: res.headers, location: res.headers.location as string | undefined, res };
+    return { status: res.statusCode, body: res.body, headers: res.headers, location: res.headers.location, res };
   }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Page> {

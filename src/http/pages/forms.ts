@@ -3,7 +3,7 @@
  * error beside its field, and the hidden idempotency key that makes a money form safe to resubmit.
  */
 import type { FastifyRequest } from 'fastify';
-import { DomainError, isDomainError, type ErrorCode } from '../../domain/errors.js';
+import { isDomainError } from '../../domain/errors.js';
 
 const FIELD_MAX_CHARS = 1024;
 

@@ -62,5 +62,5 @@ export function crossSiteRefusal(request: FastifyRequest, publicUrl: string): st
 
 /** A fresh token for a form on this page (sets the secret cookie on first use). */
 export function csrfToken(reply: FastifyReply): string {
-  return reply.generateCsrf({ userInfo: reply.request.sessionBinding } as Parameters<FastifyReply['generateCsrf']>[0]);
+  return reply.generateCsrf({ userInfo: reply.request.sessionBinding });
 }

@@ -48,7 +48,7 @@ export function addMethodNotAllowedRoutes(app: FastifyInstance, routes: RouteMet
   for (const [url, methods] of routes) {
     // A '/' route inside a prefix is registered twice by Fastify (with and without the trailing slash)
     // but onRoute hears of only one (the Swagger UI page at /docs/api/): ask the router, and note the rest.
-    for (const m of app.supportedMethods) if (!methods.has(m) && app.hasRoute({ url, method: m as HTTPMethods })) methods.add(m);
+    for (const m of app.supportedMethods) if (!methods.has(m) && app.hasRoute({ url, method: m })) methods.add(m);
     const missing = app.supportedMethods.filter((method) => !methods.has(method)) as HTTPMethods[];
     if (missing.length === 0) continue;
     const allow = allowHeader(methods);

@@ -34,7 +34,7 @@ const DESCRIPTION = [
 
 /** True when the route authenticates with a bearer token (its onRequest or preHandler hook is requireApiUser). */
 function usesBearer(route: RouteOptions): boolean {
-  return [route.onRequest, route.preHandler].flat().includes(requireApiUser as never);
+  return [route.onRequest, route.preHandler].flat().includes(requireApiUser);
 }
 
 export default fp(

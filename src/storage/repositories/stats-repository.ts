@@ -12,7 +12,7 @@ export interface BankCounts {
 }
 
 /** COUNT and SUM come back as text or bigint depending on the database: always an exact bigint here. */
-const big = (v: unknown): bigint => BigInt(String(v ?? 0));
+const big = (v: unknown): bigint => (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string' ? BigInt(v) : 0n);
 
 /** The numbers behind `minibank stats`, read-only (four statements, no transaction needed). */
 export async function countBank(db: Db): Promise<BankCounts> {

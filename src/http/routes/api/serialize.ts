@@ -21,6 +21,6 @@ export const transactionJson = (t: TransactionView) => ({
 
 /** JSON.stringify that writes bigints as exact integers (for bodies stored for idempotent replay). */
 export function stringifyExact(value: unknown): string {
-  const json = JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `\u0000big:${v}` : v));
+  const json = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `\u0000big:${v}` : v));
   return json.replace(/"\\u0000big:(-?\d+)"/g, '$1');
 }
