@@ -8,6 +8,7 @@
  * route's onRequest hook, before any body is read: a PUT with a huge or malformed body is still 405.
  * Errors go through errors.ts, so the API answers JSON and the pages the friendly page.
  */
+import http from 'node:http';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 
@@ -25,6 +26,11 @@ declare module 'fastify' {
 
 /** Starts noting every route registered from now on; call before any route is registered. */
 export function collectRouteMethods(app: FastifyInstance): RouteMethods {
+  // The router knows every method Node's parser accepts (PROPFIND, SEARCH, LOCK...), so each of them
+  // reaches the 405 table below instead of Fastify's "no route" 404. CONNECT never reaches a router.
+  for (const method of http.METHODS) {
+    if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
+  }
   const routes: RouteMethods = new Map();
   app.decorate('routeMethods', routes);
   app.addHook('onRoute', (route) => {
