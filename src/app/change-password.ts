@@ -7,7 +7,7 @@ import { normalizePassword } from '../services/password-hasher.js';
 import { checkPassword } from './password-policy.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 import { checkCredentials } from './sign-in.js';
-import type { UserRow } from '../storage/schema.js';
+import type { User } from '../storage/repositories/user-repository.js';
 
 /**
  * Changes a signed-in user's password. The current password is required (a borrowed, unlocked
@@ -27,7 +27,7 @@ export async function changePassword(
 ): Promise<void> {
   const user = await findUserById(ctx.storage.db, input.userId);
   if (!user) throw new DomainError('unauthenticated', 'This user no longer exists.');
-  let checked: UserRow;
+  let checked: User;
   try {
     checked = await checkCredentials(ctx, { username: user.username, password: input.currentPassword });
   } catch (error) {

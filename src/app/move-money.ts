@@ -7,10 +7,9 @@ import { DomainError } from '../domain/errors.js';
 import { transferJournal } from '../domain/journal.js';
 import { refusalOf, sameAccount } from '../domain/movement-rules.js';
 import { parsePayee } from '../domain/payee.js';
-import { findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount } from '../storage/repositories/account-repository.js';
+import { findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount, type Account } from '../storage/repositories/account-repository.js';
 import type { NewLedgerTransaction } from '../storage/repositories/ledger-repository.js';
 import { findUserByUsername } from '../storage/repositories/user-repository.js';
-import type { AccountRow } from '../storage/schema.js';
 import type { Db, Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { findOwnedAccount, isPlausibleId, ownedOrNotFound } from './owned-account.js';
@@ -36,7 +35,7 @@ export interface MovementResult {
 }
 
 /** An account, and its owner's username when the lookup already had it (saves a query). */
-type KnownAccount = AccountRow & { ownerUsername?: string };
+type KnownAccount = Account & { ownerUsername?: string };
 
 interface Leg {
   from: KnownAccount;
@@ -121,14 +120,14 @@ async function payerAndPayee(trx: Trx, actorUserId: string, fromAccountId: strin
 }
 
 /** An account row with its owner's name, as KnownAccount (no owner: a system account). */
-function known({ owner_username, ...account }: AccountRow & { owner_username: string | null }): KnownAccount {
+function known({ owner_username, ...account }: Account & { owner_username: string | null }): KnownAccount {
   return owner_username === null ? account : { ...account, ownerUsername: owner_username };
 }
 
 // Built only when needed: an Error captures a stack trace, which every transfer would pay for.
 const payeeNotFound = () => new DomainError('not_found', 'No account matches that payee.', 'to');
 
-async function cashAccount(trx: Trx, currency: string): Promise<AccountRow> {
+async function cashAccount(trx: Trx, currency: string): Promise<Account> {
   const account = await findSystemAccount(trx, currency);
   if (!account) throw new Error(`no system cash account for ${currency}`);
   return account;

@@ -1,6 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { findAccountById } from '../storage/repositories/account-repository.js';
-import type { AccountRow } from '../storage/schema.js';
+import { findAccountById, type Account } from '../storage/repositories/account-repository.js';
 import type { Db, Trx } from '../storage/storage.js';
 
 /**
@@ -21,12 +20,12 @@ export interface OwnedAccount {
  * The account, if it belongs to this user. Someone else's account and a missing one give the same
  * `not_found`, so account ids cannot be probed.
  */
-export async function findOwnedAccount(db: Db | Trx, userId: string, accountId: string, param = 'account_id'): Promise<AccountRow> {
+export async function findOwnedAccount(db: Db | Trx, userId: string, accountId: string, param = 'account_id'): Promise<Account> {
   return ownedOrNotFound(isPlausibleId(accountId) ? await findAccountById(db, accountId) : undefined, userId, param);
 }
 
 /** The account found by id, if it is this user's (findOwnedAccount's rule, for a lookup made elsewhere). */
-export function ownedOrNotFound<A extends AccountRow>(account: A | undefined, userId: string, param: string): A {
+export function ownedOrNotFound<A extends Account>(account: A | undefined, userId: string, param: string): A {
   if (!account || account.kind !== 'user' || account.user_id !== userId) {
     throw new DomainError('not_found', 'No such account.', param);
   }

@@ -5,7 +5,7 @@ import { insertToken } from '../storage/repositories/token-repository.js';
 import type { AppContext } from './context.js';
 import { deviceKey, FAILURE_MEMORY_MS, usernameKey } from './login-throttle.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo, type SecurityEventInput } from './security-events.js';
-import type { UserRow } from '../storage/schema.js';
+import type { User } from '../storage/repositories/user-repository.js';
 import type { Trx } from '../storage/storage.js';
 
 export const BAD_CREDENTIALS_MESSAGE = 'Username or password is incorrect.';
@@ -32,7 +32,7 @@ export async function checkCredentials(
   ctx: AppContext,
   input: { username: string; password: string },
   attempt: LoginAttempt = { client: UNKNOWN_CLIENT, audit: false },
-): Promise<UserRow> {
+): Promise<User> {
   const { user, succeeded } = await verifyCredentials(ctx, input, attempt);
   if (succeeded) await recordSecurityEvent(ctx, succeeded);
   return user;
@@ -48,7 +48,7 @@ async function verifyCredentials(
   ctx: AppContext,
   input: { username: string; password: string },
   attempt: LoginAttempt,
-): Promise<{ user: UserRow; succeeded: SecurityEventInput | null }> {
+): Promise<{ user: User; succeeded: SecurityEventInput | null }> {
   const username = input.username.trim().toLowerCase();
   const nowMs = ctx.clock.nowMs();
   const throttle = ctx.security?.throttle ?? null;

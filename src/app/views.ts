@@ -2,7 +2,8 @@
  * What use cases hand back: plain values in domain terms (bigint money, epoch-ms times). The HTTP
  * layer turns them into the contract's JSON shapes and the pages into HTML.
  */
-import type { AccountRow, UserRow } from '../storage/schema.js';
+import type { Account } from '../storage/repositories/account-repository.js';
+import type { User } from '../storage/repositories/user-repository.js';
 import type { EntryView } from '../storage/repositories/history-repository.js';
 
 export interface UserView {
@@ -34,9 +35,9 @@ export interface TransactionView {
   cursor: bigint;
 }
 
-export const userView = (row: Pick<UserRow, 'id' | 'username' | 'created_at'>): UserView => ({ id: row.id, username: row.username, createdAtMs: BigInt(row.created_at) });
+export const userView = (row: Pick<User, 'id' | 'username' | 'created_at'>): UserView => ({ id: row.id, username: row.username, createdAtMs: BigInt(row.created_at) });
 
-export const accountView = (row: AccountRow): AccountView => ({
+export const accountView = (row: Account): AccountView => ({
   id: row.id,
   number: row.number,
   currency: row.currency,

@@ -30,6 +30,7 @@ import errorsPlugin, { sendError } from './plugins/errors.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityAuditPlugin from './plugins/security-audit.js';
 import securityHeadersPlugin, { applySecurityHeaders } from './plugins/security-headers.js';
+import type { Redis } from 'ioredis';
 import { openRedis } from '../services/redis.js';
 import healthPlugin from './plugins/health.js';
 import metricsPlugin, { metricsRoute } from './plugins/metrics.js';
@@ -66,6 +67,25 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const secret = resolveSecret(config);
   // Shared counters for several instances when REDIS_URL is set; memory otherwise.
   const redis = config.redisUrl && config.rateLimits ? await openRedis(config.redisUrl) : null;
+  const { ctx, metrics } = await createContext(options, storage, secret, redis);
+  const app = createFastify(options);
+  app.decorate('ctx', ctx);
+  // Every route is noted from here on; the 405 answers for the methods a path lacks are added last.
+  const routeMethods = collectRouteMethods(app);
+  // ...and kept with its declared needs (auth, CSRF, limit) for the route-needs test.
+  recordRoutes(app);
+  addLifecycle(app, ctx, options.storage ? null : storage);
+  acceptJsonAsBytes(app);
+  await registerObservability(app, config, metrics);
+  await registerProtection(app, redis);
+  await registerRoutes(app);
+  addMethodNotAllowedRoutes(app, routeMethods);
+  return app;
+}
+
+/** The use cases' context (storage, clock, passwords, tokens, security services) and the metrics that observe it. */
+async function createContext(options: BuildOptions, storage: Storage, secret: string, redis: Redis | null): Promise<{ ctx: AppContext; metrics: Metrics }> {
+  const { config } = options;
   const security: SecurityServices = {
     throttle: config.rateLimits
       ? { policy: { freeFailures: config.loginFreeFailures, maxLockMs: config.loginMaxLockSeconds * 1000 }, counter: redis ? redisFailureCounter(redis) : memoryFailureCounter() }
@@ -87,8 +107,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     security,
     inFlightKeys: new Set(),
   };
+  return { ctx, metrics };
+}
 
-  const app = Fastify({
+/** The Fastify instance with its server options: logger, limits, ids, client errors, proxies. */
+function createFastify(options: BuildOptions): FastifyInstance {
+  const { config } = options;
+  return Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
     // Headers, body and idle keep-alive each have a time limit: a slow client gets 408 and is closed.
@@ -111,11 +136,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
-  app.decorate('ctx', ctx);
-  // Every route is noted from here on; the 405 answers for the methods a path lacks are added last.
-  const routeMethods = collectRouteMethods(app);
-  // ...and kept with its declared needs (auth, CSRF, limit) for the route-needs test.
-  recordRoutes(app);
+}
+
+/** The request id header on every reply, the purge of expired keys and tokens, and what closing ends. */
+function addLifecycle(app: FastifyInstance, ctx: AppContext, ownedStorage: Storage | null): void {
   app.decorateRequest('principal', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -123,20 +147,25 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const stopPurge = schedulePurge(ctx, (error) => app.log.warn({ err: error }, 'purge of expired keys and tokens failed'));
   app.addHook('onClose', async () => {
     await stopPurge();
-    if (!options.storage) await storage.close();
+    if (ownedStorage) await ownedStorage.close();
   });
+}
 
+/** JSON bodies are parsed from bytes (json-body.ts); a body that is not JSON is a 400. */
+function acceptJsonAsBytes(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   // As bytes, so a body that is not UTF-8 is refused rather than silently decoded to U+FFFD.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as Buffer));
+      done(null, parseJsonBody(body));
     } catch (error) {
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
   });
+}
 
-  // Observability first, so its hooks see every route, 404s and errors included.
+/** Observability first, so its hooks see every route, 404s and errors included; then error shapes, input checks, health and metrics. */
+async function registerObservability(app: FastifyInstance, config: Config, metrics: Metrics): Promise<void> {
   await app.register(accessLogPlugin, { sink: openAccessLogSink(config, (error) => app.log.error({ err: error }, 'access log write failed')) });
   await app.register(metricsPlugin, { metrics });
   await app.register(requestObserversPlugin);
@@ -144,17 +173,22 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(wellFormedInputPlugin);
   await app.register(healthPlugin);
   await app.register(metricsRoute);
-  // Headers first (their onSend hook covers every reply, 429s included); limits before any route.
+}
+
+/** Headers first (their onSend hook covers every reply, 429s included); limits before any route. */
+async function registerProtection(app: FastifyInstance, redis: Redis | null): Promise<void> {
   await app.register(securityHeadersPlugin);
   await app.register(rateLimitPlugin, { redis });
   await app.register(securityAuditPlugin);
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+}
+
+/** The API under /api/v1 with its OpenAPI document, then the web pages. */
+async function registerRoutes(app: FastifyInstance): Promise<void> {
   // Before the API routes: it notes each one as it is registered (GET /api/v1/openapi.json, /docs/api).
   await app.register(openapiPlugin);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.
   await app.register(htmlErrorsPlugin);
   await app.register(pageRoutes);
-  addMethodNotAllowedRoutes(app, routeMethods);
-  return app;
 }

@@ -14,6 +14,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAX_FILE_LINES = 300;
 const MAX_FUNCTION_LINES = 70;
 const SCHEMA = 'src/storage/schema.ts';
+// Released migrations are never edited (src/storage/migrations/index.ts), so their length stays as shipped.
+const FUNCTION_LENGTH_EXEMPT = 'src/storage/migrations/';
 // Node modules domain/ may use: none today. A pure one (no I/O, no clock, no randomness) may be
 // added here with its reason; node:crypto, node:fs and the like never.
 const PURE_NODE_MODULES_FOR_DOMAIN: readonly string[] = [];
@@ -65,11 +67,13 @@ describe('house rules (issue 12 item 5)', () => {
   });
 
   it(`keeps every function in src/ at or under ${MAX_FUNCTION_LINES} lines`, () => {
-    const long = sources().flatMap(({ file, text }) =>
-      functionLengths(file, text)
-        .filter((f) => f.lines > MAX_FUNCTION_LINES)
-        .map((f) => `${file}:${f.line} ${f.name} (${f.lines} lines)`),
-    );
+    const long = sources()
+      .filter(({ file }) => !file.startsWith(FUNCTION_LENGTH_EXEMPT))
+      .flatMap(({ file, text }) =>
+        functionLengths(file, text)
+          .filter((f) => f.lines > MAX_FUNCTION_LINES)
+          .map((f) => `${file}:${f.line} ${f.name} (${f.lines} lines)`),
+      );
     assert.deepEqual(long, [], 'split these functions');
   });
 

@@ -3,6 +3,9 @@ import { preparedQuery } from '../prepared-query.js';
 import type { AccountRow, NewAccountRow } from '../schema.js';
 import type { Db, Trx } from '../storage.js';
 
+/** An account as stored (snake_case columns, balance in minor units): what the reads here return. */
+export type Account = AccountRow;
+
 // The reads and writes every request or movement makes are prepared once (prepared-query.ts).
 const accountById = preparedQuery<{ id: string }, AccountRow>((db, p) => db.selectFrom('accounts').selectAll().where('id', '=', p('id')));
 type WithOwner = AccountRow & { owner_username: string | null };
@@ -33,16 +36,16 @@ export async function insertAccountUnlessCurrencyHasOne(db: Db | Trx, account: N
   await db.insertInto('accounts').values(account).onConflict((oc) => oc.doNothing()).execute();
 }
 
-export async function findAccountById(db: Db | Trx, id: string): Promise<AccountRow | undefined> {
+export async function findAccountById(db: Db | Trx, id: string): Promise<Account | undefined> {
   return accountById.first(db, { id });
 }
 
-export async function findAccountByNumber(db: Db | Trx, number: string): Promise<AccountRow | undefined> {
+export async function findAccountByNumber(db: Db | Trx, number: string): Promise<Account | undefined> {
   return db.selectFrom('accounts').selectAll().where('number', '=', number).where('kind', '=', 'user').executeTakeFirst();
 }
 
 /** A user account by number, with its owner's username (a transfer reports it), in one query. */
-export async function findAccountByNumberWithOwner(db: Db | Trx, number: string): Promise<(AccountRow & { owner_username: string | null }) | undefined> {
+export async function findAccountByNumberWithOwner(db: Db | Trx, number: string): Promise<(Account & { owner_username: string | null }) | undefined> {
   return accountByNumberWithOwner.first(db, { number });
 }
 
@@ -58,10 +61,10 @@ export async function findPayerAndPayeeByNumber(db: Db | Trx, payerId: string, n
 }
 
 /** A user's accounts, oldest first: the first is their primary account, the one paid by username. */
-export async function findAccountsByUser(db: Db | Trx, userId: string): Promise<AccountRow[]> {
+export async function findAccountsByUser(db: Db | Trx, userId: string): Promise<Account[]> {
   return accountsByUser.rows(db, { userId });
 }
 
-export async function findSystemAccount(db: Db | Trx, currency: string): Promise<AccountRow | undefined> {
+export async function findSystemAccount(db: Db | Trx, currency: string): Promise<Account | undefined> {
   return systemAccount.first(db, { currency });
 }

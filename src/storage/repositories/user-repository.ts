@@ -3,6 +3,9 @@ import { preparedQuery } from '../prepared-query.js';
 import type { Db, Trx } from '../storage.js';
 import type { UserRow, UsersTable } from '../schema.js';
 
+/** A user as stored (snake_case columns), with the password hash: what the reads here return. */
+export type User = UserRow;
+
 const userByUsername = preparedQuery<{ username: string }, UserRow>((db, p) => db.selectFrom('users').selectAll().where('username', '=', p('username')));
 const userById = preparedQuery<{ id: string }, UserRow>((db, p) => db.selectFrom('users').selectAll().where('id', '=', p('id')));
 
@@ -14,11 +17,11 @@ export async function insertUser(db: Db | Trx, user: Insertable<UsersTable>): Pr
 }
 
 /** The user with their hash and password generation, read together (one row, one read). */
-export async function findUserByUsername(db: Db | Trx, username: string): Promise<UserRow | undefined> {
+export async function findUserByUsername(db: Db | Trx, username: string): Promise<User | undefined> {
   return userByUsername.first(db, { username });
 }
 
-export async function findUserById(db: Db | Trx, id: string): Promise<UserRow | undefined> {
+export async function findUserById(db: Db | Trx, id: string): Promise<User | undefined> {
   return userById.first(db, { id });
 }
 

@@ -3,6 +3,7 @@
  * previous one is ended), and `next` is followed only when it is a same-site path.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../app/context.js';
 import { endSession } from '../../../app/end-session.js';
 import { checkCredentials, issueDeviceToken } from '../../../app/sign-in.js';
 import { signUp } from '../../../app/sign-up.js';
@@ -20,16 +21,23 @@ import { renderPage } from '../../pages/views.js';
 import { clearSessionCookie, setSessionCookie } from '../../plugins/session.js';
 
 export default async function authPages(app: FastifyInstance): Promise<void> {
+  signInRoutes(app);
+  signUpRoutes(app);
+  signOutRoutes(app);
+}
+
+// `passwordGeneration`: the one the password check read (issue 11 class 1, start-session.ts).
+async function signIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, userId: string, passwordGeneration: bigint) {
+  const previous = request.sessionBinding !== 'anonymous' ? request.sessionBinding : undefined;
+  const started = await startSession(ctx, { userId, passwordGeneration, userAgent: request.headers['user-agent'], ip: request.ip, previousIdHash: previous });
+  setSessionCookie(reply, started);
+}
+
+const nextOf = (request: FastifyRequest) => safeNextPath((request.query as { next?: unknown }).next);
+
+/** GET and POST /login. */
+function signInRoutes(app: FastifyInstance): void {
   const ctx = app.ctx;
-
-  // `passwordGeneration`: the one the password check read (issue 11 class 1, start-session.ts).
-  async function signIn(request: FastifyRequest, reply: FastifyReply, userId: string, passwordGeneration: bigint) {
-    const previous = request.sessionBinding !== 'anonymous' ? request.sessionBinding : undefined;
-    const started = await startSession(ctx, { userId, passwordGeneration, userAgent: request.headers['user-agent'], ip: request.ip, previousIdHash: previous });
-    setSessionCookie(reply, started);
-  }
-
-  const nextOf = (request: FastifyRequest) => safeNextPath((request.query as { next?: unknown }).next);
 
   app.get('/login', { config: { auth: 'public', limit: 'global' } }, async (request, reply) => {
     const next = nextOf(request);
@@ -47,7 +55,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     if (Object.keys(errors).length === 0) {
       try {
         const user = await checkCredentials(ctx, { username, password }, { client: clientInfo(request), deviceToken: readDeviceCookie(request), audit: true });
-        await signIn(request, reply, user.id, BigInt(user.password_generation));
+        await signIn(ctx, request, reply, user.id, BigInt(user.password_generation));
         await adoptBrowserTimeZone(ctx, user.id, field(request, 'time_zone'));
         const device = await issueDeviceToken(ctx, user.username);
         if (device) setDeviceCookie(reply, device);
@@ -60,6 +68,11 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     const status = errors.username && username !== '' && password !== '' ? 401 : 400;
     return renderPage(reply, 'login', { title: 'Sign in', next, values: { username }, errors: errorItems(errors, ['username', 'password']) }, status);
   });
+}
+
+/** GET and POST /signup. */
+function signUpRoutes(app: FastifyInstance): void {
+  const ctx = app.ctx;
 
   app.get('/signup', { config: { auth: 'public', limit: 'global' } }, async (request, reply) => {
     if (request.session) return reply.redirect('/dashboard', 303);
@@ -75,7 +88,7 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     if (Object.keys(errors).length === 0) {
       try {
         const { user, account } = await signUp(ctx, { username, password }, clientInfo(request));
-        await signIn(request, reply, user.id, FIRST_PASSWORD_GENERATION);
+        await signIn(ctx, request, reply, user.id, FIRST_PASSWORD_GENERATION);
         await adoptBrowserTimeZone(ctx, user.id, field(request, 'time_zone'));
         return redirectWithFlash(reply, '/dashboard', {
           kind: 'success',
@@ -89,6 +102,11 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
     const status = errors.username && /taken/.test(errors.username) ? 409 : 400;
     return renderPage(reply, 'signup', { title: 'Open an account', values: { username }, errors: errorItems(errors, ['username', 'password']) }, status);
   });
+}
+
+/** The sign-out page and POST /logout. */
+function signOutRoutes(app: FastifyInstance): void {
+  const ctx = app.ctx;
 
   // A page with the sign-out button, for pages that cannot carry a form of their own: an error page
   // rendered outside the pages (an unknown URL) has no CSRF token, so its header links here.

@@ -4,6 +4,7 @@
  * choose the time zone pages show times in, and read the security activity a page at a time.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppContext } from '../../../app/context.js';
 import type { ActiveSession } from '../../../app/resume-session.js';
 import { changePassword } from '../../../app/change-password.js';
 import { revokeOtherSessions, revokeSession } from '../../../app/end-session.js';
@@ -20,46 +21,59 @@ import { clientInfo } from '../../client-info.js';
 import { sessionOf } from '../../plugins/session.js';
 
 export default async function settingsPages(app: FastifyInstance): Promise<void> {
-  const ctx = app.ctx;
+  settingsPage(app);
+  timeZoneRoute(app);
+  passwordRoute(app);
+  sessionRoutes(app);
+}
 
-  /** `activityBefore`: the id the activity list's "Older" link carries (keyset), absent for the newest page. */
-  const show = async (reply: FastifyReply, session: ActiveSession, errors: FieldErrors, status: number, activityBefore?: string) => {
-    const [sessions, timeZone] = await Promise.all([listSessions(ctx, session.userId, session.idHash), timeZoneOf(ctx, session.userId)]);
-    const activity = await securityTimeline(ctx, session.userId, timeZone, activityBefore);
-    return renderPage(
-      reply,
-      'settings',
-      {
-        title: 'Settings',
-        username: session.username,
-        errors: errorItems(errors, ['current_password', 'new_password']),
-        timeZone,
-        timeZones: knownTimeZones(),
-        timeZoneError: errors.time_zone ?? null,
-        sessions: sessions.map((s) => ({
-          handle: s.handle,
-          current: s.current,
-          browser: describeUserAgent(s.userAgent),
-          userAgent: s.userAgent || 'not sent',
-          ip: s.ip,
-          created: formatDateTime(s.createdAtMs, timeZone),
-          createdIso: isoTime(s.createdAtMs),
-          lastSeen: formatDateTime(s.lastSeenAtMs, timeZone),
-          lastSeenIso: isoTime(s.lastSeenAtMs),
-        })),
-        otherCount: sessions.filter((s) => !s.current).length,
-        securityEvents: activity.items,
-        activityIsNewest: activityBefore === undefined,
-        activityOlderUrl: activity.olderBefore ? `/settings?activity_before=${activity.olderBefore}#security-heading` : null,
-      },
-      status,
-    );
-  };
+/** `activityBefore`: the id the activity list's "Older" link carries (keyset), absent for the newest page. */
+const showSettings = async (ctx: AppContext, reply: FastifyReply, session: ActiveSession, errors: FieldErrors, status: number, activityBefore?: string) => {
+  const [sessions, timeZone] = await Promise.all([listSessions(ctx, session.userId, session.idHash), timeZoneOf(ctx, session.userId)]);
+  const activity = await securityTimeline(ctx, session.userId, timeZone, activityBefore);
+  return renderPage(
+    reply,
+    'settings',
+    {
+      title: 'Settings',
+      username: session.username,
+      errors: errorItems(errors, ['current_password', 'new_password']),
+      timeZone,
+      timeZones: knownTimeZones(),
+      timeZoneError: errors.time_zone ?? null,
+      sessions: sessions.map((s) => ({
+        handle: s.handle,
+        current: s.current,
+        browser: describeUserAgent(s.userAgent),
+        userAgent: s.userAgent || 'not sent',
+        ip: s.ip,
+        created: formatDateTime(s.createdAtMs, timeZone),
+        createdIso: isoTime(s.createdAtMs),
+        lastSeen: formatDateTime(s.lastSeenAtMs, timeZone),
+        lastSeenIso: isoTime(s.lastSeenAtMs),
+      })),
+      otherCount: sessions.filter((s) => !s.current).length,
+      securityEvents: activity.items,
+      activityIsNewest: activityBefore === undefined,
+      activityOlderUrl: activity.olderBefore ? `/settings?activity_before=${activity.olderBefore}#security-heading` : null,
+    },
+    status,
+  );
+};
+
+/** GET /settings: the page, with one page of security activity. */
+function settingsPage(app: FastifyInstance): void {
+  const ctx = app.ctx;
 
   app.get('/settings', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const before = (request.query as { activity_before?: unknown }).activity_before;
-    return show(reply, sessionOf(request), {}, 200, typeof before === 'string' && before !== '' ? before.slice(0, 32) : undefined);
+    return showSettings(ctx, reply, sessionOf(request), {}, 200, typeof before === 'string' && before !== '' ? before.slice(0, 32) : undefined);
   });
+}
+
+/** POST /settings/time-zone: the time zone pages show times in. */
+function timeZoneRoute(app: FastifyInstance): void {
+  const ctx = app.ctx;
 
   app.post('/settings/time-zone', { config: { auth: 'session', csrf: true, limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
@@ -68,9 +82,14 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
       return redirectWithFlash(reply, '/settings', { kind: 'success', text: `Times are now shown in ${zone}.` });
     } catch (error) {
       if (!isDomainError(error) || error.param !== 'time_zone') throw error;
-      return show(reply, session, { time_zone: error.message }, 400);
+      return showSettings(ctx, reply, session, { time_zone: error.message }, 400);
     }
   });
+}
+
+/** POST /settings/password: change the password (every other session and API token ends). */
+function passwordRoute(app: FastifyInstance): void {
+  const ctx = app.ctx;
 
   app.post('/settings/password', { config: { auth: 'session', csrf: true, limit: 'auth' } }, async (request, reply) => {
     const session = sessionOf(request);
@@ -88,8 +107,13 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
         errors[error.param === 'current_password' ? 'current_password' : 'new_password'] = error.message;
       }
     }
-    return show(reply, session, errors, 400);
+    return showSettings(ctx, reply, session, errors, 400);
   });
+}
+
+/** End one other session, or all the others (API tokens included). */
+function sessionRoutes(app: FastifyInstance): void {
+  const ctx = app.ctx;
 
   app.post('/settings/sessions/revoke', { config: { auth: 'session', csrf: true, limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);

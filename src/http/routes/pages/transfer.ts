@@ -7,6 +7,7 @@
  * a double click, a reload or a Back-and-Send moves the money once.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppContext } from '../../../app/context.js';
 import { previewPayee } from '../../../app/preview-transfer.js';
 import type { AccountView } from '../../../app/views.js';
 import { isDomainError } from '../../../domain/errors.js';
@@ -17,7 +18,7 @@ import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/f
 import { redirectWithFlash } from '../../pages/flash.js';
 import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields, type ParsedMovement } from '../../pages/movement-form.js';
 import { primaryAccount } from '../../pages/primary-account.js';
-import { reviewSealer } from '../../pages/transfer-review-token.js';
+import { reviewSealer, type ReviewSealer } from '../../pages/transfer-review-token.js';
 import { renderPage } from '../../pages/views.js';
 import { sessionOf } from '../../plugins/session.js';
 
@@ -34,51 +35,56 @@ type Review =
   | { ok: false; errors: FieldErrors; status: number };
 
 export default async function transferPages(app: FastifyInstance): Promise<void> {
-  const ctx = app.ctx;
+  const sealer = reviewSealer(app.ctx.config);
+  reviewPage(app, sealer);
+  transferForm(app, sealer);
+}
 
-  const showForm = async (reply: FastifyReply, userId: string, values: TransferFields, errors: FieldErrors, status: number) => {
-    const account = await primaryAccount(ctx, userId);
-    return renderPage(
-      reply,
-      'transfer',
-      { title: 'Send money', balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, amountExample: amountExample(account.currency), values, errors: errorItems(errors, ORDER) },
-      status,
-    );
-  };
+const showForm = async (ctx: AppContext, reply: FastifyReply, userId: string, values: TransferFields, errors: FieldErrors, status: number) => {
+  const account = await primaryAccount(ctx, userId);
+  return renderPage(
+    reply,
+    'transfer',
+    { title: 'Send money', balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, amountExample: amountExample(account.currency), values, errors: errorItems(errors, ORDER) },
+    status,
+  );
+};
 
-  /** The typed fields, checked; refusals land in `errors` beside their field. */
-  const parseTransfer = (fields: TransferFields, account: AccountView, errors: FieldErrors): ParsedMovement | undefined => {
-    if (fields.to === '') errors.to = 'Enter the username or account number of the person you are paying.';
-    else if (fields.to.length > PAYEE_MAX_CHARS) errors.to = 'That is not a username or account number.';
-    const parsed = parseMovementFields(ctx, fields, account.currency, errors);
-    return parsed && !errors.to ? parsed : undefined;
-  };
+/** The typed fields, checked; refusals land in `errors` beside their field. */
+const parseTransfer = (ctx: AppContext, fields: TransferFields, account: AccountView, errors: FieldErrors): ParsedMovement | undefined => {
+  if (fields.to === '') errors.to = 'Enter the username or account number of the person you are paying.';
+  else if (fields.to.length > PAYEE_MAX_CHARS) errors.to = 'That is not a username or account number.';
+  const parsed = parseMovementFields(ctx, fields, account.currency, errors);
+  return parsed && !errors.to ? parsed : undefined;
+};
 
-  /**
-   * The review step's checks: the fields, the payee (a mistyped account number is 400 "check the
-   * account number" beside the payee, issue 11 class 3, never looked up as a username), and whether
-   * the balance read now covers the amount (issue 12 item 8; the overdraft rule's one home is
-   * domain/movement-rules.ts). A display only: the movement decides again on the locked rows.
-   */
-  const reviewTransfer = async (userId: string, account: AccountView, fields: TransferFields): Promise<Review> => {
-    const errors: FieldErrors = {};
-    const parsed = parseTransfer(fields, account, errors);
-    if (!parsed) return { ok: false, errors, status: 400 };
-    try {
-      const payee = await previewPayee(ctx, userId, account.id, fields.to);
-      if (!covers({ kind: 'user', balance: account.balanceMinor }, parsed.amountMinor)) {
-        errors.amount = `Your available balance is ${formatMoney(account.balanceMinor, account.currency)}, which does not cover this amount.`;
-        return { ok: false, errors, status: errorStatus.insufficient_funds };
-      }
-      return { ok: true, parsed, payee: { username: payee.username, accountNumber: formatAccountNumber(payee.accountNumber) } };
-    } catch (error) {
-      if (!isDomainError(error)) throw error;
-      errors[refusalField(error)] = error.message;
-      return { ok: false, errors, status: errorStatus[error.code] };
+/**
+ * The review step's checks: the fields, the payee (a mistyped account number is 400 "check the
+ * account number" beside the payee, issue 11 class 3, never looked up as a username), and whether
+ * the balance read now covers the amount (issue 12 item 8; the overdraft rule's one home is
+ * domain/movement-rules.ts). A display only: the movement decides again on the locked rows.
+ */
+const reviewTransfer = async (ctx: AppContext, userId: string, account: AccountView, fields: TransferFields): Promise<Review> => {
+  const errors: FieldErrors = {};
+  const parsed = parseTransfer(ctx, fields, account, errors);
+  if (!parsed) return { ok: false, errors, status: 400 };
+  try {
+    const payee = await previewPayee(ctx, userId, account.id, fields.to);
+    if (!covers({ kind: 'user', balance: account.balanceMinor }, parsed.amountMinor)) {
+      errors.amount = `Your available balance is ${formatMoney(account.balanceMinor, account.currency)}, which does not cover this amount.`;
+      return { ok: false, errors, status: errorStatus.insufficient_funds };
     }
-  };
+    return { ok: true, parsed, payee: { username: payee.username, accountNumber: formatAccountNumber(payee.accountNumber) } };
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    errors[refusalField(error)] = error.message;
+    return { ok: false, errors, status: errorStatus[error.code] };
+  }
+};
 
-  const sealer = reviewSealer(ctx.config);
+/** GET /transfer/review: the review page, checked again on every view. */
+function reviewPage(app: FastifyInstance, sealer: ReviewSealer): void {
+  const ctx = app.ctx;
 
   app.get('/transfer/review', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
@@ -87,8 +93,8 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
     const account = await primaryAccount(ctx, session.userId);
     const fields: TransferFields = { ...sealed };
     // Checked again on every view: the balance or the payee may have changed since the form was posted.
-    const review = await reviewTransfer(session.userId, account, fields);
-    if (!review.ok) return showForm(reply, session.userId, fields, review.errors, review.status);
+    const review = await reviewTransfer(ctx, session.userId, account, fields);
+    if (!review.ok) return showForm(ctx, reply, session.userId, fields, review.errors, review.status);
     return renderPage(reply, 'transfer-review', {
       title: 'Check and send',
       values: fields,
@@ -98,11 +104,16 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
       from: formatAccountNumber(account.number),
     });
   });
+}
+
+/** GET /transfer shows the form; POST /transfer edits, reviews (303 to the review page) or sends. */
+function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
+  const ctx = app.ctx;
 
   app.get('/transfer', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const to = (request.query as { to?: unknown }).to;
     const prefill = typeof to === 'string' ? to.slice(0, PAYEE_MAX_CHARS) : '';
-    return showForm(reply, sessionOf(request).userId, { to: prefill, amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200);
+    return showForm(ctx, reply, sessionOf(request).userId, { to: prefill, amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200);
   });
 
   app.post('/transfer', { config: { auth: 'session', csrf: true, limit: 'money' } }, async (request, reply) => {
@@ -112,18 +123,18 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
     const step = field(request, 'step');
     const keepKey = parseFormKey(fields.formKey) ?? ctx.random.uuid();
 
-    if (step === 'edit') return showForm(reply, session.userId, { ...fields, formKey: keepKey }, {}, 200);
+    if (step === 'edit') return showForm(ctx, reply, session.userId, { ...fields, formKey: keepKey }, {}, 200);
 
     if (step !== 'confirm') {
-      const review = await reviewTransfer(session.userId, account, fields);
-      if (!review.ok) return showForm(reply, session.userId, { ...fields, formKey: keepKey }, review.errors, review.status);
+      const review = await reviewTransfer(ctx, session.userId, account, fields);
+      if (!review.ok) return showForm(ctx, reply, session.userId, { ...fields, formKey: keepKey }, review.errors, review.status);
       const token = await sealer.seal({ ...fields, formKey: review.parsed.formKey }, session.handle, ctx.clock.nowMs());
       return reply.redirect(`/transfer/review?r=${token}`, 303);
     }
 
     const errors: FieldErrors = {};
-    const parsed = parseTransfer(fields, account, errors);
-    if (!parsed) return showForm(reply, session.userId, { ...fields, formKey: keepKey }, errors, 400);
+    const parsed = parseTransfer(ctx, fields, account, errors);
+    if (!parsed) return showForm(ctx, reply, session.userId, { ...fields, formKey: keepKey }, errors, 400);
 
     const outcome = await runMovement(ctx, session.userId, '/transfer', parsed.formKey, {
       type: 'transfer',
@@ -137,6 +148,6 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
       return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `Sent ${formatMoney(parsed.amountMinor, account.currency)} to ${payee}.` });
     }
     errors[refusalField(outcome.error)] = refusalMessage(outcome.error);
-    return showForm(reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code]);
+    return showForm(ctx, reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code]);
   });
 }
