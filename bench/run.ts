@@ -101,7 +101,10 @@ async function main(): Promise<void> {
       log('GET /api/v1/me');
       measured.me = await load(server.url, { method: 'GET', path: '/api/v1/me', vary: () => ({ headers: bearer(pick(users)) }) });
     }
-    for (const [name, size] of [['history-1k', 1000], ['history-big', args.historySize]] as const) {
+    for (const [name, size] of [
+      ['history-1k', 1000],
+      ['history-big', args.historySize],
+    ] as const) {
       const subject = bank.histories.get(size);
       if (!wants(args, name) || !subject) continue;
       log(`GET /api/v1/accounts/{id}/transactions (${size} entries)`);
@@ -154,7 +157,17 @@ async function main(): Promise<void> {
     const helloAfter = await measureHello(args, workDir);
     const helloRps = (helloBefore.requestsPerSecond + helloAfter.requestsPerSecond) / 2;
 
-    rows.push(row('GET / Fastify hello-world (reference)', { ...helloBefore, requestsPerSecond: helloRps }, 1, 'x hello', 'reference', null, `mean of ${helloBefore.requestsPerSecond.toFixed(0)} before, ${helloAfter.requestsPerSecond.toFixed(0)} after`));
+    rows.push(
+      row(
+        'GET / Fastify hello-world (reference)',
+        { ...helloBefore, requestsPerSecond: helloRps },
+        1,
+        'x hello',
+        'reference',
+        null,
+        `mean of ${helloBefore.requestsPerSecond.toFixed(0)} before, ${helloAfter.requestsPerSecond.toFixed(0)} after`,
+      ),
+    );
     // Hello-world's CPU per request over this scenario's: the ratio a server with a core of its own
     // would reach; far steadier than req/s when other work shares the machine.
     const helloCpu = mean([helloBefore.serverCpuUsPerRequest, helloAfter.serverCpuUsPerRequest]);
@@ -167,28 +180,58 @@ async function main(): Promise<void> {
       rows.push(row(label, f, ratio, 'x hello', `>= ${min}${more ? `, ${more.text}` : ''}`, ratio >= min && (more?.ok ?? true), cpuRatioNote(f)));
     };
     const durabilityNote = args.backend === 'sqlite' ? 'SQLite synchronous=FULL' : 'PostgreSQL';
-    vsHello('transfers', `POST /api/v1/transfers (${durabilityNote})`, args.backend === 'sqlite' ? 0.35 : 0.2, args.backend === 'sqlite' ? (f) => ({ ok: f.p99Ms <= 25, text: 'p99 <= 25 ms' }) : undefined);
+    vsHello(
+      'transfers',
+      `POST /api/v1/transfers (${durabilityNote})`,
+      args.backend === 'sqlite' ? 0.35 : 0.2,
+      args.backend === 'sqlite' ? (f) => ({ ok: f.p99Ms <= 25, text: 'p99 <= 25 ms' }) : undefined,
+    );
     vsHello('me', 'GET /api/v1/me', 0.5);
     if (measured.dashboard) vsHello('dashboard', 'GET /dashboard (session cookie)', 0.25);
     else if (wants(args, 'dashboard')) rows.push(skipped('GET /dashboard (session cookie)', '>= 0.25', dashboardNote));
     const h1k = measured['history-1k'];
     const hBig = measured['history-big'];
-    if (h1k) rows.push(row('GET .../transactions, 1,000 entries', h1k, h1k.requestsPerSecond / helloRps, 'x hello', 'reference for the next row', null, cpuRatioNote(h1k)));
+    if (h1k)
+      rows.push(
+        row('GET .../transactions, 1,000 entries', h1k, h1k.requestsPerSecond / helloRps, 'x hello', 'reference for the next row', null, cpuRatioNote(h1k)),
+      );
     if (hBig) {
       const growth = h1k ? hBig.p99Ms / h1k.p99Ms : null;
       rows.push(
-        row(`GET .../transactions, ${args.historySize.toLocaleString('en-US')} entries`, hBig, hBig.requestsPerSecond / helloRps, 'x hello', 'p99 <= 1.5x the 1,000 row', growth === null ? null : growth <= 1.5, growth === null ? '' : `p99 is ${growth.toFixed(2)}x the 1,000 row`),
+        row(
+          `GET .../transactions, ${args.historySize.toLocaleString('en-US')} entries`,
+          hBig,
+          hBig.requestsPerSecond / helloRps,
+          'x hello',
+          'p99 <= 1.5x the 1,000 row',
+          growth === null ? null : growth <= 1.5,
+          growth === null ? '' : `p99 is ${growth.toFixed(2)}x the 1,000 row`,
+        ),
       );
     }
     if (measured.token && argon2Rate) {
       const ratio = measured.token.requestsPerSecond / argon2Rate;
-      rows.push(row('POST /api/v1/auth/token (argon2id)', measured.token, ratio, 'x raw argon2id', '>= 0.9', ratio >= 0.9, `raw argon2id ${argon2Rate.toFixed(1)}/s`));
+      rows.push(
+        row('POST /api/v1/auth/token (argon2id)', measured.token, ratio, 'x raw argon2id', '>= 0.9', ratio >= 0.9, `raw argon2id ${argon2Rate.toFixed(1)}/s`),
+      );
     }
     const hz = measured['healthz-under-token-flood'];
     if (hz) rows.push(row('GET /healthz during token flood (1 connection)', hz, null, '', 'p99 < 10 ms', hz.p99Ms < 10, ''));
     else if (wants(args, 'healthz-under-token-flood')) rows.push(skipped('GET /healthz during token flood', 'p99 < 10 ms', healthzNote));
     const rssMb = peakRss === null ? null : peakRss / 1024 / 1024;
-    rows.push({ scenario: 'peak RSS of the server (whole run)', requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: null, cpuUsPerRequest: null, ratio: null, ratioTo: '', target: '<= 250 MB', met: rssMb === null ? null : rssMb <= 250, note: rssMb === null ? 'unavailable' : `${rssMb.toFixed(0)} MB` });
+    rows.push({
+      scenario: 'peak RSS of the server (whole run)',
+      requestsPerSecond: null,
+      p50Ms: null,
+      p99Ms: null,
+      errors: null,
+      cpuUsPerRequest: null,
+      ratio: null,
+      ratioTo: '',
+      target: '<= 250 MB',
+      met: rssMb === null ? null : rssMb <= 250,
+      note: rssMb === null ? 'unavailable' : `${rssMb.toFixed(0)} MB`,
+    });
 
     const table = renderTable(rows);
     const stackLine = describeStack(stack);
@@ -196,15 +239,37 @@ async function main(): Promise<void> {
     console.log(`\n${header}\n${stackLine}\n\n${table}\n`);
     console.log('Ratios compare figures taken minutes apart on one machine; absolute req/s on a shared machine are noisy.');
 
-    const serverSettings = { DB_POOL_SIZE: config.dbPoolSize, GROUP_COMMIT_MAX_BATCH: config.groupCommitMaxBatch, ARGON2_MAX_CONCURRENT: config.argon2MaxConcurrent, RATE_LIMITS: 'off' };
-    const results = { started: started.toISOString(), args, serverSettings, stack, helloBefore, helloAfter, argon2VerificationsPerSecond: argon2Rate, measured, rows, peakRssBytes: peakRss, seedTimingsMs: bank.timings, raw, host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() } };
+    const serverSettings = {
+      DB_POOL_SIZE: config.dbPoolSize,
+      GROUP_COMMIT_MAX_BATCH: config.groupCommitMaxBatch,
+      ARGON2_MAX_CONCURRENT: config.argon2MaxConcurrent,
+      RATE_LIMITS: 'off',
+    };
+    const results = {
+      started: started.toISOString(),
+      args,
+      serverSettings,
+      stack,
+      helloBefore,
+      helloAfter,
+      argon2VerificationsPerSecond: argon2Rate,
+      measured,
+      rows,
+      peakRssBytes: peakRss,
+      seedTimingsMs: bank.timings,
+      raw,
+      host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
+    };
     if (args.resultsDir !== 'none') log(`results written to ${writeResults(path.resolve(repoDir, args.resultsDir), results, args.backend)}`);
     if (args.writeDocs) {
       recordInDocs(path.join(repoDir, 'docs/performance.md'), args.backend, `${header}\n\n${stackLine}\n\n${table}`);
       log('docs/performance.md updated');
     }
     if (fs.existsSync(serverLog)) {
-      const errors = fs.readFileSync(serverLog, 'utf8').split('\n').filter((l) => /"level":(50|60)/.test(l));
+      const errors = fs
+        .readFileSync(serverLog, 'utf8')
+        .split('\n')
+        .filter((l) => /"level":(50|60)/.test(l));
       if (errors.length) log(`the server logged ${errors.length} error line(s), first: ${errors[0]!.slice(0, 500)}`);
     }
   } finally {
@@ -230,11 +295,35 @@ function describeStack(stack: StackParts): string {
 }
 
 function row(scenario: string, f: LoadFigures, ratio: number | null, ratioTo: string, target: string, met: boolean | null, note: string): Row {
-  return { scenario, requestsPerSecond: f.requestsPerSecond, p50Ms: f.p50Ms, p99Ms: f.p99Ms, errors: f.errors, cpuUsPerRequest: f.serverCpuUsPerRequest ?? null, ratio, ratioTo, target, met, note };
+  return {
+    scenario,
+    requestsPerSecond: f.requestsPerSecond,
+    p50Ms: f.p50Ms,
+    p99Ms: f.p99Ms,
+    errors: f.errors,
+    cpuUsPerRequest: f.serverCpuUsPerRequest ?? null,
+    ratio,
+    ratioTo,
+    target,
+    met,
+    note,
+  };
 }
 
 function skipped(scenario: string, target: string, note: string): Row {
-  return { scenario, requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: null, cpuUsPerRequest: null, ratio: null, ratioTo: '', target, met: null, note };
+  return {
+    scenario,
+    requestsPerSecond: null,
+    p50Ms: null,
+    p99Ms: null,
+    errors: null,
+    cpuUsPerRequest: null,
+    ratio: null,
+    ratioTo: '',
+    target,
+    met: null,
+    note,
+  };
 }
 
 async function measure(url: string, request: LoadRequest, connections: number, args: BenchArgs, target?: Child): Promise<LoadFigures> {
@@ -244,7 +333,9 @@ async function measure(url: string, request: LoadRequest, connections: number, a
   const cpuAfter = target?.cpuSeconds() ?? null;
   figures.serverCpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && figures.total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / figures.total : null;
   figures.serverPeakRssMb = target ? Math.round((target.peakRssBytes() ?? 0) / 1048576) : null;
-  log(`  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req, peak RSS so far ${figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`);
+  log(
+    `  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req, peak RSS so far ${figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`,
+  );
   return figures;
 }
 
@@ -300,6 +391,6 @@ async function createPgDatabase(adminUrl: string): Promise<{ name: string; url: 
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exitCode = 1;
 });

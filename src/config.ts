@@ -87,7 +87,10 @@ const metricsToken: Parser<string> = (raw, env) => {
  * (issue 11 class 14: metrics are not readable by strangers by default, so the default is loopback).
  */
 const addressList: Parser<readonly string[]> = (raw, env) => {
-  const ranges = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const ranges = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   for (const r of ranges) {
     const [address, bits, ...rest] = r.split('/');
     const family = address ? isIP(address) : 0;
@@ -99,7 +102,10 @@ const addressList: Parser<readonly string[]> = (raw, env) => {
 };
 
 const secretList: Parser<readonly string[]> = (raw, env) => {
-  const secrets = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const secrets = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   for (const s of secrets) {
     if (Buffer.byteLength(s, 'utf8') < 32) throw new ConfigError(`${env}: every secret must be at least 32 bytes long`);
   }
@@ -125,7 +131,9 @@ const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 const trustProxy: Parser<false | readonly string[]> = (raw, env) => {
   if (['', 'off', 'false', 'no'].includes(raw)) return false;
   const refuse = (why: string): never => {
-    throw new ConfigError(`${env} ${why}: list the proxies' addresses instead (IPs or CIDR ranges, comma-separated, e.g. 127.0.0.1 or 10.0.0.0/24), or set it off`);
+    throw new ConfigError(
+      `${env} ${why}: list the proxies' addresses instead (IPs or CIDR ranges, comma-separated, e.g. 127.0.0.1 or 10.0.0.0/24), or set it off`,
+    );
   };
   if (['on', 'true', 'yes'].includes(raw)) refuse('cannot trust every sender (any client could choose its own address)');
   if (/^\d+$/.test(raw)) refuse(`cannot be a bare hop count ("${raw}"): whoever connects directly would choose their own address`);
@@ -160,45 +168,155 @@ export const settings = {
   dataDir: setting('DATA_DIR', './data', 'Folder for the SQLite database, the access log and the generated secret.', text),
   databaseUrl: setting('DATABASE_URL', '', 'Empty for embedded SQLite in DATA_DIR; a `postgres://` URL to use PostgreSQL.', databaseUrl),
   dbPoolSize: setting('DB_POOL_SIZE', '10', 'PostgreSQL connection pool size.', integer(1, 200)),
-  sqliteBusyTimeoutMs: setting('SQLITE_BUSY_TIMEOUT_MS', '5000', 'How long a request waits for SQLite\'s write lock while another process holds it (the wait never stops the server); then it gets 503 `unavailable` and nothing is written.', integer(0, 60_000)),
-  groupCommitMaxBatch: setting('GROUP_COMMIT_MAX_BATCH', '64', 'SQLite: most write transactions (transfers, sign-ups...) that arrive together and share one durable commit, each in its own savepoint. 1 commits each alone.', integer(1, 1000)),
+  sqliteBusyTimeoutMs: setting(
+    'SQLITE_BUSY_TIMEOUT_MS',
+    '5000',
+    "How long a request waits for SQLite's write lock while another process holds it (the wait never stops the server); then it gets 503 `unavailable` and nothing is written.",
+    integer(0, 60_000),
+  ),
+  groupCommitMaxBatch: setting(
+    'GROUP_COMMIT_MAX_BATCH',
+    '64',
+    'SQLite: most write transactions (transfers, sign-ups...) that arrive together and share one durable commit, each in its own savepoint. 1 commits each alone.',
+    integer(1, 1000),
+  ),
   secret: setting('SECRET', '', 'Signing secret for tokens, at least 32 bytes. Empty: generated once into DATA_DIR/secret (mode 0600).', secret),
-  secretPrevious: setting('SECRET_PREVIOUS', '', 'Earlier signing secrets, comma-separated (each at least 32 bytes): tokens they signed stay valid until they expire, so SECRET can be rotated without logging everyone out.', secretList),
-  trustProxy: setting('TRUST_PROXY', 'off', 'Believe X-Forwarded-For/-Proto only from these proxies: `off`, or their comma-separated IPs/CIDR ranges (`loopback`, `linklocal`, `uniquelocal` too). `on`, a bare hop count and `/0` are refused: they would let a client choose its own address.', trustProxy),
+  secretPrevious: setting(
+    'SECRET_PREVIOUS',
+    '',
+    'Earlier signing secrets, comma-separated (each at least 32 bytes): tokens they signed stay valid until they expire, so SECRET can be rotated without logging everyone out.',
+    secretList,
+  ),
+  trustProxy: setting(
+    'TRUST_PROXY',
+    'off',
+    'Believe X-Forwarded-For/-Proto only from these proxies: `off`, or their comma-separated IPs/CIDR ranges (`loopback`, `linklocal`, `uniquelocal` too). `on`, a bare hop count and `/0` are refused: they would let a client choose its own address.',
+    trustProxy,
+  ),
   rateLimits: setting('RATE_LIMITS', 'on', 'Rate limits and login throttling. `off` only for load tests and benchmarks on a trusted machine.', flag),
-  redisUrl: setting('REDIS_URL', '', 'Empty: rate-limit and login-throttle counters in memory (one process). A `redis://` URL: shared by every instance.', redisUrl),
+  redisUrl: setting(
+    'REDIS_URL',
+    '',
+    'Empty: rate-limit and login-throttle counters in memory (one process). A `redis://` URL: shared by every instance.',
+    redisUrl,
+  ),
   rateLimitGlobalPerMinute: setting('RATE_LIMIT_GLOBAL_PER_MINUTE', '600', 'Requests per minute from one client IP, any route.', integer(1, 1_000_000)),
-  rateLimitAuthPerMinute: setting('RATE_LIMIT_AUTH_PER_MINUTE', '10', 'Attempts per minute from one client IP at sign-up, login, token and password-change endpoints.', integer(1, 100_000)),
+  rateLimitAuthPerMinute: setting(
+    'RATE_LIMIT_AUTH_PER_MINUTE',
+    '10',
+    'Attempts per minute from one client IP at sign-up, login, token and password-change endpoints.',
+    integer(1, 100_000),
+  ),
   rateLimitMoneyPerMinute: setting('RATE_LIMIT_MONEY_PER_MINUTE', '60', 'Deposits, withdrawals and transfers per minute by one user.', integer(1, 100_000)),
   loginFreeFailures: setting('LOGIN_FREE_FAILURES', '5', 'Failed logins for one username before each further try must wait (1 s, doubling).', integer(1, 100)),
-  securityEventsRetentionDays: setting('SECURITY_EVENTS_RETENTION_DAYS', '365', 'How long the audit trail (security events) is kept before the hourly purge drops it.', integer(1, 36_500)),
-  auditAnonymousWindowMinutes: setting('AUDIT_ANONYMOUS_WINDOW_MINUTES', '10', 'Audit events without a user (refused anonymous form posts, rate limits, unknown usernames) are kept as one row per type, IP and window of this many minutes, with a count.', integer(1, 1440)),
-  auditAnonymousRowsPerWindow: setting('AUDIT_ANONYMOUS_ROWS_PER_WINDOW', '1000', 'Most aggregated anonymous audit rows one instance writes per window; events from further addresses are counted in one row per type without an IP.', integer(1, 1_000_000)),
-  loginMaxLockSeconds: setting('LOGIN_MAX_LOCK_SECONDS', '900', 'Longest wait imposed on a username after repeated failed logins; never a permanent lock.', integer(1, 86_400)),
+  securityEventsRetentionDays: setting(
+    'SECURITY_EVENTS_RETENTION_DAYS',
+    '365',
+    'How long the audit trail (security events) is kept before the hourly purge drops it.',
+    integer(1, 36_500),
+  ),
+  auditAnonymousWindowMinutes: setting(
+    'AUDIT_ANONYMOUS_WINDOW_MINUTES',
+    '10',
+    'Audit events without a user (refused anonymous form posts, rate limits, unknown usernames) are kept as one row per type, IP and window of this many minutes, with a count.',
+    integer(1, 1440),
+  ),
+  auditAnonymousRowsPerWindow: setting(
+    'AUDIT_ANONYMOUS_ROWS_PER_WINDOW',
+    '1000',
+    'Most aggregated anonymous audit rows one instance writes per window; events from further addresses are counted in one row per type without an IP.',
+    integer(1, 1_000_000),
+  ),
+  loginMaxLockSeconds: setting(
+    'LOGIN_MAX_LOCK_SECONDS',
+    '900',
+    'Longest wait imposed on a username after repeated failed logins; never a permanent lock.',
+    integer(1, 86_400),
+  ),
   tokenTtlSeconds: setting('TOKEN_TTL_SECONDS', '900', 'Lifetime of an API access token.', integer(60, 86_400)),
   tokenIssuer: setting('TOKEN_ISSUER', 'minibank', 'The `iss` claim of issued tokens, checked on every request.', text),
   tokenAudience: setting('TOKEN_AUDIENCE', 'minibank-api', 'The `aud` claim of issued tokens, checked on every request.', text),
   currency: setting('CURRENCY', 'USD', 'ISO 4217 currency of newly opened accounts.', currency),
-  selfServiceDeposits: setting('SELF_SERVICE_DEPOSITS', 'on', '"Add money": signed-in users may deposit money the bank creates from nothing (a test bank, a classroom, a community bank). `off` refuses POST /api/v1/deposits and /deposit with 403 `forbidden` and hides "Add money".', flag),
-  maxAmountMinor: setting('MAX_AMOUNT_MINOR', '100000000', 'Largest amount of one deposit, withdrawal or transfer, in minor units (cents).', integer(1, 9_000_000_000_000)),
+  selfServiceDeposits: setting(
+    'SELF_SERVICE_DEPOSITS',
+    'on',
+    '"Add money": signed-in users may deposit money the bank creates from nothing (a test bank, a classroom, a community bank). `off` refuses POST /api/v1/deposits and /deposit with 403 `forbidden` and hides "Add money".',
+    flag,
+  ),
+  maxAmountMinor: setting(
+    'MAX_AMOUNT_MINOR',
+    '100000000',
+    'Largest amount of one deposit, withdrawal or transfer, in minor units (cents).',
+    integer(1, 9_000_000_000_000),
+  ),
   bodyLimitBytes: setting('BODY_LIMIT_BYTES', '16384', 'Largest request body accepted; larger is 413.', integer(1024, 1_048_576)),
   idempotencyKeyTtlHours: setting('IDEMPOTENCY_KEY_TTL_HOURS', '48', 'How long idempotency keys are remembered (at least 24).', integer(24, 24 * 365)),
   argon2MemoryKib: setting('ARGON2_MEMORY_KIB', '19456', 'argon2id memory cost in KiB (OWASP minimum 19456).', integer(19_456, 1_048_576)),
   argon2Iterations: setting('ARGON2_ITERATIONS', '2', 'argon2id time cost (OWASP minimum 2 at 19 MiB).', integer(2, 20)),
   argon2Parallelism: setting('ARGON2_PARALLELISM', '1', 'argon2id parallelism.', integer(1, 16)),
-  argon2MaxConcurrent: setting('ARGON2_MAX_CONCURRENT', '0', 'Most argon2id hashes computed at once (sign-ups, logins); more wait in line. 0: one per CPU, which keeps hashing at full speed without starving the event loop or multiplying memory.', integer(0, 256)),
+  argon2MaxConcurrent: setting(
+    'ARGON2_MAX_CONCURRENT',
+    '0',
+    'Most argon2id hashes computed at once (sign-ups, logins); more wait in line. 0: one per CPU, which keeps hashing at full speed without starving the event loop or multiplying memory.',
+    integer(0, 256),
+  ),
   logLevel: setting('LOG_LEVEL', 'info', 'Application log level.', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
   logPretty: setting('LOG_PRETTY', 'off', 'Human-readable logs instead of JSON lines (only when set; never guessed from NODE_ENV).', flag),
-  accessLog: setting('ACCESS_LOG', '', 'Common Log Format access log: a file path (empty: DATA_DIR/access.log), `-` for stdout, `off` to disable. Reopened on SIGHUP.', text),
-  metricsToken: setting('METRICS_TOKEN', '', 'When set (at least 16 characters), GET /metrics also needs `Authorization: Bearer <token>` (from an address in METRICS_ALLOW).', metricsToken),
-  metricsAllow: setting('METRICS_ALLOW', '127.0.0.0/8,::1', 'Client addresses (IPs or CIDR ranges, comma-separated) that may read GET /metrics; everyone else gets 403. Checked together with METRICS_TOKEN when that is set. Default: this machine only.', addressList),
-  readyCacheMs: setting('READY_CACHE_MS', '1000', 'GET /readyz reuses its last database check for this long, so probes cost at most one query per interval however many arrive.', integer(0, 60_000)),
+  accessLog: setting(
+    'ACCESS_LOG',
+    '',
+    'Common Log Format access log: a file path (empty: DATA_DIR/access.log), `-` for stdout, `off` to disable. Reopened on SIGHUP.',
+    text,
+  ),
+  metricsToken: setting(
+    'METRICS_TOKEN',
+    '',
+    'When set (at least 16 characters), GET /metrics also needs `Authorization: Bearer <token>` (from an address in METRICS_ALLOW).',
+    metricsToken,
+  ),
+  metricsAllow: setting(
+    'METRICS_ALLOW',
+    '127.0.0.0/8,::1',
+    'Client addresses (IPs or CIDR ranges, comma-separated) that may read GET /metrics; everyone else gets 403. Checked together with METRICS_TOKEN when that is set. Default: this machine only.',
+    addressList,
+  ),
+  readyCacheMs: setting(
+    'READY_CACHE_MS',
+    '1000',
+    'GET /readyz reuses its last database check for this long, so probes cost at most one query per interval however many arrive.',
+    integer(0, 60_000),
+  ),
   readyTimeoutMs: setting('READY_TIMEOUT_MS', '1000', 'GET /readyz answers 503 when the database takes longer than this to answer.', integer(10, 60_000)),
-  shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', '10000', 'On SIGTERM, how long requests in flight may take to finish before connections are cut.', integer(0, 600_000)),
-  headersTimeoutMs: setting('HEADERS_TIMEOUT_MS', '10000', 'A client must send a request\'s headers within this time, or gets 408 and is disconnected (at most REQUEST_TIMEOUT_MS).', integer(100, 600_000)),
-  requestTimeoutMs: setting('REQUEST_TIMEOUT_MS', '30000', 'A client must send a whole request, headers and body, within this time, or gets 408 and is disconnected.', integer(100, 600_000)),
-  keepAliveTimeoutMs: setting('KEEP_ALIVE_TIMEOUT_MS', '5000', 'An idle keep-alive connection is closed after this long. Behind a load balancer that reuses connections, set it above the balancer\'s idle timeout.', integer(100, 600_000)),
-  publicUrl: setting('PUBLIC_URL', '', 'Origin people reach the web pages at (e.g. `https://bank.example`). When it is https, cookies are `Secure` and `__Host-` prefixed; form posts must come from this origin. Empty: the request\'s own Host, plain http.', publicUrl),
+  shutdownTimeoutMs: setting(
+    'SHUTDOWN_TIMEOUT_MS',
+    '10000',
+    'On SIGTERM, how long requests in flight may take to finish before connections are cut.',
+    integer(0, 600_000),
+  ),
+  headersTimeoutMs: setting(
+    'HEADERS_TIMEOUT_MS',
+    '10000',
+    "A client must send a request's headers within this time, or gets 408 and is disconnected (at most REQUEST_TIMEOUT_MS).",
+    integer(100, 600_000),
+  ),
+  requestTimeoutMs: setting(
+    'REQUEST_TIMEOUT_MS',
+    '30000',
+    'A client must send a whole request, headers and body, within this time, or gets 408 and is disconnected.',
+    integer(100, 600_000),
+  ),
+  keepAliveTimeoutMs: setting(
+    'KEEP_ALIVE_TIMEOUT_MS',
+    '5000',
+    "An idle keep-alive connection is closed after this long. Behind a load balancer that reuses connections, set it above the balancer's idle timeout.",
+    integer(100, 600_000),
+  ),
+  publicUrl: setting(
+    'PUBLIC_URL',
+    '',
+    "Origin people reach the web pages at (e.g. `https://bank.example`). When it is https, cookies are `Secure` and `__Host-` prefixed; form posts must come from this origin. Empty: the request's own Host, plain http.",
+    publicUrl,
+  ),
   sessionIdleMinutes: setting('SESSION_IDLE_MINUTES', '30', 'A web session ends after this many minutes without a request.', integer(1, 24 * 60)),
   sessionAbsoluteHours: setting('SESSION_ABSOLUTE_HOURS', '12', 'A web session ends this many hours after sign-in, however active.', integer(1, 24 * 30)),
   sessionsPerUserMax: setting('SESSIONS_PER_USER_MAX', '20', 'Most open web sessions one user may have; signing in again ends the oldest.', integer(1, 1000)),

@@ -33,7 +33,9 @@ function tighten(p: string, mode: number, warn: PermissionWarn): void {
   if ((stat.mode & SHARED_BITS) === 0) return;
   const ownedByUs = typeof process.getuid !== 'function' || stat.uid === process.getuid();
   if (!ownedByUs || (stat.isDirectory() && (stat.mode & STICKY_BIT) !== 0)) {
-    warn(`${p} is accessible to other users (mode ${octal(stat.mode)}) and was left as it is (not ours to change): keep minibank's data in a folder of its own`);
+    warn(
+      `${p} is accessible to other users (mode ${octal(stat.mode)}) and was left as it is (not ours to change): keep minibank's data in a folder of its own`,
+    );
     return;
   }
   fs.chmodSync(p, mode);
@@ -60,7 +62,9 @@ export function tightenIfExists(file: string, warn: PermissionWarn = warnOnStder
 /** Warns (never changes anything) when a folder chosen by the operator, such as a backup target, is open to others. */
 export function warnIfSharedDir(dir: string, warn: PermissionWarn = warnOnStderr): void {
   if (fs.existsSync(dir) && isShared(dir)) {
-    warn(`${path.resolve(dir)} is accessible to other users (mode ${octal(fs.statSync(dir).mode)}): the file is private (0600), but keep backups in a folder only minibank's account can open (chmod 700)`);
+    warn(
+      `${path.resolve(dir)} is accessible to other users (mode ${octal(fs.statSync(dir).mode)}): the file is private (0600), but keep backups in a folder only minibank's account can open (chmod 700)`,
+    );
   }
 }
 

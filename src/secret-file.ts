@@ -30,7 +30,9 @@ export function resolveSecret(config: Pick<Config, 'secret' | 'dataDir'>): strin
   }
   if (isShared(file)) {
     const mode = (fs.statSync(file).mode & 0o777).toString(8).padStart(4, '0');
-    throw new LooseSecretFileError(`${file} is readable by other users (mode ${mode}): refusing to use it as the signing secret. Run chmod 600 ${file}; if others could have read it, delete it instead to generate a new one (this signs everyone out).`);
+    throw new LooseSecretFileError(
+      `${file} is readable by other users (mode ${mode}): refusing to use it as the signing secret. Run chmod 600 ${file}; if others could have read it, delete it instead to generate a new one (this signs everyone out).`,
+    );
   }
   const secret = fs.readFileSync(file, 'utf8').trim();
   if (Buffer.byteLength(secret) < 32) throw new Error(`${file} holds a secret shorter than 32 bytes; delete it to generate a new one`);

@@ -36,11 +36,15 @@ try {
     releaseUnit: db.prepare('release savepoint unit'),
     movement: db.prepare('savepoint movement'),
     releaseMovement: db.prepare('release savepoint movement'),
-    claim: db.prepare('insert into idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at) values (?, ?, ?, null, null, ?) on conflict do nothing'),
+    claim: db.prepare(
+      'insert into idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at) values (?, ?, ?, null, null, ?) on conflict do nothing',
+    ),
     accounts: db.prepare('select * from accounts where id = ? union all select * from accounts where number = ? and kind = ?'),
     debit: db.prepare("update accounts set balance = balance - ? where id = ? and (kind = 'system' or balance >= ?) returning balance"),
     credit: db.prepare('update accounts set balance = balance + ? where id = ? returning balance'),
-    transaction: db.prepare('insert into ledger_transactions (id, type, memo, actor_user_id, actor_token_id, actor_session_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning seq'),
+    transaction: db.prepare(
+      'insert into ledger_transactions (id, type, memo, actor_user_id, actor_token_id, actor_session_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning seq',
+    ),
     entries: db.prepare('insert into entries (transaction_seq, account_id, amount, balance_after, created_at) values (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)'),
     store: db.prepare('update idempotency_keys set response_status = ?, response_body = ? where user_id = ? and key = ?'),
   };
@@ -75,7 +79,9 @@ try {
   const wallUs = ((performance.now() - started) * 1000) / transfers;
   const cpu = process.cpuUsage(cpuBefore);
   console.log(`${transfers} transfers, ${batch} per commit, synchronous=FULL`);
-  console.log(`  ${wallUs.toFixed(0)} us per transfer (${Math.round(1e6 / wallUs)}/s on one thread), of which COMMIT ${((commitMs * 1000) / transfers).toFixed(0)} us`);
+  console.log(
+    `  ${wallUs.toFixed(0)} us per transfer (${Math.round(1e6 / wallUs)}/s on one thread), of which COMMIT ${((commitMs * 1000) / transfers).toFixed(0)} us`,
+  );
   console.log(`  CPU per transfer: user ${(cpu.user / transfers).toFixed(0)} us, system ${(cpu.system / transfers).toFixed(0)} us`);
   db.close();
 } finally {

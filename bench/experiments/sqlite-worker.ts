@@ -124,14 +124,15 @@ if (!isMainThread) {
       const pending = new Map<number, (r: boolean[]) => void>();
       let next = 0;
       worker.on('message', (m: { id: number; results: boolean[] }) => pending.get(m.id)?.(m.results));
-      commitBatch = (t) => new Promise((resolve) => {
-        const id = next++;
-        pending.set(id, (r) => {
-          pending.delete(id);
-          resolve(r);
+      commitBatch = (t) =>
+        new Promise((resolve) => {
+          const id = next++;
+          pending.set(id, (r) => {
+            pending.delete(id);
+            resolve(r);
+          });
+          worker.postMessage({ id, transfers: t });
         });
-        worker.postMessage({ id, transfers: t });
-      });
       stop = async () => void (await worker.terminate());
       await commitBatch([]); // the worker has opened the database
     }

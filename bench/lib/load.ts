@@ -43,7 +43,12 @@ export async function runLoad(url: string, request: LoadRequest, options: { conn
           ? {
               setupRequest: (req: autocannon.Request) => {
                 const v = vary();
-                return { ...req, ...(v.path ? { path: v.path } : {}), headers: { ...req.headers, ...v.headers }, ...(v.body !== undefined ? { body: v.body } : {}) };
+                return {
+                  ...req,
+                  ...(v.path ? { path: v.path } : {}),
+                  headers: { ...req.headers, ...v.headers },
+                  ...(v.body !== undefined ? { body: v.body } : {}),
+                };
               },
             }
           : {}),

@@ -17,7 +17,15 @@ export interface StackParts {
 export async function probeStack(url: string, token: string, dataDir: string): Promise<StackParts> {
   const status = async (p: string) => (await fetch(url + p, { redirect: 'manual' }).catch(() => null))?.status ?? 0;
   const me = await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
-  const known = ['content-security-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'permissions-policy', 'cross-origin-opener-policy'];
+  const known = [
+    'content-security-policy',
+    'strict-transport-security',
+    'x-content-type-options',
+    'x-frame-options',
+    'referrer-policy',
+    'permissions-policy',
+    'cross-origin-opener-policy',
+  ];
   return {
     pages: (await status('/login')) === 200,
     healthz: (await status('/healthz')) === 200,
@@ -53,7 +61,14 @@ export async function browserSession(url: string, username: string, password: st
     const name = /\bname=["']([^"']+)["']/i.exec(tag)?.[1];
     const type = /\btype=["']([^"']+)["']/i.exec(tag)?.[1]?.toLowerCase();
     const value = /\bvalue=["']([^"']*)["']/i.exec(tag)?.[1] ?? '';
-    if (name && type === 'hidden') fields.set(name, value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'"));
+    if (name && type === 'hidden')
+      fields.set(
+        name,
+        value
+          .replace(/&amp;/g, '&')
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'"),
+      );
   }
   fields.set('username', username);
   fields.set('password', password);

@@ -73,7 +73,14 @@ const tail = (file: string) => {
   }
 };
 
-export async function startChild(options: { args: string[]; env: NodeJS.ProcessEnv; port: number; logFile: string; probePath: string; cwd: string }): Promise<Child> {
+export async function startChild(options: {
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  port: number;
+  logFile: string;
+  probePath: string;
+  cwd: string;
+}): Promise<Child> {
   const out = fs.openSync(options.logFile, 'a');
   const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', out, out] });
   fs.closeSync(out);

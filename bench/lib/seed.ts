@@ -51,7 +51,11 @@ export async function seedBank(config: Config, options: { accounts: number; hist
   const storage = openStorage(config);
   try {
     await migrateToLatest(storage);
-    const realHasher = await createPasswordHasher({ memoryCostKib: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism });
+    const realHasher = await createPasswordHasher({
+      memoryCostKib: config.argon2MemoryKib,
+      timeCost: config.argon2Iterations,
+      parallelism: config.argon2Parallelism,
+    });
     const passwordHash = await realHasher.hash(BENCH_PASSWORD);
     const ctx = seedContext(config, storage, realHasher);
     const create = (names: string[], opening = OPENING_BALANCE) => createUsers(ctx, names, passwordHash, opening);
@@ -64,7 +68,9 @@ export async function seedBank(config: Config, options: { accounts: number; hist
       // The subject opens with no deposit, so its history is exactly `size` entries long.
       const [subject] = await create([`history-${size}`], 0n);
       const [feeder] = await create([`feeder-${size}`]);
-      await time(`seed ${size} history entries`, () => storage.writeTransaction((trx) => seedHistory(trx, storage.dialect, { subject: subject!, feeder: feeder!, entries: size })));
+      await time(`seed ${size} history entries`, () =>
+        storage.writeTransaction((trx) => seedHistory(trx, storage.dialect, { subject: subject!, feeder: feeder!, entries: size })),
+      );
       histories.set(size, subject!);
     }
     // PostgreSQL: fresh statistics, as autovacuum would have soon after a bulk load; without them the
@@ -105,7 +111,13 @@ async function createUsers(ctx: AppContext, names: string[], passwordHash: strin
       const nowMs = ctx.clock.nowMs();
       const jti = ctx.random.uuid();
       const token = await ctx.tokens.sign({ userId: user.userId, jti, nowMs });
-      await insertToken(ctx.storage.db, { jti, userId: user.userId, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000), passwordGeneration: FIRST_PASSWORD_GENERATION });
+      await insertToken(ctx.storage.db, {
+        jti,
+        userId: user.userId,
+        createdAtMs: BigInt(nowMs),
+        expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000),
+        passwordGeneration: FIRST_PASSWORD_GENERATION,
+      });
       out.push({ ...user, token });
     }
   }
@@ -116,6 +128,7 @@ async function createUser(ctx: AppContext, trx: Trx, username: string, passwordH
   const userId = ctx.random.uuid();
   await insertUser(trx, { id: userId, username, password_hash: passwordHash, created_at: BigInt(ctx.clock.nowMs()) });
   const account = await openAccount(ctx, trx, { userId, currency: ctx.config.currency });
-  if (openingMinor > 0n) await applyMovement(ctx, trx, userId, { type: 'deposit', accountId: account.id, amountMinor: openingMinor, memo: 'bench opening balance' });
+  if (openingMinor > 0n)
+    await applyMovement(ctx, trx, userId, { type: 'deposit', accountId: account.id, amountMinor: openingMinor, memo: 'bench opening balance' });
   return { username, userId, accountId: account.id, accountNumber: account.number };
 }

@@ -32,7 +32,8 @@ export async function revokeOtherSessions(
   return ctx.storage.writeTransaction(async (trx) => {
     const sessions = await deleteOtherSessions(trx, userId, currentIdHash);
     const apiTokens = await revokeAllApiTokens(ctx, trx, userId);
-    if (sessions > 0 || apiTokens > 0) await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions, api_tokens: apiTokens } }, trx);
+    if (sessions > 0 || apiTokens > 0)
+      await recordSecurityEvent(ctx, { type: 'session_revoked', userId, client, details: { sessions, api_tokens: apiTokens } }, trx);
     return { sessions, apiTokens };
   });
 }

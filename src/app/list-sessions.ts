@@ -15,11 +15,11 @@ export interface SessionView {
 export async function listSessions(ctx: AppContext, userId: string, currentIdHash: string): Promise<SessionView[]> {
   const rows = await listLiveSessionsOfUser(ctx.storage.db, userId, sessionCutoff(ctx.config, nowMsBig(ctx)));
   return rows.map((r) => ({
-      handle: r.handle,
-      createdAtMs: BigInt(r.created_at),
-      lastSeenAtMs: BigInt(r.last_seen_at),
-      userAgent: r.user_agent,
-      ip: r.ip,
-      current: r.id_hash === currentIdHash,
-    }));
+    handle: r.handle,
+    createdAtMs: BigInt(r.created_at),
+    lastSeenAtMs: BigInt(r.last_seen_at),
+    userAgent: r.user_agent,
+    ip: r.ip,
+    current: r.id_hash === currentIdHash,
+  }));
 }

@@ -30,7 +30,11 @@ export async function listTransactions(ctx: AppContext, userId: string, query: T
 }
 
 /** The same, for an account the caller has already checked is the user's (saves reading it again). */
-export async function listOwnedAccountTransactions(ctx: AppContext, account: OwnedAccount, query: Omit<TransactionQuery, 'accountId'>): Promise<TransactionPage> {
+export async function listOwnedAccountTransactions(
+  ctx: AppContext,
+  account: OwnedAccount,
+  query: Omit<TransactionQuery, 'accountId'>,
+): Promise<TransactionPage> {
   const db = ctx.storage.db;
   const limit = query.limit ?? PAGE_SIZE_DEFAULT;
   if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_SIZE_MAX) {

@@ -7,7 +7,13 @@ import { DomainError } from '../domain/errors.js';
 import { transferJournal } from '../domain/journal.js';
 import { refusalOf, sameAccount } from '../domain/movement-rules.js';
 import { parsePayee } from '../domain/payee.js';
-import { findAccountByNumberWithOwner, findAccountsByUser, findPayerAndPayeeByNumber, findSystemAccount, type Account } from '../storage/repositories/account-repository.js';
+import {
+  findAccountByNumberWithOwner,
+  findAccountsByUser,
+  findPayerAndPayeeByNumber,
+  findSystemAccount,
+  type Account,
+} from '../storage/repositories/account-repository.js';
 import type { NewLedgerTransaction } from '../storage/repositories/ledger-repository.js';
 import { findUserByUsername } from '../storage/repositories/user-repository.js';
 import type { Db, Trx } from '../storage/storage.js';
@@ -51,15 +57,30 @@ interface Leg {
  * @throws DomainError the refusal (not_found, invalid_request, same_account, or movement-rules'
  * refusalOf); nothing has been written then, or it is undone with the caller's savepoint.
  */
-export async function applyMovement(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest, via: ActorCredential = {}): Promise<MovementResult> {
+export async function applyMovement(
+  ctx: AppContext,
+  trx: Trx,
+  actorUserId: string,
+  request: MovementRequest,
+  via: ActorCredential = {},
+): Promise<MovementResult> {
   const leg = await planLeg(ctx, trx, actorUserId, request);
   const amount = request.amountMinor;
   const journal = transferJournal(leg.from.id, leg.to.id, leg.from.currency, amount);
   const transactionId = ctx.random.uuid();
   const createdAtMs = nowMsBig(ctx);
-  const txn: NewLedgerTransaction = { id: transactionId, type: request.type, memo: request.memo, actorUserId, actorTokenId: via.tokenId ?? null, actorSessionId: via.sessionHandle ?? null, createdAtMs };
+  const txn: NewLedgerTransaction = {
+    id: transactionId,
+    type: request.type,
+    memo: request.memo,
+    actorUserId,
+    actorTokenId: via.tokenId ?? null,
+    actorSessionId: via.sessionHandle ?? null,
+    createdAtMs,
+  };
   const posted = await ctx.storage.journal.post(trx, { from: leg.from, to: leg.to, journal, transaction: txn, afterDebit: ctx.faults.afterDebit });
-  if (posted.kind === 'refused') throw refusalOf(posted.facts, { from: leg.from.currency, to: leg.to.currency }) ?? new Error('movement: refused with every fact holding');
+  if (posted.kind === 'refused')
+    throw refusalOf(posted.facts, { from: leg.from.currency, to: leg.to.currency }) ?? new Error('movement: refused with every fact holding');
   const balances = posted.balances;
 
   const subject = leg[leg.subject];

@@ -68,7 +68,21 @@ function loadEstimator(): Promise<Estimator> {
  * Context-specific words (ASVS 5.0 V6.1.2, V6.2.11): the bank's own name and vocabulary, which an
  * attacker tries first. They join the username as dictionary words for the estimate.
  */
-export const CONTEXT_WORDS = ['minibank', 'mini bank', 'bank', 'banking', 'account', 'deposit', 'withdraw', 'transfer', 'money', 'password', 'login', 'signin', 'admin'];
+export const CONTEXT_WORDS = [
+  'minibank',
+  'mini bank',
+  'bank',
+  'banking',
+  'account',
+  'deposit',
+  'withdraw',
+  'transfer',
+  'money',
+  'password',
+  'login',
+  'signin',
+  'admin',
+];
 
 /**
  * Rejects with `invalid_request` (param `password`) and a message that says why; resolves when
@@ -88,7 +102,9 @@ export async function checkPassword(password: string, username: string, param = 
   const estimate = zxcvbn(judged, name ? [name, ...CONTEXT_WORDS] : CONTEXT_WORDS);
   if (estimate.guessesLog10 < MIN_GUESSES_LOG10) {
     const usesName = name.length >= 3 && lower.includes(name);
-    const why = usesName ? 'it is built on your username' : (estimate.feedback.warning ?? 'it is built from common words or patterns').replace(/\.$/, '').toLowerCase();
+    const why = usesName
+      ? 'it is built on your username'
+      : (estimate.feedback.warning ?? 'it is built from common words or patterns').replace(/\.$/, '').toLowerCase();
     throw refuse(`Password is too easy to guess: ${why}. A few unrelated words or a longer phrase works well.`, param);
   }
 }

@@ -3,7 +3,12 @@
  * details) and list a user's own events for their settings page. Observers (the structured log line,
  * the metrics counters) are told about every event, so the three never disagree.
  */
-import { countAggregatedSecurityEvent, insertSecurityEvent, listSecurityEventsOfUser, type NewSecurityEvent } from '../storage/repositories/security-event-repository.js';
+import {
+  countAggregatedSecurityEvent,
+  insertSecurityEvent,
+  listSecurityEventsOfUser,
+  type NewSecurityEvent,
+} from '../storage/repositories/security-event-repository.js';
 import { anonymousEventWindows, type AnonymousEventWindows } from './anonymous-event-window.js';
 import type { Db, Trx } from '../storage/storage.js';
 import type { AppContext } from './context.js';

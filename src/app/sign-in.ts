@@ -64,7 +64,12 @@ async function verifyCredentials(
     // Counted before the slow hash, atomically with the wait check (issue 11 class 2).
     const waitMs = await throttle.counter.reserve(key, nowMs, FAILURE_MEMORY_MS, throttle.policy);
     if (waitMs > 0) {
-      await recordSecurityEvent(ctx, { type: 'login_throttled', userId: user?.id ?? null, client: attempt.client, details: { retry_after_seconds: Math.ceil(waitMs / 1000) } });
+      await recordSecurityEvent(ctx, {
+        type: 'login_throttled',
+        userId: user?.id ?? null,
+        client: attempt.client,
+        details: { retry_after_seconds: Math.ceil(waitMs / 1000) },
+      });
       throw new RateLimitedError(waitMs / 1000, 'Too many failed sign-in attempts for this username. Wait a moment and try again.');
     }
   }
@@ -73,7 +78,13 @@ async function verifyCredentials(
   if (attempt.audit) ctx.observer?.signIn(user && check.ok ? 'success' : 'failure');
   if (!user || !check.ok) {
     // Already counted by the reservation above.
-    if (attempt.audit) await recordSecurityEvent(ctx, { type: 'login_failed', userId: user?.id ?? null, client: attempt.client, details: deviceId ? { known_device: true } : undefined });
+    if (attempt.audit)
+      await recordSecurityEvent(ctx, {
+        type: 'login_failed',
+        userId: user?.id ?? null,
+        client: attempt.client,
+        details: deviceId ? { known_device: true } : undefined,
+      });
     throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
   }
   await throttle?.counter.clear(key);

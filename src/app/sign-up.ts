@@ -15,7 +15,11 @@ const MAX_ATTEMPTS = 4;
  * username decides races: of twenty simultaneous sign-ups for one name exactly one wins, and an
  * existing user is never overwritten.
  */
-export async function signUp(ctx: AppContext, input: { username: string; password: string }, client: ClientInfo = UNKNOWN_CLIENT): Promise<{ user: UserView; account: AccountView }> {
+export async function signUp(
+  ctx: AppContext,
+  input: { username: string; password: string },
+  client: ClientInfo = UNKNOWN_CLIENT,
+): Promise<{ user: UserView; account: AccountView }> {
   // New names must contain a letter (issue 11 class 3); existing all-digit names still sign in.
   const username = parseNewUsername(input.username);
   await checkPassword(input.password, username);
@@ -24,7 +28,13 @@ export async function signUp(ctx: AppContext, input: { username: string; passwor
     try {
       return await ctx.storage.writeTransaction(async (trx) => {
         if (await findUserByUsername(trx, username)) throw takenError();
-        const user = { id: ctx.random.uuid(), username, password_hash: passwordHash, created_at: nowMsBig(ctx), password_generation: FIRST_PASSWORD_GENERATION };
+        const user = {
+          id: ctx.random.uuid(),
+          username,
+          password_hash: passwordHash,
+          created_at: nowMsBig(ctx),
+          password_generation: FIRST_PASSWORD_GENERATION,
+        };
         await insertUser(trx, user);
         const account = await openAccount(ctx, trx, { userId: user.id, currency: ctx.config.currency });
         await recordSecurityEvent(ctx, { type: 'signed_up', userId: user.id, client }, trx);

@@ -92,14 +92,26 @@ function legacyOutcome(status: number, body: Json): MovementOutcome {
     cursor: 0n,
   };
   // The old answer had no status; the account was active, or nothing would have moved.
-  const account: AccountView = { id: text(a.id), number: text(a.number), currency: text(a.currency), balanceMinor: whole(a.balance), status: 'active', createdAtMs: epochMs(a.created_at) };
+  const account: AccountView = {
+    id: text(a.id),
+    number: text(a.number),
+    currency: text(a.currency),
+    balanceMinor: whole(a.balance),
+    status: 'active',
+    createdAtMs: epochMs(a.created_at),
+  };
   return { kind: 'moved', transaction, account };
 }
 
 function refused(error: Json): MovementOutcome {
   const code = text(error.code);
   if (!(errorCodes as readonly string[]).includes(code)) throw new Error(`stored refusal with an unknown code ${code}`);
-  return { kind: 'refused', code: code as ErrorCode, message: text(error.message), ...(typeof error.param === 'string' && error.param ? { param: error.param } : {}) };
+  return {
+    kind: 'refused',
+    code: code as ErrorCode,
+    message: text(error.message),
+    ...(typeof error.param === 'string' && error.param ? { param: error.param } : {}),
+  };
 }
 
 function text(value: unknown): string {

@@ -47,7 +47,11 @@ export async function verifyBooks(db: Db): Promise<BooksReport> {
     named(accounts, (r) => `account ${r.number} holds balance ${r.value}, not a whole number within ±${MAX_BALANCE_MINOR}`, 'accounts with such a balance');
     for (const column of ['amount', 'balance_after'] as const) {
       const entries = await books.entriesWithValueOutOfBound(db, column, MAX_NAMED + 1);
-      named(entries, (r) => `transaction ${r.id} has an entry with ${column} ${r.value}, not a whole number within ±${MAX_BALANCE_MINOR}`, `entries with such a ${column}`);
+      named(
+        entries,
+        (r) => `transaction ${r.id} has an entry with ${column} ${r.value}, not a whole number within ±${MAX_BALANCE_MINOR}`,
+        `entries with such a ${column}`,
+      );
     }
   });
 
@@ -64,13 +68,21 @@ export async function verifyBooks(db: Db): Promise<BooksReport> {
   await check('cached balances against their entries', async () => {
     const cached = await books.cachedBalancesAndEntrySums(db);
     const wrong = cached.filter((r) => exact(r.balance) !== (r.total === null ? 0n : exact(r.total)));
-    named(wrong, (r) => `account ${r.number} caches balance ${exact(r.balance)} but its entries sum to ${r.total === null ? 0n : exact(r.total)}`, 'accounts whose cache is wrong');
+    named(
+      wrong,
+      (r) => `account ${r.number} caches balance ${exact(r.balance)} but its entries sum to ${r.total === null ? 0n : exact(r.total)}`,
+      'accounts whose cache is wrong',
+    );
   });
 
   await check('cached balances against their last entry', async () => {
     const lastEntry = await books.cachedBalancesAndLastEntries(db);
     const wrong = lastEntry.filter((r) => exact(r.balance) !== exact(r.balanceAfter));
-    named(wrong, (r) => `account ${r.number}: last entry says balance ${exact(r.balanceAfter)}, account says ${exact(r.balance)}`, 'accounts whose last entry disagrees');
+    named(
+      wrong,
+      (r) => `account ${r.number}: last entry says balance ${exact(r.balanceAfter)}, account says ${exact(r.balance)}`,
+      'accounts whose last entry disagrees',
+    );
   });
 
   await check('that the balances of each currency sum to zero', async () => {

@@ -35,7 +35,11 @@ export interface TransactionView {
   cursor: bigint;
 }
 
-export const userView = (row: Pick<User, 'id' | 'username' | 'created_at'>): UserView => ({ id: row.id, username: row.username, createdAtMs: BigInt(row.created_at) });
+export const userView = (row: Pick<User, 'id' | 'username' | 'created_at'>): UserView => ({
+  id: row.id,
+  username: row.username,
+  createdAtMs: BigInt(row.created_at),
+});
 
 export const accountView = (row: Account): AccountView => ({
   id: row.id,

@@ -14,7 +14,12 @@ const EXPONENT_2 =
   'TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG';
 
 const exponents = new Map<string, number>();
-for (const [list, exponent] of [[EXPONENT_0, 0], [EXPONENT_2, 2], [EXPONENT_3, 3], [EXPONENT_4, 4]] as const) {
+for (const [list, exponent] of [
+  [EXPONENT_0, 0],
+  [EXPONENT_2, 2],
+  [EXPONENT_3, 3],
+  [EXPONENT_4, 4],
+] as const) {
   for (const code of list.split(' ')) exponents.set(code, exponent);
 }
 

@@ -54,12 +54,7 @@ export interface DecimalFormat {
  * Grouping separators are accepted only in well-formed groups of three, so "1,25" is not silently
  * read as 125. More fraction digits than the currency has is an error, never a rounding.
  */
-export function parseDecimalAmount(
-  text: string,
-  currency: string,
-  format: DecimalFormat = { decimalSeparator: '.' },
-  param = 'amount',
-): bigint {
+export function parseDecimalAmount(text: string, currency: string, format: DecimalFormat = { decimalSeparator: '.' }, param = 'amount'): bigint {
   const exponent = currencyExponent(currency);
   const invalid = (message: string): never => {
     throw new DomainError('invalid_amount', message, param);

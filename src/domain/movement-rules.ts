@@ -87,5 +87,9 @@ export const currencyMismatch = (currencies: { from: string; to: string }) =>
 
 const accountFrozen = () => new DomainError('account_frozen', 'This account is frozen; no money can move in or out.');
 const limitReached = () =>
-  new DomainError('limit_reached', `That would take an account past the largest balance the bank keeps (${MAX_BALANCE_MINOR} minor units); nothing was moved.`, 'amount');
+  new DomainError(
+    'limit_reached',
+    `That would take an account past the largest balance the bank keeps (${MAX_BALANCE_MINOR} minor units); nothing was moved.`,
+    'amount',
+  );
 const insufficientFunds = () => new DomainError('insufficient_funds', 'The balance does not cover this amount.', 'amount');

@@ -88,7 +88,10 @@ async function createContext(options: BuildOptions, storage: Storage, secret: st
   const { config } = options;
   const security: SecurityServices = {
     throttle: config.rateLimits
-      ? { policy: { freeFailures: config.loginFreeFailures, maxLockMs: config.loginMaxLockSeconds * 1000 }, counter: redis ? redisFailureCounter(redis) : memoryFailureCounter() }
+      ? {
+          policy: { freeFailures: config.loginFreeFailures, maxLockMs: config.loginMaxLockSeconds * 1000 },
+          counter: redis ? redisFailureCounter(redis) : memoryFailureCounter(),
+        }
       : null,
     devices: createKnownDevices({ secret, previousSecrets: config.secretPrevious, issuer: config.tokenIssuer }),
     observers: [],
@@ -102,8 +105,19 @@ async function createContext(options: BuildOptions, storage: Storage, secret: st
     observer: metrics.observer,
     random: options.random ?? systemRandomness,
     faults: options.faults ?? {},
-    passwords: await createPasswordHasher({ memoryCostKib: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism, maxConcurrent: config.argon2MaxConcurrent }),
-    tokens: createTokenSigner({ secret, previousSecrets: [...config.secretPrevious], issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.tokenTtlSeconds }),
+    passwords: await createPasswordHasher({
+      memoryCostKib: config.argon2MemoryKib,
+      timeCost: config.argon2Iterations,
+      parallelism: config.argon2Parallelism,
+      maxConcurrent: config.argon2MaxConcurrent,
+    }),
+    tokens: createTokenSigner({
+      secret,
+      previousSecrets: [...config.secretPrevious],
+      issuer: config.tokenIssuer,
+      audience: config.tokenAudience,
+      ttlSeconds: config.tokenTtlSeconds,
+    }),
     security,
     inFlightKeys: new Set(),
   };

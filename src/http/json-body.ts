@@ -67,7 +67,11 @@ export function parseJsonBody(body: string | Buffer): unknown {
   const parsed = unmark(secureJson.parse(markInexactNumbers(text), undefined, { protoAction: 'error', constructorAction: 'error' }));
   const duplicate = findDuplicateKey(text);
   if (duplicate !== null) {
-    throw new DomainError('invalid_request', isWellFormedText(duplicate) ? `Field "${duplicate}" is sent more than once.` : 'A field is sent more than once.', isWellFormedText(duplicate) ? duplicate : undefined);
+    throw new DomainError(
+      'invalid_request',
+      isWellFormedText(duplicate) ? `Field "${duplicate}" is sent more than once.` : 'A field is sent more than once.',
+      isWellFormedText(duplicate) ? duplicate : undefined,
+    );
   }
   const illFormed = illFormedField(parsed);
   if (illFormed !== null) throw illFormedTextError(illFormed);

@@ -22,8 +22,20 @@ export type MetricsAccess = { allowed: true } | { allowed: false; status: 401 | 
  * "keep /metrics off the public internet at the proxy as well" in docs/operations.md.
  */
 const FORWARDING_HEADERS = [
-  'x-forwarded-for', 'forwarded', 'x-real-ip', 'via', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-server',
-  'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'x-original-forwarded-for',
+  'x-forwarded-for',
+  'forwarded',
+  'x-real-ip',
+  'via',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
 ];
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest();

@@ -79,7 +79,13 @@ export function recordRoutes(app: FastifyInstance): void {
   app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (route) => {
     // The options object itself: later onRoute hooks (in the route's scope) fill in its hooks.
-    routes.push({ methods: [route.method].flat(), url: route.url, get config() { return route.config; } });
+    routes.push({
+      methods: [route.method].flat(),
+      url: route.url,
+      get config() {
+        return route.config;
+      },
+    });
   });
 }
 

@@ -67,5 +67,9 @@ export function illFormedUrlencodedField(raw: string): string | null {
 
 /** The refusal for ill-formed text in `field` ('' when no field can be named). */
 export function illFormedTextError(field: string): DomainError {
-  return new DomainError('invalid_request', field ? `Field "${field}" contains text that is not valid Unicode.` : 'The request contains text that is not valid Unicode.', field || undefined);
+  return new DomainError(
+    'invalid_request',
+    field ? `Field "${field}" contains text that is not valid Unicode.` : 'The request contains text that is not valid Unicode.',
+    field || undefined,
+  );
 }

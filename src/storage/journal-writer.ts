@@ -47,7 +47,14 @@ export interface MovementLine {
 /** The amount and the two accounts of a two-line journal, checked to be a debit and its matching credit. */
 export function legsOf(journal: readonly MovementLine[]): { fromId: string; toId: string; amountMinor: bigint } {
   const [debit, credit] = journal;
-  if (journal.length !== 2 || !debit || !credit || debit.amountMinor >= 0n || credit.amountMinor !== -debit.amountMinor || debit.accountId === credit.accountId) {
+  if (
+    journal.length !== 2 ||
+    !debit ||
+    !credit ||
+    debit.amountMinor >= 0n ||
+    credit.amountMinor !== -debit.amountMinor ||
+    debit.accountId === credit.accountId
+  ) {
     throw new Error('a posted movement is one debit and its matching credit on two different accounts');
   }
   return { fromId: debit.accountId, toId: credit.accountId, amountMinor: credit.amountMinor };

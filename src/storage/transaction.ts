@@ -36,10 +36,13 @@ export async function runTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>):
     return value;
   } catch (error) {
     // Kysely releases the connection even when the rollback fails.
-    const failure = await trx.rollback().execute().then(
-      () => error,
-      (rollbackError: unknown) => withRollbackFailure(error, rollbackError),
-    );
+    const failure = await trx
+      .rollback()
+      .execute()
+      .then(
+        () => error,
+        (rollbackError: unknown) => withRollbackFailure(error, rollbackError),
+      );
     throw failure;
   }
 }

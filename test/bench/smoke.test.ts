@@ -11,7 +11,25 @@ describe('npm run bench (smoke)', () => {
   it('runs every scenario on SQLite with tiny durations and prints one table with a row for each', { timeout: 240_000 }, () => {
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--server', 'tsx', '--duration', '0.5', '--warmup', '0', '--connections', '4', '--accounts', '20', '--history-size', '3000', '--results', 'none'],
+      [
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--server',
+        'tsx',
+        '--duration',
+        '0.5',
+        '--warmup',
+        '0',
+        '--connections',
+        '4',
+        '--accounts',
+        '20',
+        '--history-size',
+        '3000',
+        '--results',
+        'none',
+      ],
       { encoding: 'utf8', timeout: 220_000, env: { ...process.env, NODE_ENV: 'test' } },
     );
     assert.equal(run.status, 0, `bench failed:\n${run.stdout}\n${run.stderr}`);

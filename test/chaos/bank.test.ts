@@ -25,7 +25,15 @@ const budgetMs = (s: number) => (s * LOAD_CAP_FACTOR + 240) * 1000;
 export const REGRESSION_RUNS: { why: string; options: Partial<ChaosOptions> }[] = [
   {
     why: 'a server crashed when PostgreSQL ended its session while it was paused inside a transaction (seed 90)',
-    options: { backend: 'postgres', instances: 2, seconds: 30, minKills: 3, timeoutMs: 2500, seed: 90, pgOptions: '-c idle_in_transaction_session_timeout=1000' },
+    options: {
+      backend: 'postgres',
+      instances: 2,
+      seconds: 30,
+      minKills: 3,
+      timeoutMs: 2500,
+      seed: 90,
+      pgOptions: '-c idle_in_transaction_session_timeout=1000',
+    },
   },
 ];
 
@@ -48,14 +56,22 @@ async function standardRun(partial: Partial<ChaosOptions>): Promise<ChaosVerdict
 }
 
 describe('the bank under kill -9, SIGSTOP and client retries (Jepsen-style bank test)', () => {
-  it(`keeps every acknowledged transfer exactly once and the total unchanged on SQLite while one server is killed ${defaultMinKills(1, seconds)}+ times`, { timeout: budgetMs(seconds) }, async () => {
-    await standardRun({ backend: 'sqlite', instances: 1, seed: seedOr(20261123) });
-  });
+  it(
+    `keeps every acknowledged transfer exactly once and the total unchanged on SQLite while one server is killed ${defaultMinKills(1, seconds)}+ times`,
+    { timeout: budgetMs(seconds) },
+    async () => {
+      await standardRun({ backend: 'sqlite', instances: 1, seed: seedOr(20261123) });
+    },
+  );
 
-  it(`keeps every acknowledged transfer exactly once and the total unchanged on two PostgreSQL instances killed ${defaultMinKills(2, seconds)}+ times in turn`, { timeout: budgetMs(seconds) }, async (t) => {
-    if (!(await postgresAvailable())) return t.skip('PostgreSQL is not available');
-    await standardRun({ backend: 'postgres', instances: 2, seed: seedOr(20261124) });
-  });
+  it(
+    `keeps every acknowledged transfer exactly once and the total unchanged on two PostgreSQL instances killed ${defaultMinKills(2, seconds)}+ times in turn`,
+    { timeout: budgetMs(seconds) },
+    async (t) => {
+      if (!(await postgresAvailable())) return t.skip('PostgreSQL is not available');
+      await standardRun({ backend: 'postgres', instances: 2, seed: seedOr(20261124) });
+    },
+  );
 
   for (const regression of REGRESSION_RUNS) {
     it(`still passes the run that caught: ${regression.why}`, { timeout: budgetMs(regression.options.seconds ?? seconds) }, async (t) => {
@@ -67,11 +83,19 @@ describe('the bank under kill -9, SIGSTOP and client retries (Jepsen-style bank 
   it('shares token revocation, web sessions and the login rate limit between two instances on one PostgreSQL and Redis', { timeout: 120_000 }, async (t) => {
     if (!(await postgresAvailable())) return t.skip('PostgreSQL is not available');
     if (!(await redisAvailable())) return t.skip('Redis is not available');
-    const results = await runCrossInstanceChecks({ seed: seedOr(20261125), outDir: path.join(ARTIFACTS_DIR, 'cross-instance'), redisUrl: DEFAULT_REDIS_URL, server: 'bundle' });
+    const results = await runCrossInstanceChecks({
+      seed: seedOr(20261125),
+      outDir: path.join(ARTIFACTS_DIR, 'cross-instance'),
+      redisUrl: DEFAULT_REDIS_URL,
+      server: 'bundle',
+    });
     for (const r of results) console.log(`${r.status.toUpperCase()}: ${r.name} (${r.detail})`);
     const todo = results.filter((r) => r.status === 'todo');
     if (todo.length) t.diagnostic(`todo: ${todo.map((r) => r.name).join('; ')}`);
-    assert.deepEqual(results.filter((r) => r.status === 'fail').map((r) => `${r.name}: ${r.detail}`), []);
+    assert.deepEqual(
+      results.filter((r) => r.status === 'fail').map((r) => `${r.name}: ${r.detail}`),
+      [],
+    );
     assert.ok(results.some((r) => r.status === 'pass'));
   });
 });

@@ -21,9 +21,23 @@ describe('the chaos checker', () => {
     users = [];
     for (const [index, name] of ['alice', 'bob', 'carol'].entries()) {
       const u: TestUser = await h.user(`checker-${name}`);
-      const res = await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: { ...auth(u), 'idempotency-key': `setup-${index}` }, payload: { account_id: u.accountId, amount: INITIAL, memo: `chaos setup ${index}` } });
+      const res = await h.inject({
+        method: 'POST',
+        url: '/api/v1/deposits',
+        headers: { ...auth(u), 'idempotency-key': `setup-${index}` },
+        payload: { account_id: u.accountId, amount: INITIAL, memo: `chaos setup ${index}` },
+      });
       assert.equal(res.statusCode, 201);
-      users.push({ index, username: u.username, password: '', token: u.token, userId: u.userId, accountId: u.accountId, accountNumber: u.accountNumber, initial: INITIAL });
+      users.push({
+        index,
+        username: u.username,
+        password: '',
+        token: u.token,
+        userId: u.userId,
+        accountId: u.accountId,
+        accountNumber: u.accountNumber,
+        initial: INITIAL,
+      });
     }
   });
   after(async () => h.close());
@@ -44,7 +58,22 @@ describe('the chaos checker', () => {
     const attempt: Attempt = { phase: 'load', instance: 0, startMs: 0, endMs: 1, outcome: ok ? 'ok' : 'fail', status: res.statusCode };
     if (ok) attempt.txId = res.json().transaction.id;
     else attempt.code = res.json().error.code;
-    return { id, kind: 'transfer', client: 0, from, to, toBy: 'username', amount, key, memo: `chaos ${id}`, attempts: [attempt], loadOutcome: attempt.outcome, final: attempt.outcome, txId: attempt.txId, code: attempt.code };
+    return {
+      id,
+      kind: 'transfer',
+      client: 0,
+      from,
+      to,
+      toBy: 'username',
+      amount,
+      key,
+      memo: `chaos ${id}`,
+      attempts: [attempt],
+      loadOutcome: attempt.outcome,
+      final: attempt.outcome,
+      txId: attempt.txId,
+      code: attempt.code,
+    };
   }
 
   const input = (history: History): CheckInput => ({
@@ -83,11 +112,19 @@ describe('the chaos checker', () => {
     history.transfers.push(honest, lost, moved, twice);
     history.seeBalance('c0-read', 0, -5, 'GET /me accounts[].balance');
     // A deposit nobody asked for: money from nowhere, as far as the users' total goes.
-    await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(users[0] as ChaosUser), payload: { account_id: (users[0] as ChaosUser).accountId, amount: 1, memo: 'rogue' } });
+    await h.inject({
+      method: 'POST',
+      url: '/api/v1/deposits',
+      headers: auth(users[0] as ChaosUser),
+      payload: { account_id: (users[0] as ChaosUser).accountId, amount: 1, memo: 'rogue' },
+    });
 
     const result = await check(input(history));
     const byCheck = (name: string) => result.violations.filter((v) => v.check === name);
-    assert.ok(byCheck('acknowledged-exactly-once').some((v) => v.ops.includes('c0-lost')), JSON.stringify(result.violations, null, 1));
+    assert.ok(
+      byCheck('acknowledged-exactly-once').some((v) => v.ops.includes('c0-lost')),
+      JSON.stringify(result.violations, null, 1),
+    );
     assert.ok(byCheck('definite-failure-absent').some((v) => v.ops.includes(moved.id)));
     assert.ok(byCheck('negative-read').length === 1);
     assert.ok(byCheck('unexplained-transaction').some((v) => /rogue/.test(v.message)));

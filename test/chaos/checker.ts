@@ -105,15 +105,28 @@ export async function check(input: CheckInput): Promise<CheckResult> {
     const failAttempts = op.attempts.filter((a) => a.phase !== 'replay' && a.outcome === 'fail');
     const retried = op.attempts.filter((a) => a.phase !== 'replay').length > 1;
     if (okAttempts.length > 0 && failAttempts.length > 0) {
-      add('replay-consistent', `${op.id} was answered both ${okAttempts[0]?.status} and ${failAttempts[0]?.status} ${failAttempts[0]?.code ?? ''} for the same key`, [op.id]);
+      add(
+        'replay-consistent',
+        `${op.id} was answered both ${okAttempts[0]?.status} and ${failAttempts[0]?.status} ${failAttempts[0]?.code ?? ''} for the same key`,
+        [op.id],
+      );
     }
     if (found.length > 1) {
-      add(retried ? 'retried-at-most-once' : 'acknowledged-exactly-once', `${op.id} is in the ledger ${found.length} times (${found.map((t) => t.id).join(', ')})`, [op.id]);
+      add(
+        retried ? 'retried-at-most-once' : 'acknowledged-exactly-once',
+        `${op.id} is in the ledger ${found.length} times (${found.map((t) => t.id).join(', ')})`,
+        [op.id],
+      );
     }
     if (okAttempts.length > 0) {
       const ids = new Set(okAttempts.map((a) => a.txId));
       if (ids.size !== 1) add('acknowledged-exactly-once', `${op.id} was acknowledged with different transaction ids: ${[...ids].join(', ')}`, [op.id]);
-      if (found.length === 0) add('acknowledged-exactly-once', `${op.id} was acknowledged (201, transaction ${op.txId}) but is not in the ledger: an acknowledged transfer was lost`, [op.id]);
+      if (found.length === 0)
+        add(
+          'acknowledged-exactly-once',
+          `${op.id} was acknowledged (201, transaction ${op.txId}) but is not in the ledger: an acknowledged transfer was lost`,
+          [op.id],
+        );
       else if (found.length === 1) {
         const tx = found[0] as LedgerTx;
         if (!ids.has(tx.id)) add('acknowledged-exactly-once', `${op.id} was acknowledged as ${op.txId} but the ledger holds it as ${tx.id}`, [op.id]);
@@ -121,19 +134,25 @@ export async function check(input: CheckInput): Promise<CheckResult> {
         if (problem) add('acknowledged-exactly-once', `${op.id}: ${problem}`, [op.id]);
       }
     } else if (op.final === 'fail' && found.length > 0) {
-      add('definite-failure-absent', `${op.id} was refused (${op.attempts.find((a) => a.outcome === 'fail')?.status} ${op.code}) but moved money as ${found[0]?.id}`, [op.id]);
+      add(
+        'definite-failure-absent',
+        `${op.id} was refused (${op.attempts.find((a) => a.outcome === 'fail')?.status} ${op.code}) but moved money as ${found[0]?.id}`,
+        [op.id],
+      );
     }
     if (op.final === 'unknown') add('unresolved', `${op.id} never got a definite answer, even after ${op.attempts.length} attempts`, [op.id]);
   }
   for (const tx of ledger) {
-    if (!known.has(tx.memo ?? '')) add('unexplained-transaction', `ledger transaction ${tx.id} (${tx.type}, memo ${JSON.stringify(tx.memo)}) matches no operation`);
+    if (!known.has(tx.memo ?? ''))
+      add('unexplained-transaction', `ledger transaction ${tx.id} (${tx.type}, memo ${JSON.stringify(tx.memo)}) matches no operation`);
   }
 
   // 4. The idempotency record of each key says what the client was finally told.
   const keyRows = await db.selectFrom('idempotency_keys').select(['user_id', 'key', 'response_status', 'response_body']).execute();
   const keyIndex = new Map(keyRows.map((r) => [`${r.user_id}\n${r.key}`, r]));
   for (const row of keyRows) {
-    if (row.response_status === null) add('idempotency-record', `idempotency key ${row.key} is committed with no stored response (a claim that outlived its request)`);
+    if (row.response_status === null)
+      add('idempotency-record', `idempotency key ${row.key} is committed with no stored response (a claim that outlived its request)`);
   }
   for (const op of history.transfers) {
     if (op.final === 'unknown') continue;
@@ -162,7 +181,12 @@ export async function check(input: CheckInput): Promise<CheckResult> {
     // Only answers count: a replay that timed out says nothing about the bank.
     for (const a of replays.filter((x) => x.outcome !== 'unknown')) {
       const same = a.outcome === op.final && (op.final === 'ok' ? a.txId === op.txId : a.code === op.code);
-      if (!same) add('replay-consistent', `${op.id}: a retry with the original key answered ${a.status ?? a.error} ${a.code ?? a.txId ?? ''}, first answer was ${op.final} ${op.code ?? op.txId}`, [op.id]);
+      if (!same)
+        add(
+          'replay-consistent',
+          `${op.id}: a retry with the original key answered ${a.status ?? a.error} ${a.code ?? a.txId ?? ''}, first answer was ${op.final} ${op.code ?? op.txId}`,
+          [op.id],
+        );
       else if (!a.replayed) add('replay-consistent', `${op.id}: a retry with the original key was answered without Idempotent-Replayed: true`, [op.id]);
     }
   }
@@ -184,17 +208,25 @@ export async function check(input: CheckInput): Promise<CheckResult> {
     const user = userByAccount.get(account.id);
     if (!user) continue;
     const want = expected.get(account.id) ?? 0n;
-    if (big(account.balance) !== want) add('replay', `${user.username}: replaying acknowledged transfers gives ${want}, the account holds ${big(account.balance)}`);
+    if (big(account.balance) !== want)
+      add('replay', `${user.username}: replaying acknowledged transfers gives ${want}, the account holds ${big(account.balance)}`);
   }
   const running = new Map<string, bigint>();
-  const entries = ledger.flatMap((tx) => tx.entries.map((e) => ({ ...e, txId: tx.id, memo: tx.memo }))).sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+  const entries = ledger
+    .flatMap((tx) => tx.entries.map((e) => ({ ...e, txId: tx.id, memo: tx.memo })))
+    .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
   for (const entry of entries) {
     const balance = (running.get(entry.accountId) ?? 0n) + entry.amount;
     running.set(entry.accountId, balance);
     if (balance !== entry.balanceAfter) {
-      add('replay', `entry ${entry.seq} of ${entry.txId} on account ${entry.accountId} says balance ${entry.balanceAfter}, the entries before it sum to ${balance}`, opOfMemo(entry.memo));
+      add(
+        'replay',
+        `entry ${entry.seq} of ${entry.txId} on account ${entry.accountId} says balance ${entry.balanceAfter}, the entries before it sum to ${balance}`,
+        opOfMemo(entry.memo),
+      );
     }
-    if (userByAccount.has(entry.accountId) && balance < 0n) add('replay', `account ${entry.accountId} went negative (${balance}) at ${entry.txId}`, opOfMemo(entry.memo));
+    if (userByAccount.has(entry.accountId) && balance < 0n)
+      add('replay', `account ${entry.accountId} went negative (${balance}) at ${entry.txId}`, opOfMemo(entry.memo));
   }
 
   // 8. The storage itself is sound.
@@ -204,20 +236,31 @@ export async function check(input: CheckInput): Promise<CheckResult> {
   const unexpected = new Map<string, string[]>();
   for (const op of history.transfers) {
     for (const a of op.attempts) {
-      if (a.outcome === 'fail' && a.code !== 'insufficient_funds') unexpected.set(`transfer ${a.status} ${a.code}`, [...(unexpected.get(`transfer ${a.status} ${a.code}`) ?? []), op.id]);
+      if (a.outcome === 'fail' && a.code !== 'insufficient_funds')
+        unexpected.set(`transfer ${a.status} ${a.code}`, [...(unexpected.get(`transfer ${a.status} ${a.code}`) ?? []), op.id]);
     }
   }
   for (const read of history.reads) {
-    if (read.attempt.outcome === 'fail') unexpected.set(`${read.kind} ${read.attempt.status} ${read.attempt.code}`, [...(unexpected.get(`${read.kind} ${read.attempt.status} ${read.attempt.code}`) ?? []), read.id]);
+    if (read.attempt.outcome === 'fail')
+      unexpected.set(`${read.kind} ${read.attempt.status} ${read.attempt.code}`, [
+        ...(unexpected.get(`${read.kind} ${read.attempt.status} ${read.attempt.code}`) ?? []),
+        read.id,
+      ]);
   }
   for (const [what, ops] of unexpected) add('unexpected-response', `${ops.length} × ${what}`, ops.slice(0, 20));
 
   for (const exit of input.unexpectedExits) {
-    add('server-crash', `instance ${exit.instance} exited on its own at ${(exit.atMs / 1000).toFixed(2)} s (code ${exit.code}, signal ${exit.signal}); see its log`);
+    add(
+      'server-crash',
+      `instance ${exit.instance} exited on its own at ${(exit.atMs / 1000).toFixed(2)} s (code ${exit.code}, signal ${exit.signal}); see its log`,
+    );
   }
 
   for (const u of input.unclean ?? []) {
-    add('graceful-shutdown', `SIGTERM to ${u.instance >= 0 ? `instance ${u.instance}` : 'a server'} at ${(u.atMs / 1000).toFixed(2)} s did not end in a clean exit 0: ${u.how}`);
+    add(
+      'graceful-shutdown',
+      `SIGTERM to ${u.instance >= 0 ? `instance ${u.instance}` : 'a server'} at ${(u.atMs / 1000).toFixed(2)} s did not end in a clean exit 0: ${u.how}`,
+    );
   }
 
   return { violations, finalTotal, ledgerTransactions: ledger.length, checks: [...CHECKS] };
@@ -243,7 +286,16 @@ async function loadLedger(storage: Storage): Promise<LedgerTx[]> {
   const rows = await storage.db
     .selectFrom('ledger_transactions as t')
     .innerJoin('entries as e', 'e.transaction_seq', 't.seq')
-    .select(['t.seq as seq', 't.id as id', 't.type as type', 't.memo as memo', 'e.seq as entrySeq', 'e.account_id as accountId', 'e.amount as amount', 'e.balance_after as balanceAfter'])
+    .select([
+      't.seq as seq',
+      't.id as id',
+      't.type as type',
+      't.memo as memo',
+      'e.seq as entrySeq',
+      'e.account_id as accountId',
+      'e.amount as amount',
+      'e.balance_after as balanceAfter',
+    ])
     .orderBy('t.seq')
     .orderBy('e.seq')
     .execute();
@@ -277,11 +329,23 @@ export async function integrityProblems(storage: Storage): Promise<string[]> {
     for (const row of fk.rows) problems.push(`PRAGMA foreign_key_check: a row of ${row.table} points at a missing ${row.parent}`);
   }
   const orphanQueries: [string, RawBuilder<{ n: unknown }>][] = [
-    ['entries without their transaction', sql`select count(*) as n from entries e where not exists (select 1 from ledger_transactions t where t.seq = e.transaction_seq)`],
+    [
+      'entries without their transaction',
+      sql`select count(*) as n from entries e where not exists (select 1 from ledger_transactions t where t.seq = e.transaction_seq)`,
+    ],
     ['entries on a missing account', sql`select count(*) as n from entries e where not exists (select 1 from accounts a where a.id = e.account_id)`],
-    ['transactions without entries', sql`select count(*) as n from ledger_transactions t where not exists (select 1 from entries e where e.transaction_seq = t.seq)`],
-    ['transactions by a missing user', sql`select count(*) as n from ledger_transactions t where t.actor_user_id is not null and not exists (select 1 from users u where u.id = t.actor_user_id)`],
-    ['accounts of a missing user', sql`select count(*) as n from accounts a where a.user_id is not null and not exists (select 1 from users u where u.id = a.user_id)`],
+    [
+      'transactions without entries',
+      sql`select count(*) as n from ledger_transactions t where not exists (select 1 from entries e where e.transaction_seq = t.seq)`,
+    ],
+    [
+      'transactions by a missing user',
+      sql`select count(*) as n from ledger_transactions t where t.actor_user_id is not null and not exists (select 1 from users u where u.id = t.actor_user_id)`,
+    ],
+    [
+      'accounts of a missing user',
+      sql`select count(*) as n from accounts a where a.user_id is not null and not exists (select 1 from users u where u.id = a.user_id)`,
+    ],
     ['users without an account', sql`select count(*) as n from users u where not exists (select 1 from accounts a where a.user_id = u.id)`],
     ['idempotency keys of a missing user', sql`select count(*) as n from idempotency_keys k where not exists (select 1 from users u where u.id = k.user_id)`],
     ['tokens of a missing user', sql`select count(*) as n from api_tokens k where not exists (select 1 from users u where u.id = k.user_id)`],

@@ -81,7 +81,13 @@ class Browser {
   }
 }
 
-const csrfOf = (html: string): string | undefined => /name="_csrf" value="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&').replace(/&#x2F;|&#47;/g, '/').replace(/&#x3D;|&#61;/g, '=').replace(/&#43;/g, '+');
+const csrfOf = (html: string): string | undefined =>
+  /name="_csrf" value="([^"]+)"/
+    .exec(html)?.[1]
+    ?.replace(/&amp;/g, '&')
+    .replace(/&#x2F;|&#47;/g, '/')
+    .replace(/&#x3D;|&#61;/g, '=')
+    .replace(/&#43;/g, '+');
 
 export async function runCrossInstanceChecks(options: CrossInstanceOptions): Promise<CrossInstanceResult[]> {
   fs.mkdirSync(options.outDir, { recursive: true });
@@ -112,7 +118,14 @@ export async function runCrossInstanceChecks(options: CrossInstanceOptions): Pro
       LOG_LEVEL: 'warn',
     };
     for (let i = 0; i < 2; i++) {
-      const server = new ServerProcess(i, await freePort(), [...command.entry, 'serve'], { ...env, DATA_DIR: path.join(backend.dataDir, `instance-${i}`) }, path.join(options.outDir, `cross-instance-${i}.log`), () => 0);
+      const server = new ServerProcess(
+        i,
+        await freePort(),
+        [...command.entry, 'serve'],
+        { ...env, DATA_DIR: path.join(backend.dataDir, `instance-${i}`) },
+        path.join(options.outDir, `cross-instance-${i}.log`),
+        () => 0,
+      );
       servers.push(server);
       await server.start();
     }
@@ -139,7 +152,11 @@ export async function runCrossInstanceChecks(options: CrossInstanceOptions): Pro
     const loginPage = await browser.request(a, 'GET', '/login');
     const loginCsrf = csrfOf(loginPage.body);
     if (loginPage.status !== 200 || !loginCsrf) {
-      results.push({ name: 'web session logged out on one instance is gone on the other', status: 'todo', detail: `no login form with a CSRF token at GET /login (status ${loginPage.status})` });
+      results.push({
+        name: 'web session logged out on one instance is gone on the other',
+        status: 'todo',
+        detail: `no login form with a CSRF token at GET /login (status ${loginPage.status})`,
+      });
     } else {
       const signIn = await browser.request(a, 'POST', '/login', { form: { username, password, _csrf: loginCsrf } });
       // Keep the signed-in cookies, to replay them after logout as a stale or stolen browser would.
@@ -151,7 +168,11 @@ export async function runCrossInstanceChecks(options: CrossInstanceOptions): Pro
       const dashboardAfter = await stale.request(b, 'GET', '/dashboard');
       record(
         'web session logged out on one instance is gone on the other',
-        signIn.status === 303 && dashboardOnB.status === 200 && signOut.status === 303 && dashboardAfter.status === 303 && /\/login/.test(String(dashboardAfter.headers.location)),
+        signIn.status === 303 &&
+          dashboardOnB.status === 200 &&
+          signOut.status === 303 &&
+          dashboardAfter.status === 303 &&
+          /\/login/.test(String(dashboardAfter.headers.location)),
         `sign-in on A: ${signIn.status}; dashboard on B: ${dashboardOnB.status}; logout on A: ${signOut.status}; old cookie on B: ${dashboardAfter.status} → ${dashboardAfter.headers.location ?? ''}`,
       );
     }
@@ -205,4 +226,3 @@ async function deleteOwnRedisKeys(url: string, markers: string[]): Promise<void>
 }
 
 export const DEFAULT_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-

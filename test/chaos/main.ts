@@ -20,7 +20,12 @@ try {
   let ok = verdict.ok;
   if (options.backend === 'postgres' && options.instances === 2) {
     if (await redisAvailable()) {
-      const results = await runCrossInstanceChecks({ seed: options.seed, outDir: path.join(options.outDir, 'cross-instance'), redisUrl: DEFAULT_REDIS_URL, server: options.server });
+      const results = await runCrossInstanceChecks({
+        seed: options.seed,
+        outDir: path.join(options.outDir, 'cross-instance'),
+        redisUrl: DEFAULT_REDIS_URL,
+        server: options.server,
+      });
       for (const r of results) console.log(`cross-instance ${r.status.toUpperCase()}: ${r.name} (${r.detail})`);
       ok &&= results.every((r) => r.status !== 'fail');
     } else {

@@ -45,7 +45,7 @@ export function resolveOptions(partial: Partial<ChaosOptions>): ChaosOptions {
   const backend = partial.backend ?? 'sqlite';
   const instances = partial.instances ?? 1;
   const seconds = partial.seconds ?? 60;
-  const seed = partial.seed ?? (Date.now() % 1_000_000_000);
+  const seed = partial.seed ?? Date.now() % 1_000_000_000;
   const options: ChaosOptions = {
     backend,
     instances,

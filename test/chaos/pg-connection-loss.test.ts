@@ -30,16 +30,20 @@ describe('a PostgreSQL connection lost in the middle of a transaction', async ()
     await db.drop();
   });
 
-  it('fails that transaction, keeps the process alive, and serves the next query on a fresh connection', { skip: !available && 'PostgreSQL is not available' }, async () => {
-    await assert.rejects(
-      storage.writeTransaction(async (trx) => {
-        // PostgreSQL ends a session idle inside a transaction for longer than this: the same thing
-        // happens to a paused process, or when an operator terminates the backend.
-        await sql`set local idle_in_transaction_session_timeout = 100`.execute(trx);
-        await sleep(800);
-        await sql`select 1`.execute(trx);
-      }),
-    );
-    assert.equal(await storage.ping(), true);
-  });
+  it(
+    'fails that transaction, keeps the process alive, and serves the next query on a fresh connection',
+    { skip: !available && 'PostgreSQL is not available' },
+    async () => {
+      await assert.rejects(
+        storage.writeTransaction(async (trx) => {
+          // PostgreSQL ends a session idle inside a transaction for longer than this: the same thing
+          // happens to a paused process, or when an operator terminates the backend.
+          await sql`set local idle_in_transaction_session_timeout = 100`.execute(trx);
+          await sleep(800);
+          await sql`select 1`.execute(trx);
+        }),
+      );
+      assert.equal(await storage.ping(), true);
+    },
+  );
 });

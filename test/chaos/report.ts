@@ -9,7 +9,16 @@ import type { FaultEvent } from './nemesis.js';
 import type { ChaosOptions } from './options.js';
 
 export interface RunStats {
-  transfers: { total: number; load: Record<Outcome, number>; final: Record<Outcome, number>; attempts: number; inlineRetries: number; resolveRetries: number; resolvedUnknown: Record<Outcome, number>; replayed: number };
+  transfers: {
+    total: number;
+    load: Record<Outcome, number>;
+    final: Record<Outcome, number>;
+    attempts: number;
+    inlineRetries: number;
+    resolveRetries: number;
+    resolvedUnknown: Record<Outcome, number>;
+    replayed: number;
+  };
   reads: { total: number; byOutcome: Record<Outcome, number> };
   unknownCauses: Record<string, number>;
   faults: { kills: number; pauses: number; terms: number; crashes: number; byInstance: Record<string, { kills: number; pauses: number; terms: number }> };
@@ -19,7 +28,16 @@ export interface RunStats {
 const zero = (): Record<Outcome, number> => ({ ok: 0, fail: 0, unknown: 0 });
 
 export function computeStats(history: History, faults: FaultEvent[], loadSeconds: number): RunStats {
-  const transfers = { total: history.transfers.length, load: zero(), final: zero(), attempts: 0, inlineRetries: 0, resolveRetries: 0, resolvedUnknown: zero(), replayed: 0 };
+  const transfers = {
+    total: history.transfers.length,
+    load: zero(),
+    final: zero(),
+    attempts: 0,
+    inlineRetries: 0,
+    resolveRetries: 0,
+    resolvedUnknown: zero(),
+    replayed: 0,
+  };
   const unknownCauses: Record<string, number> = {};
   for (const op of history.transfers) {
     transfers.load[op.loadOutcome]++;
@@ -58,12 +76,24 @@ export function computeStats(history: History, faults: FaultEvent[], loadSeconds
     transfers,
     reads,
     unknownCauses,
-    faults: { kills: faults.filter((f) => f.kind === 'kill').length, pauses: faults.filter((f) => f.kind === 'pause').length, terms: faults.filter((f) => f.kind === 'term').length, crashes: faults.filter((f) => f.kind === 'crash').length, byInstance },
+    faults: {
+      kills: faults.filter((f) => f.kind === 'kill').length,
+      pauses: faults.filter((f) => f.kind === 'pause').length,
+      terms: faults.filter((f) => f.kind === 'term').length,
+      crashes: faults.filter((f) => f.kind === 'crash').length,
+      byInstance,
+    },
     loadSeconds,
   };
 }
 
-export function summaryText(options: ChaosOptions, stats: RunStats, result: CheckResult, history: History, extra: { initialTotal: number; artifacts: string }): string {
+export function summaryText(
+  options: ChaosOptions,
+  stats: RunStats,
+  result: CheckResult,
+  history: History,
+  extra: { initialTotal: number; artifacts: string },
+): string {
   const t = stats.transfers;
   const lines = [
     `chaos run: backend=${options.backend} instances=${options.instances} seconds=${options.seconds} clients=${options.clients} users=${options.users} seed=${options.seed}`,
@@ -71,8 +101,17 @@ export function summaryText(options: ChaosOptions, stats: RunStats, result: Chec
     `  retries with the original key: ${t.inlineRetries} during the load, ${t.resolveRetries} after it; unknowns resolved to ${t.resolvedUnknown.ok} ok / ${t.resolvedUnknown.fail} refused / ${t.resolvedUnknown.unknown} still unknown`,
     `  final: ${t.final.ok} acknowledged, ${t.final.fail} refused, ${t.final.unknown} unresolved; ${t.replayed} replays of definite transfers`,
     `reads: ${stats.reads.total} (${stats.reads.byOutcome.ok} ok, ${stats.reads.byOutcome.fail} refused, ${stats.reads.byOutcome.unknown} unknown)`,
-    `unknown causes: ${Object.entries(stats.unknownCauses).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
-    `faults: ${stats.faults.kills} kill -9, ${stats.faults.pauses} SIGSTOP/SIGCONT, ${stats.faults.terms} SIGTERM restarts under load, ${stats.faults.crashes} restarts after an unexpected exit (${Object.entries(stats.faults.byInstance).map(([k, v]) => `${k}: ${v.kills} kills ${v.pauses} pauses ${v.terms} terms`).join('; ')})`,
+    `unknown causes: ${
+      Object.entries(stats.unknownCauses)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || 'none'
+    }`,
+    `faults: ${stats.faults.kills} kill -9, ${stats.faults.pauses} SIGSTOP/SIGCONT, ${stats.faults.terms} SIGTERM restarts under load, ${stats.faults.crashes} restarts after an unexpected exit (${Object.entries(
+      stats.faults.byInstance,
+    )
+      .map(([k, v]) => `${k}: ${v.kills} kills ${v.pauses} pauses ${v.terms} terms`)
+      .join('; ')})`,
     `money: initial ${extra.initialTotal}, final ${result.finalTotal}; ledger holds ${result.ledgerTransactions} transactions`,
     `checks: ${result.checks.join(', ')}`,
   ];
@@ -94,11 +133,22 @@ export function summaryText(options: ChaosOptions, stats: RunStats, result: Chec
 }
 
 export function describeOp(op: TransferOp): string {
-  const attempts = op.attempts.map((a) => `${a.phase}@${(a.startMs / 1000).toFixed(2)}s i${a.instance}:${a.status ?? a.error}${a.code ? ` ${a.code}` : ''}${a.replayed ? ' replayed' : ''}${a.txId ? ` tx ${a.txId}` : ''}`);
+  const attempts = op.attempts.map(
+    (a) =>
+      `${a.phase}@${(a.startMs / 1000).toFixed(2)}s i${a.instance}:${a.status ?? a.error}${a.code ? ` ${a.code}` : ''}${a.replayed ? ' replayed' : ''}${a.txId ? ` tx ${a.txId}` : ''}`,
+  );
   return `${op.id}: user ${op.from} -> user ${op.to} (${op.toBy}) amount ${op.amount} key ${op.key}; attempts: ${attempts.join(' | ')}`;
 }
 
-export function jsonReport(options: ChaosOptions, stats: RunStats, result: CheckResult, history: History, faults: FaultEvent[], samples: TotalSample[], initialTotal: number): unknown {
+export function jsonReport(
+  options: ChaosOptions,
+  stats: RunStats,
+  result: CheckResult,
+  history: History,
+  faults: FaultEvent[],
+  samples: TotalSample[],
+  initialTotal: number,
+): unknown {
   const opsById = new Map(history.transfers.map((op) => [op.id, op]));
   const withOps = (v: Violation) => ({ ...v, details: v.ops.map((id) => opsById.get(id)).filter(Boolean) });
   return {
@@ -136,34 +186,49 @@ export function svgPlot(history: History, faults: FaultEvent[], samples: TotalSa
   const spread = Math.max(1, ...totals.map((v) => Math.abs(v - initialTotal)));
   const y2 = (v: number) => top2 + h2 / 2 - ((v - initialTotal) / spread) * (h2 / 2 - 8);
   const line = (points: [number, number][], color: string) =>
-    points.length ? `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>` : '';
+    points.length
+      ? `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`
+      : '';
   const series = (key: 'ok' | 'fail' | 'unknown') => history.timeline.map((b): [number, number] => [x(b.second * 1000 + 500), y1(b[key])]);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   parts.push(`<text x="${left}" y="20" font-size="14">${escapeXml(title)}</text>`);
   for (const f of faults) {
     const color = f.kind === 'kill' ? '#e53935' : f.kind === 'pause' ? '#fb8c00' : f.kind === 'term' ? '#00838f' : '#6a1b9a';
     const x0 = x(f.startMs);
     const w = Math.max(1, x(f.endMs) - x0);
-    for (const [top, h] of [[top1, h1], [top2, h2]] as const) {
+    for (const [top, h] of [
+      [top1, h1],
+      [top2, h2],
+    ] as const) {
       parts.push(`<rect x="${x0.toFixed(1)}" y="${top}" width="${w.toFixed(1)}" height="${h}" fill="${color}" fill-opacity="0.15"/>`);
       parts.push(`<line x1="${x0.toFixed(1)}" x2="${x0.toFixed(1)}" y1="${top}" y2="${top + h}" stroke="${color}" stroke-width="1"/>`);
     }
-    parts.push(`<text x="${(x0 + 1).toFixed(1)}" y="${top1 - 3}" fill="${color}" font-size="8">${f.kind === 'kill' ? 'K' : f.kind === 'pause' ? 'P' : f.kind === 'term' ? 'T' : 'C'}${f.instance}</text>`);
+    parts.push(
+      `<text x="${(x0 + 1).toFixed(1)}" y="${top1 - 3}" fill="${color}" font-size="8">${f.kind === 'kill' ? 'K' : f.kind === 'pause' ? 'P' : f.kind === 'term' ? 'T' : 'C'}${f.instance}</text>`,
+    );
   }
-  for (const [top, h] of [[top1, h1], [top2, h2]] as const) {
+  for (const [top, h] of [
+    [top1, h1],
+    [top2, h2],
+  ] as const) {
     parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${h}" fill="none" stroke="#444"/>`);
     parts.push(`<line x1="${x(loadEndMs).toFixed(1)}" x2="${x(loadEndMs).toFixed(1)}" y1="${top}" y2="${top + h}" stroke="#000" stroke-dasharray="2 2"/>`);
   }
   parts.push(`<text x="${(x(loadEndMs) + 3).toFixed(1)}" y="${top2 + 12}" font-size="9">load ends; unknowns resolved, then every transfer replayed</text>`);
   parts.push(line(series('ok'), '#2e7d32'), line(series('fail'), '#1565c0'), line(series('unknown'), '#c62828'));
   parts.push(`<text x="${left - 5}" y="${top1 + 4}" text-anchor="end">${maxRate}/s</text><text x="${left - 5}" y="${top1 + h1}" text-anchor="end">0</text>`);
-  parts.push(`<text x="${left}" y="${top1 + h1 + 15}">requests per second: <tspan fill="#2e7d32">ok</tspan>, <tspan fill="#1565c0">refused</tspan>, <tspan fill="#c62828">unknown</tspan>; faults: <tspan fill="#e53935">K kill -9 (until ready again)</tspan>, <tspan fill="#fb8c00">P SIGSTOP..SIGCONT</tspan>, <tspan fill="#00838f">T SIGTERM restart</tspan>, <tspan fill="#6a1b9a">C unexpected exit</tspan></text>`);
+  parts.push(
+    `<text x="${left}" y="${top1 + h1 + 15}">requests per second: <tspan fill="#2e7d32">ok</tspan>, <tspan fill="#1565c0">refused</tspan>, <tspan fill="#c62828">unknown</tspan>; faults: <tspan fill="#e53935">K kill -9 (until ready again)</tspan>, <tspan fill="#fb8c00">P SIGSTOP..SIGCONT</tspan>, <tspan fill="#00838f">T SIGTERM restart</tspan>, <tspan fill="#6a1b9a">C unexpected exit</tspan></text>`,
+  );
   const totalPoints = samples.filter((s) => s.total !== null).map((s): [number, number] => [x(s.atMs), y2(s.total as number)]);
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y2(initialTotal)}" y2="${y2(initialTotal)}" stroke="#999" stroke-dasharray="4 3"/>`);
   parts.push(line(totalPoints, '#000'));
-  for (const p of totalPoints) if (Math.abs(p[1] - y2(initialTotal)) > 0.5) parts.push(`<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="3" fill="#c62828"/>`);
+  for (const p of totalPoints)
+    if (Math.abs(p[1] - y2(initialTotal)) > 0.5) parts.push(`<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="3" fill="#c62828"/>`);
   parts.push(`<text x="${left - 5}" y="${y2(initialTotal) + 4}" text-anchor="end">${initialTotal}</text>`);
   parts.push(`<text x="${left}" y="${top2 + h2 + 15}">total of user balances (committed, sampled from the database); dashed: the initial total</text>`);
   const step = lastMs > 120_000 ? 30_000 : lastMs > 30_000 ? 10_000 : 5_000;

@@ -65,7 +65,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     for (let i = 0; i < options.instances; i++) {
       // SQLite instances must share the data directory (it holds the database file); PostgreSQL ones get their own for their logs.
       const dataDir = options.backend === 'sqlite' ? backend.dataDir : path.join(backend.dataDir, `instance-${i}`);
-      const server = new ServerProcess(i, await freePort(), [...command.entry, 'serve'], { ...env, DATA_DIR: dataDir }, path.join(options.outDir, `instance-${i}.log`), () => history.now());
+      const server = new ServerProcess(
+        i,
+        await freePort(),
+        [...command.entry, 'serve'],
+        { ...env, DATA_DIR: dataDir },
+        path.join(options.outDir, `instance-${i}.log`),
+        () => history.now(),
+      );
       servers.push(server);
       // One at a time: the first applies the migrations.
       await server.start();
@@ -73,12 +80,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     const cluster = new Cluster(servers);
     const users = await createUsers(cluster, rng.fork('users'), options.users, options.timeoutMs);
     const initialTotal = users.reduce((sum, u) => sum + u.initial, 0);
-    log(`${users.length} users hold ${initialTotal} in total; ${options.clients} clients for ${options.seconds} s against ${servers.map((s) => s.baseUrl).join(', ')}`);
+    log(
+      `${users.length} users hold ${initialTotal} in total; ${options.clients} clients for ${options.seconds} s against ${servers.map((s) => s.baseUrl).join(', ')}`,
+    );
 
     sampleStorage = backend.open();
     history = new History(Date.now());
     const sampler = new TotalSampler(sampleStorage, history);
-    const nemesis = new Nemesis(cluster, rng.fork('nemesis'), history, { minKills: options.minKills, timeoutMs: options.timeoutMs, pauseShare: 0.25, minPauses: Math.max(1, Math.floor(options.seconds / 20)), termShare: 0.1, minTerms: Math.max(1, Math.floor(options.seconds / 30)) });
+    const nemesis = new Nemesis(cluster, rng.fork('nemesis'), history, {
+      minKills: options.minKills,
+      timeoutMs: options.timeoutMs,
+      pauseShare: 0.25,
+      minPauses: Math.max(1, Math.floor(options.seconds / 20)),
+      termShare: 0.1,
+      minTerms: Math.max(1, Math.floor(options.seconds / 30)),
+    });
     // The load ends on progress (the kills are in), not on the clock: a busy machine restarts
     // slowly and simply runs longer. The cap only stops a run that is making no progress at all.
     const deadline = new LoadDeadline(options.seconds * 1000, options.seconds * LOAD_CAP_FACTOR * 1000, history, () => nemesis.kills >= options.minKills);
@@ -120,11 +136,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     const reportFile = path.join(options.outDir, 'report.json');
     const plotFile = path.join(options.outDir, 'plot.svg');
     const title = `minibank chaos: ${options.backend} × ${options.instances}, seed ${options.seed}, ${stats.transfers.total} transfers, ${stats.faults.kills} kills, ${stats.faults.pauses} pauses, ${result.violations.length} violations`;
-    fs.writeFileSync(reportFile, JSON.stringify({ ...(jsonReport(options, stats, result, history, nemesis.faults, sampler.samples, initialTotal) as object), shutdowns, verify }, null, 2));
+    fs.writeFileSync(
+      reportFile,
+      JSON.stringify({ ...(jsonReport(options, stats, result, history, nemesis.faults, sampler.samples, initialTotal) as object), shutdowns, verify }, null, 2),
+    );
     fs.writeFileSync(plotFile, svgPlot(history, nemesis.faults, sampler.samples, initialTotal, title, loadSeconds * 1000));
     const ok = result.violations.length === 0;
     if (!ok) keep = true;
-    const summary = summaryText(options, stats, result, history, { initialTotal, artifacts: `${reportFile}, ${plotFile}${keep ? `; data kept at ${backend.label}` : ''}` }) + `\nshutdown: ${shutdowns.join(', ')}`;
+    const summary =
+      summaryText(options, stats, result, history, { initialTotal, artifacts: `${reportFile}, ${plotFile}${keep ? `; data kept at ${backend.label}` : ''}` }) +
+      `\nshutdown: ${shutdowns.join(', ')}`;
     return { ok, stats, result, summary, reportFile, plotFile, shutdowns };
   } finally {
     await sampleStorage?.close().catch(() => {});
@@ -138,7 +159,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
 }
 
 /** Retries `op` with its original key and body until the bank gives a definite answer (bounded). */
-async function settle(cluster: Cluster, rng: Prng, history: History, users: ChaosUser[], op: TransferOp, phase: 'resolve' | 'replay', timeoutMs: number): Promise<void> {
+async function settle(
+  cluster: Cluster,
+  rng: Prng,
+  history: History,
+  users: ChaosUser[],
+  op: TransferOp,
+  phase: 'resolve' | 'replay',
+  timeoutMs: number,
+): Promise<void> {
   for (let i = 0; i < 30; i++) {
     const attempt = await attemptTransfer(cluster, rng, history, users, op, phase, timeoutMs);
     if (attempt.outcome !== 'unknown') return;

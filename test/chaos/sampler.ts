@@ -33,7 +33,9 @@ export class TotalSampler {
     while (!this.stopping) {
       const atMs = this.history.now();
       try {
-        const row = await sql<{ total: string | number | bigint }>`select coalesce(sum(balance), 0) as total from accounts where kind = 'user'`.execute(this.storage.db);
+        const row = await sql<{ total: string | number | bigint }>`select coalesce(sum(balance), 0) as total from accounts where kind = 'user'`.execute(
+          this.storage.db,
+        );
         this.samples.push({ atMs, total: Number(BigInt(String(row.rows[0]?.total ?? 0))) });
       } catch {
         this.samples.push({ atMs, total: null });

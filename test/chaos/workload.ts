@@ -32,7 +32,15 @@ export function transferRequest(op: TransferOp, users: ChaosUser[], timeoutMs: n
 }
 
 /** One attempt of a transfer, recorded on the op; returns the attempt. */
-export async function attemptTransfer(cluster: Cluster, rng: Prng, history: History, users: ChaosUser[], op: TransferOp, phase: Phase, timeoutMs: number): Promise<Attempt> {
+export async function attemptTransfer(
+  cluster: Cluster,
+  rng: Prng,
+  history: History,
+  users: ChaosUser[],
+  op: TransferOp,
+  phase: Phase,
+  timeoutMs: number,
+): Promise<Attempt> {
   const server = cluster.pick(rng);
   const startMs = history.now();
   const result = await callApi(server.baseUrl, transferRequest(op, users, timeoutMs));
@@ -57,7 +65,15 @@ export async function attemptTransfer(cluster: Cluster, rng: Prng, history: Hist
   return attempt;
 }
 
-export async function runClient(client: number, rng: Prng, cluster: Cluster, users: ChaosUser[], history: History, settings: WorkloadSettings, deadline: LoadDeadline): Promise<void> {
+export async function runClient(
+  client: number,
+  rng: Prng,
+  cluster: Cluster,
+  users: ChaosUser[],
+  history: History,
+  settings: WorkloadSettings,
+  deadline: LoadDeadline,
+): Promise<void> {
   for (let n = 0; !deadline.over(); n++) {
     const opId = `c${client}-${n}`;
     if (rng.chance(0.7)) {

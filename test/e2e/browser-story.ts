@@ -274,7 +274,7 @@ function story(options: StoryOptions): void {
     }
   });
 
-  it("ends the other session of the same person when the password changes, and that browser is signed out", { timeout: STEP_TIMEOUT_MS }, async () => {
+  it('ends the other session of the same person when the password changes, and that browser is signed out', { timeout: STEP_TIMEOUT_MS }, async () => {
     aliceSecond = await newPage();
     await aliceSecond.goto(`${origin}/dashboard`);
     assert.equal(pathOf(aliceSecond), '/login?next=%2Fdashboard', 'a signed-out visit is sent to sign in');

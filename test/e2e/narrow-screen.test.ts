@@ -89,7 +89,18 @@ describe('minibank at 375 px wide', { skip: chromiumSkipReason() }, () => {
     await submit(page, page.getByTestId('transfer-review'));
     await assertFits(page, 'transfer refused beside the payee', true);
 
-    for (const path of ['/dashboard', '/deposit', '/withdraw', '/transfer', '/transactions', '/settings', '/sign-out', '/', '/no-such-page', '/transactions?from=nope']) {
+    for (const path of [
+      '/dashboard',
+      '/deposit',
+      '/withdraw',
+      '/transfer',
+      '/transactions',
+      '/settings',
+      '/sign-out',
+      '/',
+      '/no-such-page',
+      '/transactions?from=nope',
+    ]) {
       await page.goto(`${origin}${path}`);
       await assertFits(page, `signed in ${path}`, true);
     }

@@ -75,11 +75,13 @@ export async function historyRows(page: Page): Promise<HistoryRow[]> {
     .getByTestId('transaction-row')
     .evaluateAll((rows) =>
       rows.map((row) =>
-        ['[data-testid=transaction-description]', '[data-testid=transaction-memo]', '[data-testid=transaction-amount]', '[data-testid=transaction-balance]'].map((sel) =>
-          (row.querySelector(sel)?.textContent ?? '').trim(),
-        ),
+        [
+          '[data-testid=transaction-description]',
+          '[data-testid=transaction-memo]',
+          '[data-testid=transaction-amount]',
+          '[data-testid=transaction-balance]',
+        ].map((sel) => (row.querySelector(sel)?.textContent ?? '').trim()),
       ),
     );
   return cells.map(([description = '', memo = '', amount = '', balance = '']) => ({ description, memo, amount, balance }));
-
 }

@@ -120,8 +120,17 @@ export const auth = (user: { token: string }) => ({ authorization: `Bearer ${use
 export async function ledgerSnapshot(app: FastifyInstance): Promise<string> {
   const db = app.ctx.storage.db;
   const accounts = await db.selectFrom('accounts').select(['id', 'balance', 'status']).orderBy('id').execute();
-  const entries = await db.selectFrom('entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-  const txns = await db.selectFrom('ledger_transactions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-  const users = await db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const entries = await db
+    .selectFrom('entries')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  const txns = await db
+    .selectFrom('ledger_transactions')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  const users = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return JSON.stringify({ accounts, entries: entries.n, txns: txns.n, users: users.n }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }

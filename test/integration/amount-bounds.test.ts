@@ -39,7 +39,12 @@ async function bookDeposit(db: Db, accountId: string, amount: bigint): Promise<v
 }
 
 const post = (h: Harness, path: string, user: TestUser, amount: number, key?: string) =>
-  h.inject({ method: 'POST', url: `/api/v1/${path}`, headers: { ...auth(user), ...(key ? { 'idempotency-key': key } : {}) }, payload: { account_id: user.accountId, amount } });
+  h.inject({
+    method: 'POST',
+    url: `/api/v1/${path}`,
+    headers: { ...auth(user), ...(key ? { 'idempotency-key': key } : {}) },
+    payload: { account_id: user.accountId, amount },
+  });
 
 for (const dialect of await dialects()) {
   describe(`numbers past their bounds (${dialect})`, () => {
@@ -50,7 +55,10 @@ for (const dialect of await dialects()) {
         await bookDeposit(db, whale.accountId, MAX_BALANCE_MINOR - 5n);
         assert.deepEqual((await verifyBooks(db)).problems, [], 'the set-up is sound books');
 
-        for (const [amount, key] of [[6, 'over-by-one'], [1_000_000, undefined]] as const) {
+        for (const [amount, key] of [
+          [6, 'over-by-one'],
+          [1_000_000, undefined],
+        ] as const) {
           const before = await ledgerSnapshot(h.app);
           const res = await post(h, 'deposits', alice, amount, key);
           assert.equal(res.statusCode, 422, res.body);
@@ -81,7 +89,12 @@ for (const dialect of await dialects()) {
         for (const stored of [MAX_BALANCE_MINOR, MAX_BALANCE_MINOR + 1000n, INT64_MAX]) {
           await sql`update accounts set balance = ${stored} where id = ${full.accountId}`.execute(db);
           const before = await ledgerSnapshot(h.app);
-          const res = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(payer), payload: { from_account_id: payer.accountId, to: full.accountNumber, amount: 1 } });
+          const res = await h.inject({
+            method: 'POST',
+            url: '/api/v1/transfers',
+            headers: auth(payer),
+            payload: { from_account_id: payer.accountId, to: full.accountNumber, amount: 1 },
+          });
           assert.equal(res.statusCode, 422, `${stored}: ${res.body}`);
           assert.equal(res.json().error.code, 'limit_reached');
           assert.equal(await ledgerSnapshot(h.app), before);
@@ -104,7 +117,10 @@ for (const dialect of await dialects()) {
         assert.match(text, new RegExp(`account ${a.accountNumber} holds balance ${INT64_MAX}, not a whole number within`));
         assert.match(text, new RegExp(`account ${b.accountNumber} holds balance ${INT64_MAX}`));
         // Two int64 maxima cannot be summed in SQLite (integer overflow); PostgreSQL sums in numeric.
-        assert.match(text, dialect === 'sqlite' ? /could not check that the balances of each currency sum to zero: integer overflow/ : /balances in USD sum to \d{19,}/);
+        assert.match(
+          text,
+          dialect === 'sqlite' ? /could not check that the balances of each currency sum to zero: integer overflow/ : /balances in USD sum to \d{19,}/,
+        );
       });
     });
 
@@ -118,8 +134,14 @@ for (const dialect of await dialects()) {
           // What SQLite does when integer arithmetic overflows: the value silently becomes a REAL.
           await sql`update accounts set balance = balance * 1e19 where kind = 'system'`.execute(db);
           await sql`update accounts set balance = 1.5 where id = ${a.accountId}`.execute(db);
-          const { seq } = await db.insertInto('ledger_transactions').values({ id: 'float-txn', type: 'deposit', memo: null, actor_user_id: null, created_at: 1n }).returning('seq').executeTakeFirstOrThrow();
-          await sql`insert into entries (transaction_seq, account_id, amount, balance_after, created_at) values (${seq}, ${a.accountId}, 2.5, 1e300, 1)`.execute(db);
+          const { seq } = await db
+            .insertInto('ledger_transactions')
+            .values({ id: 'float-txn', type: 'deposit', memo: null, actor_user_id: null, created_at: 1n })
+            .returning('seq')
+            .executeTakeFirstOrThrow();
+          await sql`insert into entries (transaction_seq, account_id, amount, balance_after, created_at) values (${seq}, ${a.accountId}, 2.5, 1e300, 1)`.execute(
+            db,
+          );
           const stored = await sql<{ t: string }>`select typeof(balance) as t from accounts where id = ${a.accountId}`.execute(db);
           assert.equal(stored.rows[0]!.t, 'real', 'the set-up really stored a float');
 

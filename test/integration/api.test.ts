@@ -74,7 +74,12 @@ for (const dialect of await dialects()) {
     after(async () => h.close());
 
     const json = (method: 'GET' | 'POST', url: string, user: { token: string } | null, payload?: unknown, headers: Record<string, string> = {}) =>
-      h.inject({ method, url, headers: { ...(user ? auth(user) : {}), ...headers }, ...(payload === undefined ? {} : { payload: payload as InjectOptions['payload'] }) });
+      h.inject({
+        method,
+        url,
+        headers: { ...(user ? auth(user) : {}), ...headers },
+        ...(payload === undefined ? {} : { payload: payload as InjectOptions['payload'] }),
+      });
     /** A body sent exactly as written, for JSON that a JavaScript object cannot express. */
     const raw = (url: string, user: { token: string } | null, body: string, contentType = 'application/json') =>
       h.inject({ method: 'POST', url, headers: { ...(user ? auth(user) : {}), 'content-type': contentType }, payload: body });
@@ -162,13 +167,24 @@ for (const dialect of await dialects()) {
 
       it('refuses a missing password or extra fields with 400', async () => {
         await refused(() => json('POST', '/api/v1/auth/token', null, { username: 'alice' }), 400, 'invalid_request', 'password');
-        await refused(() => json('POST', '/api/v1/auth/token', null, { username: 'alice', password: PASSWORD, scope: 'admin' }), 400, 'invalid_request', 'scope');
+        await refused(
+          () => json('POST', '/api/v1/auth/token', null, { username: 'alice', password: PASSWORD, scope: 'admin' }),
+          400,
+          'invalid_request',
+          'scope',
+        );
       });
     });
 
     describe('authentication', () => {
       it('answers 401 without credentials, with a garbage token and with another scheme', async () => {
-        const headerSets: Record<string, string>[] = [{}, { authorization: 'Bearer garbage' }, { authorization: 'Bearer ' }, { authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` }, { authorization: `bearer ${'x'.repeat(5000)}` }];
+        const headerSets: Record<string, string>[] = [
+          {},
+          { authorization: 'Bearer garbage' },
+          { authorization: 'Bearer ' },
+          { authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` },
+          { authorization: `bearer ${'x'.repeat(5000)}` },
+        ];
         for (const headers of headerSets) {
           const res = await json('GET', '/api/v1/me', null, undefined, headers);
           assertError(res, 401, 'unauthenticated');
@@ -180,13 +196,28 @@ for (const dialect of await dialects()) {
         const kid = crypto.createHash('sha256').update(TEST_SECRET).digest('base64url').slice(0, 12);
         const now = Math.floor(Date.now() / 1000);
         const claims = (jwt: SignJWT, audience = h.config.tokenAudience) =>
-          jwt.setSubject(alice.userId).setJti(crypto.randomUUID()).setIssuer(h.config.tokenIssuer).setAudience(audience).setIssuedAt(now).setNotBefore(now).setExpirationTime(now + 600);
-        const wrongSecret = await claims(new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid })).sign(new TextEncoder().encode('another-secret-that-is-also-32-bytes-long'));
+          jwt
+            .setSubject(alice.userId)
+            .setJti(crypto.randomUUID())
+            .setIssuer(h.config.tokenIssuer)
+            .setAudience(audience)
+            .setIssuedAt(now)
+            .setNotBefore(now)
+            .setExpirationTime(now + 600);
+        const wrongSecret = await claims(new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid })).sign(
+          new TextEncoder().encode('another-secret-that-is-also-32-bytes-long'),
+        );
         const unknownJti = await claims(new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid })).sign(new TextEncoder().encode(TEST_SECRET));
-        const wrongAudience = await claims(new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid }), 'someone-else').sign(new TextEncoder().encode(TEST_SECRET));
+        const wrongAudience = await claims(new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid }), 'someone-else').sign(
+          new TextEncoder().encode(TEST_SECRET),
+        );
         const [, payload] = alice.token.split('.');
         const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
-        const tampered = alice.token.replace(/\.([^.]*)\./, (_m, p: string) => `.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: bob.userId })).toString('base64url')}.`);
+        const tampered = alice.token.replace(
+          /\.([^.]*)\./,
+          (_m, p: string) =>
+            `.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: bob.userId })).toString('base64url')}.`,
+        );
         for (const token of [wrongSecret, unknownJti, wrongAudience, unsigned, tampered]) {
           assertError(await json('GET', '/api/v1/me', { token }), 401, 'unauthenticated');
         }
@@ -210,7 +241,7 @@ for (const dialect of await dialects()) {
     });
 
     describe('POST /api/v1/auth/logout', () => {
-      it('answers 204 and kills that token at once, leaving the user\'s other tokens alive', async () => {
+      it("answers 204 and kills that token at once, leaving the user's other tokens alive", async () => {
         const first = (await json('POST', '/api/v1/auth/token', null, { username: 'bob', password: PASSWORD })).json().access_token as string;
         const second = (await json('POST', '/api/v1/auth/token', null, { username: 'bob', password: PASSWORD })).json().access_token as string;
         const res = await json('POST', '/api/v1/auth/logout', { token: first });
@@ -245,14 +276,14 @@ for (const dialect of await dialects()) {
     });
 
     describe('GET /api/v1/accounts/{account_id}', () => {
-      it('returns the caller\'s own account', async () => {
+      it("returns the caller's own account", async () => {
         const res = await json('GET', `/api/v1/accounts/${alice.accountId}`, alice);
         assert.equal(res.statusCode, 200);
         assertAccountShape(res.json());
         assert.equal(res.json().number, alice.accountNumber);
       });
 
-      it('answers another user\'s account and a missing one with the same 404', async () => {
+      it("answers another user's account and a missing one with the same 404", async () => {
         const others = await refused(() => json('GET', `/api/v1/accounts/${bob.accountId}`, alice), 404, 'not_found');
         const missing = await refused(() => json('GET', `/api/v1/accounts/${crypto.randomUUID()}`, alice), 404, 'not_found');
         assert.equal(others.body, missing.body);
@@ -288,7 +319,10 @@ for (const dialect of await dialects()) {
         const body = res.json();
         assert.deepEqual(keysOf(body), ['data', 'has_more']);
         assert.equal(body.has_more, true);
-        assert.deepEqual(body.data.map((t: { amount: number }) => t.amount), Array.from({ length: 20 }, (_, i) => 25 - i));
+        assert.deepEqual(
+          body.data.map((t: { amount: number }) => t.amount),
+          Array.from({ length: 20 }, (_, i) => 25 - i),
+        );
         for (const t of body.data) assertTransactionShape(t);
         const newest = body.data[0];
         assert.equal(newest.id, ids[24]);
@@ -311,7 +345,10 @@ for (const dialect of await dialects()) {
           assert.equal(body.data.length, 7);
           cursor = body.data.at(-1).id;
         }
-        assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => 25 - i));
+        assert.deepEqual(
+          seen,
+          Array.from({ length: 25 }, (_, i) => 25 - i),
+        );
       });
 
       it('accepts limit 1 and 100', async () => {
@@ -341,7 +378,7 @@ for (const dialect of await dialects()) {
         await refused(() => page('?offset=5'), 400, 'invalid_request');
       });
 
-      it('answers another user\'s account and a missing one with the same 404', async () => {
+      it("answers another user's account and a missing one with the same 404", async () => {
         const others = await refused(() => page('', alice, pager.accountId), 404, 'not_found');
         const missing = await refused(() => page('', alice, crypto.randomUUID()), 404, 'not_found');
         assert.equal(others.body, missing.body);
@@ -358,7 +395,13 @@ for (const dialect of await dialects()) {
         assertTransactionShape(body.transaction);
         assertAccountShape(body.account);
         assert.deepEqual(
-          { type: body.transaction.type, amount: body.transaction.amount, direction: body.transaction.direction, memo: body.transaction.memo, counterparty: body.transaction.counterparty },
+          {
+            type: body.transaction.type,
+            amount: body.transaction.amount,
+            direction: body.transaction.direction,
+            memo: body.transaction.memo,
+            counterparty: body.transaction.counterparty,
+          },
           { type: 'deposit', amount: 1250, direction: 'credit', memo: 'salary', counterparty: null },
         );
         assert.equal(BigInt(body.transaction.balance_after), before + 1250n);
@@ -390,8 +433,27 @@ for (const dialect of await dialects()) {
       it('refuses every malformed amount with 400 invalid_amount on param amount', async () => {
         const max = h.config.maxAmountMinor;
         const bodies = [
-          '0', '-1', '1.5', '"10"', '1e2', '1E2', '1.0', '"NaN"', 'true', 'false', 'null', '[]', '{}', '[10]', '{"value":10}',
-          String(max + 1), '9007199254740993', '9'.repeat(400), '-0.5', '"1,250.00"', '""',
+          '0',
+          '-1',
+          '1.5',
+          '"10"',
+          '1e2',
+          '1E2',
+          '1.0',
+          '"NaN"',
+          'true',
+          'false',
+          'null',
+          '[]',
+          '{}',
+          '[10]',
+          '{"value":10}',
+          String(max + 1),
+          '9007199254740993',
+          '9'.repeat(400),
+          '-0.5',
+          '"1,250.00"',
+          '""',
         ];
         for (const url of ['/api/v1/deposits', '/api/v1/withdrawals']) {
           for (const amount of bodies) {
@@ -433,7 +495,7 @@ for (const dialect of await dialects()) {
         assert.equal(ok.json().transaction.memo, '🍕'.repeat(140));
       });
 
-      it('answers another user\'s account and a missing one with the same 404 not_found', async () => {
+      it("answers another user's account and a missing one with the same 404 not_found", async () => {
         for (const url of ['/api/v1/deposits', '/api/v1/withdrawals']) {
           const others = await refused(() => json('POST', url, alice, { account_id: bob.accountId, amount: 5 }), 404, 'not_found', 'account_id');
           const missing = await refused(() => json('POST', url, alice, { account_id: crypto.randomUUID(), amount: 5 }), 404, 'not_found', 'account_id');
@@ -446,7 +508,7 @@ for (const dialect of await dialects()) {
       const transfer = (from: TestUser, to: string, amount: number, extra: Record<string, unknown> = {}) =>
         json('POST', '/api/v1/transfers', from, { from_account_id: from.accountId, to, amount, ...extra });
 
-      it('pays a user by username and answers with the payer\'s account', async () => {
+      it("pays a user by username and answers with the payer's account", async () => {
         const [aliceBefore, bobBefore] = [await h.balance(alice.accountId), await h.balance(bob.accountId)];
         const res = await transfer(alice, 'bob', 300, { memo: 'pizza' });
         assert.equal(res.statusCode, 201, res.body);
@@ -492,7 +554,7 @@ for (const dialect of await dialects()) {
         await refused(() => transfer(alice, typo, 1), 400, 'invalid_request', 'to');
       });
 
-      it('does not let anyone pay the bank\'s own cash account by its number', async () => {
+      it("does not let anyone pay the bank's own cash account by its number", async () => {
         const cash = await h.app.ctx.storage.db.selectFrom('accounts').select('number').where('kind', '=', 'system').executeTakeFirstOrThrow();
         await refused(() => transfer(alice, cash.number, 1), 404, 'not_found', 'to');
       });
@@ -506,20 +568,45 @@ for (const dialect of await dialects()) {
         await refused(() => transfer(alice, 'bob', balance + 1), 422, 'insufficient_funds');
       });
 
-      it('refuses paying from another user\'s account with 404 not_found', async () => {
-        await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: bob.accountId, to: 'alice', amount: 1 }), 404, 'not_found', 'from_account_id');
+      it("refuses paying from another user's account with 404 not_found", async () => {
+        await refused(
+          () => json('POST', '/api/v1/transfers', alice, { from_account_id: bob.accountId, to: 'alice', amount: 1 }),
+          404,
+          'not_found',
+          'from_account_id',
+        );
       });
 
       it('refuses bad amounts, missing and extra fields with 400', async () => {
         for (const amount of ['0', '-1', '1.5', '"10"', '1e2', 'true', 'null', '[]', '{}', String(h.config.maxAmountMinor + 1)]) {
-          await refused(() => raw('/api/v1/transfers', alice, `{"from_account_id":"${alice.accountId}","to":"bob","amount":${amount}}`), 400, 'invalid_amount', 'amount');
+          await refused(
+            () => raw('/api/v1/transfers', alice, `{"from_account_id":"${alice.accountId}","to":"bob","amount":${amount}}`),
+            400,
+            'invalid_amount',
+            'amount',
+          );
         }
         await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, amount: 1 }), 400, 'invalid_request', 'to');
         await refused(() => json('POST', '/api/v1/transfers', alice, { to: 'bob', amount: 1 }), 400, 'invalid_request', 'from_account_id');
         await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: '', amount: 1 }), 400, 'invalid_request', 'to');
-        await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'b'.repeat(65), amount: 1 }), 400, 'invalid_request', 'to');
-        await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'bob', amount: 1, account_id: alice.accountId }), 400, 'invalid_request', 'account_id');
-        await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'bob', amount: 1, memo: 'a\r\nb' }), 400, 'invalid_request', 'memo');
+        await refused(
+          () => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'b'.repeat(65), amount: 1 }),
+          400,
+          'invalid_request',
+          'to',
+        );
+        await refused(
+          () => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'bob', amount: 1, account_id: alice.accountId }),
+          400,
+          'invalid_request',
+          'account_id',
+        );
+        await refused(
+          () => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'bob', amount: 1, memo: 'a\r\nb' }),
+          400,
+          'invalid_request',
+          'memo',
+        );
       });
     });
 
@@ -671,13 +758,20 @@ for (const dialect of await dialects()) {
 
     describe('routing and headers', () => {
       it('answers an unknown route with 404 not_found in the error shape', async () => {
-        for (const [method, url] of [['GET', '/api/v1/nope'], ['POST', '/api/v1/nope'], ['GET', '/api/v2/me']] as const) {
+        for (const [method, url] of [
+          ['GET', '/api/v1/nope'],
+          ['POST', '/api/v1/nope'],
+          ['GET', '/api/v2/me'],
+        ] as const) {
           await refused(() => h.inject({ method, url, headers: auth(alice) }), 404, 'not_found');
         }
       });
 
       it('answers a method the path does not have with 405 method_not_allowed and Allow (issue 11 class 7)', async () => {
-        for (const [method, url, allow] of [['GET', '/api/v1/deposits', 'POST'], ['DELETE', '/api/v1/me', 'GET, HEAD']] as const) {
+        for (const [method, url, allow] of [
+          ['GET', '/api/v1/deposits', 'POST'],
+          ['DELETE', '/api/v1/me', 'GET, HEAD'],
+        ] as const) {
           const res = await h.inject({ method, url, headers: auth(alice) });
           assert.equal(res.statusCode, 405, `${method} ${url}`);
           assert.equal(res.json().error.code, 'method_not_allowed');
@@ -703,10 +797,25 @@ for (const dialect of await dialects()) {
 
       it('refuses NUL and other control characters in ids and usernames with 400, never a 500', async () => {
         await refused(() => json('GET', '/api/v1/accounts/%00abc', alice), 400, 'invalid_request', 'account_id');
-        await refused(() => json('GET', `/api/v1/accounts/${alice.accountId}/transactions?starting_after=%00`, alice), 400, 'invalid_request', 'starting_after');
-        await refused(() => json('POST', '/api/v1/deposits', alice, { account_id: `${alice.accountId}\u0000`, amount: 1 }), 400, 'invalid_request', 'account_id');
+        await refused(
+          () => json('GET', `/api/v1/accounts/${alice.accountId}/transactions?starting_after=%00`, alice),
+          400,
+          'invalid_request',
+          'starting_after',
+        );
+        await refused(
+          () => json('POST', '/api/v1/deposits', alice, { account_id: `${alice.accountId}\u0000`, amount: 1 }),
+          400,
+          'invalid_request',
+          'account_id',
+        );
         await refused(() => json('POST', '/api/v1/withdrawals', alice, { account_id: '\u0000', amount: 1 }), 400, 'invalid_request', 'account_id');
-        await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: 'x\u0000', to: 'bob', amount: 1 }), 400, 'invalid_request', 'from_account_id');
+        await refused(
+          () => json('POST', '/api/v1/transfers', alice, { from_account_id: 'x\u0000', to: 'bob', amount: 1 }),
+          400,
+          'invalid_request',
+          'from_account_id',
+        );
         await refused(() => json('POST', '/api/v1/transfers', alice, { from_account_id: alice.accountId, to: 'bob\u0000', amount: 1 }), 404, 'not_found', 'to');
         await refused(() => json('POST', '/api/v1/auth/token', null, { username: 'al\u0000ice', password: PASSWORD }), 400, 'invalid_request', 'username');
         await refused(() => json('POST', '/api/v1/signup', null, { username: 'nul\u0000user', password: PASSWORD }), 400, 'invalid_request', 'username');
@@ -724,14 +833,18 @@ for (const dialect of await dialects()) {
     });
 
     describe('use cases shared with the web pages', () => {
-      const domainError = (code: string, param?: string) => (e: unknown) => e instanceof DomainError && e.code === code && (param === undefined || e.param === param);
+      const domainError = (code: string, param?: string) => (e: unknown) =>
+        e instanceof DomainError && e.code === code && (param === undefined || e.param === param);
 
       it('treat a NUL byte in a username or id as no match, never as a database error', async () => {
         const ctx = h.app.ctx;
         await assert.rejects(checkCredentials(ctx, { username: 'al\u0000ice', password: PASSWORD }), domainError('unauthenticated'));
         await assert.rejects(getAccount(ctx, alice.userId, `${alice.accountId}\u0000`), domainError('not_found', 'account_id'));
         await assert.rejects(listTransactions(ctx, alice.userId, { accountId: '\u0000' }), domainError('not_found'));
-        await assert.rejects(listTransactions(ctx, alice.userId, { accountId: alice.accountId, startingAfter: 'x\u0000' }), domainError('invalid_request', 'starting_after'));
+        await assert.rejects(
+          listTransactions(ctx, alice.userId, { accountId: alice.accountId, startingAfter: 'x\u0000' }),
+          domainError('invalid_request', 'starting_after'),
+        );
       });
     });
 

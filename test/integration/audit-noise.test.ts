@@ -11,7 +11,12 @@ const forgedForm = (h: Harness, remoteAddress: string) =>
   h.inject({ method: 'POST', url: '/logout', remoteAddress, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '_csrf=forged' });
 
 async function rows(h: Harness, type: string) {
-  const found = await h.app.ctx.storage.db.selectFrom('security_events').select(['user_id', 'ip', 'occurrences']).where('type', '=', type).orderBy('seq').execute();
+  const found = await h.app.ctx.storage.db
+    .selectFrom('security_events')
+    .select(['user_id', 'ip', 'occurrences'])
+    .where('type', '=', type)
+    .orderBy('seq')
+    .execute();
   return found.map((r) => ({ user_id: r.user_id, ip: r.ip, occurrences: Number(r.occurrences) }));
 }
 
@@ -35,7 +40,10 @@ for (const dialect of await dialects()) {
         await forgedForm(h, '198.51.100.1');
         nowMs += h.config.auditAnonymousWindowMinutes * 60_000;
         await forgedForm(h, '198.51.100.1');
-        assert.deepEqual((await rows(h, 'csrf_failed')).map((r) => r.occurrences), [2, 1]);
+        assert.deepEqual(
+          (await rows(h, 'csrf_failed')).map((r) => r.occurrences),
+          [2, 1],
+        );
       });
     });
 
@@ -55,12 +63,19 @@ for (const dialect of await dialects()) {
     it('aggregates failed logins for unknown usernames, but keeps one row per event for a real user', async () => {
       await withHarness(dialect, async (h) => {
         const user = await h.user('audited');
-        const tryLogin = (username: string) => h.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: '198.51.100.9', payload: { username, password: `${PASSWORD} but wrong` } });
+        const tryLogin = (username: string) =>
+          h.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: '198.51.100.9', payload: { username, password: `${PASSWORD} but wrong` } });
         for (let i = 0; i < 3; i++) assert.equal((await tryLogin('nobody-by-this-name')).statusCode, 401);
         for (let i = 0; i < 3; i++) assert.equal((await tryLogin('audited')).statusCode, 401);
         const failed = await rows(h, 'login_failed');
-        assert.deepEqual(failed.filter((r) => r.user_id === null), [{ user_id: null, ip: '198.51.100.9', occurrences: 3 }]);
-        assert.deepEqual(failed.filter((r) => r.user_id === user.userId), Array.from({ length: 3 }, () => ({ user_id: user.userId, ip: '198.51.100.9', occurrences: 1 })));
+        assert.deepEqual(
+          failed.filter((r) => r.user_id === null),
+          [{ user_id: null, ip: '198.51.100.9', occurrences: 3 }],
+        );
+        assert.deepEqual(
+          failed.filter((r) => r.user_id === user.userId),
+          Array.from({ length: 3 }, () => ({ user_id: user.userId, ip: '198.51.100.9', occurrences: 1 })),
+        );
       });
     });
   });

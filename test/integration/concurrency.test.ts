@@ -49,7 +49,12 @@ for (const dialect of await dialects()) {
         Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? transfer(a, b.username, 1 + (i % 7) * 20) : transfer(b, a.username, 1 + (i % 5) * 30))),
       );
       for (const r of responses) assert.ok([201, 422].includes(r.statusCode), `unexpected ${r.statusCode} ${r.body}`);
-      assert.ok(count(responses.map((r) => r.statusCode), 201) > 0);
+      assert.ok(
+        count(
+          responses.map((r) => r.statusCode),
+          201,
+        ) > 0,
+      );
       const total = (await h.balance(a.accountId)) + (await h.balance(b.accountId));
       assert.equal(total, 1000n);
       assert.ok((await h.balance(a.accountId)) >= 0n && (await h.balance(b.accountId)) >= 0n);

@@ -14,7 +14,15 @@ import { Browser, signedIn, STRONG_NEW_PASSWORD } from '../pages/browser.js';
 const tokenLogin = (h: Harness, username: string, password: string) => h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password } });
 const me = (h: Harness, token: string) => h.inject({ method: 'GET', url: '/api/v1/me', headers: auth({ token }) });
 const countRows = async (h: Harness, table: 'api_tokens' | 'sessions', userId: string) =>
-  Number((await h.app.ctx.storage.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await h.app.ctx.storage.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 async function changePasswordOnPage(browser: Browser) {
   await browser.get('/settings');
@@ -170,7 +178,12 @@ for (const dialect of await dialects()) {
         const page = await browser.get('/settings');
         assert.equal(page.status, 200);
         assert.match(page.body, /Signed out 1 other session and ended 2 API tokens/);
-        const event = await h.app.ctx.storage.db.selectFrom('security_events').select('details').where('user_id', '=', user.userId).where('type', '=', 'session_revoked').executeTakeFirstOrThrow();
+        const event = await h.app.ctx.storage.db
+          .selectFrom('security_events')
+          .select('details')
+          .where('user_id', '=', user.userId)
+          .where('type', '=', 'session_revoked')
+          .executeTakeFirstOrThrow();
         assert.deepEqual(JSON.parse(event.details ?? '{}'), { sessions: 1, api_tokens: 2 });
         assert.equal((await tokenLogin(h, 'hank', PASSWORD)).statusCode, 200, 'the password still works for a new token');
       });

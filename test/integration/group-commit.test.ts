@@ -99,10 +99,12 @@ describe('group commit (SQLite)', () => {
     const group = createGroupCommit(recordingRunner(events), { maxBatch: 10 });
     await Promise.all(
       ['a', 'b', 'c'].map((name) =>
-        group.run(async (trx) => {
-          await insert(`answered-${name}-${Date.now()}-${Math.random()}`).execute(trx);
-          events.push(`unit ${name}`);
-        }).then(() => events.push(`answered ${name}`)),
+        group
+          .run(async (trx) => {
+            await insert(`answered-${name}-${Date.now()}-${Math.random()}`).execute(trx);
+            events.push(`unit ${name}`);
+          })
+          .then(() => events.push(`answered ${name}`)),
       ),
     );
     assert.deepEqual(events, ['begin', 'unit a', 'unit b', 'unit c', 'commit', 'answered a', 'answered b', 'answered c']);
@@ -145,7 +147,13 @@ for (const dialect of await dialects()) {
       // Each call gets its own in-flight set, as a second process would, so both reach the database
       // and (on SQLite) the same batch: they are queued in the same turn of the event loop.
       const send = () =>
-        sendIdempotent(ctx, payer.userId, 'shared-batch-key', 'same-body', { type: 'transfer', fromAccountId: payer.accountId, to: payee.username, amountMinor: 300n, memo: null });
+        sendIdempotent(ctx, payer.userId, 'shared-batch-key', 'same-body', {
+          type: 'transfer',
+          fromAccountId: payer.accountId,
+          to: payee.username,
+          amountMinor: 300n,
+          memo: null,
+        });
       const [first, second] = await Promise.all([send(), send()]);
       assert.equal(first.status, 201);
       assert.equal(second.status, 201);
@@ -162,7 +170,13 @@ for (const dialect of await dialects()) {
       await h.deposit(payer, 1000);
       const ctx = h.app.ctx;
       const send = (amountMinor: bigint) =>
-        sendIdempotent(ctx, payer.userId, 'shared-batch-key-2', `amount ${amountMinor}`, { type: 'transfer', fromAccountId: payer.accountId, to: payee.username, amountMinor, memo: null });
+        sendIdempotent(ctx, payer.userId, 'shared-batch-key-2', `amount ${amountMinor}`, {
+          type: 'transfer',
+          fromAccountId: payer.accountId,
+          to: payee.username,
+          amountMinor,
+          memo: null,
+        });
       const results = await Promise.allSettled([send(100n), send(200n)]);
       // On PostgreSQL either may win the race for the key; exactly one moves money.
       const won = results.findIndex((r) => r.status === 'fulfilled');

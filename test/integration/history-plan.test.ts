@@ -66,9 +66,15 @@ for (const dialect of await dialects()) {
 
         // The rows are the heavy account's newest, newest first, whichever plan produced them.
         const newest = await db.selectFrom('entries').select('seq').where('account_id', '=', heavy.accountId).orderBy('seq', 'desc').limit(42).execute();
-        assert.deepEqual(first.map((e) => e.entrySeq), newest.slice(0, 21).map((r) => BigInt(r.seq)));
+        assert.deepEqual(
+          first.map((e) => e.entrySeq),
+          newest.slice(0, 21).map((r) => BigInt(r.seq)),
+        );
         const second = await listEntries(db, dialect, { accountId: heavy.accountId, limit: 21, beforeSeq });
-        assert.deepEqual(second.map((e) => e.entrySeq), newest.slice(21, 42).map((r) => BigInt(r.seq)));
+        assert.deepEqual(
+          second.map((e) => e.entrySeq),
+          newest.slice(21, 42).map((r) => BigInt(r.seq)),
+        );
         assert.ok(first.every((e) => e.amountMinor === 1n && e.counterpartyUsername === feeder.username));
         assert.equal(first[0]!.balanceAfterMinor, await h.balance(heavy.accountId));
 

@@ -35,7 +35,12 @@ for (const dialect of await dialects()) {
     after(async () => h.close());
 
     const apiDeposit = (user: TestUser, key: string, amount: number) =>
-      h.inject({ method: 'POST', url: '/api/v1/deposits', headers: { ...auth(user), 'idempotency-key': key }, payload: { account_id: user.accountId, amount } });
+      h.inject({
+        method: 'POST',
+        url: '/api/v1/deposits',
+        headers: { ...auth(user), 'idempotency-key': key },
+        payload: { account_id: user.accountId, amount },
+      });
 
     async function webDeposit(browser: Browser, key: string, amount: string) {
       await browser.get('/deposit');
@@ -79,7 +84,18 @@ for (const dialect of await dialects()) {
       const { browser, user } = await signedIn(h, 'variants');
       const key = 'd1b2c3d4-e5f6-4789-9abc-def012345678';
       assert.equal((await webDeposit(browser, key, '1.00')).status, 303);
-      const apiKeys = [key, `web:${key}`, `WEB:${key}`, `web\t${key}`, `web ${key}`, `web${key}`, `web:web:${key}`, `:${key}`, `web:${key}`.padEnd(255, 'x'), '🔑'.repeat(255)];
+      const apiKeys = [
+        key,
+        `web:${key}`,
+        `WEB:${key}`,
+        `web\t${key}`,
+        `web ${key}`,
+        `web${key}`,
+        `web:web:${key}`,
+        `:${key}`,
+        `web:${key}`.padEnd(255, 'x'),
+        '🔑'.repeat(255),
+      ];
       let expected = 100n;
       for (const [i, apiKey] of apiKeys.entries()) {
         const res = await apiDeposit(user, apiKey, i + 1);
@@ -102,7 +118,11 @@ for (const dialect of await dialects()) {
       for (const apiKey of [`web\n${key}`, `web\r${key}`, `web\u0000${key}`, `web\u001f${key}`]) {
         const res = await apiDeposit(user, apiKey, 1);
         assert.equal(res.statusCode, 400, JSON.stringify(apiKey));
-        assert.deepEqual(res.json().error, { code: 'invalid_request', message: 'Idempotency-Key cannot contain control characters.', param: 'Idempotency-Key' });
+        assert.deepEqual(res.json().error, {
+          code: 'invalid_request',
+          message: 'Idempotency-Key cannot contain control characters.',
+          param: 'Idempotency-Key',
+        });
       }
       assert.equal(await h.balance(user.accountId), 100n);
     });
@@ -115,7 +135,12 @@ for (const dialect of await dialects()) {
       const key = browser.formKey();
       const [web, api] = await Promise.all([
         browser.post('/transfer', { to: payee.accountNumber, amount: '1.00', idempotency_key: key, step: 'confirm' }),
-        h.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...auth(user), 'idempotency-key': `web:${key}` }, payload: { from_account_id: user.accountId, to: payee.accountNumber, amount: 200 } }),
+        h.inject({
+          method: 'POST',
+          url: '/api/v1/transfers',
+          headers: { ...auth(user), 'idempotency-key': `web:${key}` },
+          payload: { from_account_id: user.accountId, to: payee.accountNumber, amount: 200 },
+        }),
       ]);
       assert.equal(web.status, 303, web.body.slice(0, 300));
       assert.equal(api.statusCode, 201, api.body);

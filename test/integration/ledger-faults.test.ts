@@ -22,8 +22,16 @@ for (const dialect of await dialects()) {
           async afterDebit() {
             if (!armed) return;
             // On PostgreSQL the movement's statement has run: the payer's row is locked by it.
-            const probe = dialect === 'postgres' ? sql`select id from accounts where id = ${payerAccountId} for update nowait`.execute(h.app.ctx.storage.db) : undefined;
-            fired.push(probe ? await probe.then(() => 'unlocked', (e: Error & { code?: string }) => (e.code === '55P03' ? 'locked' : String(e))) : 'fired');
+            const probe =
+              dialect === 'postgres' ? sql`select id from accounts where id = ${payerAccountId} for update nowait`.execute(h.app.ctx.storage.db) : undefined;
+            fired.push(
+              probe
+                ? await probe.then(
+                    () => 'unlocked',
+                    (e: Error & { code?: string }) => (e.code === '55P03' ? 'locked' : String(e)),
+                  )
+                : 'fired',
+            );
             throw new Error('injected crash between debit and credit');
           },
         },
@@ -94,7 +102,12 @@ for (const dialect of await dialects()) {
           Array.from({ length: 60 }, (_, i) => {
             const from = users[i % 3]!;
             const to = users[(i + 1) % 3]!;
-            return h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(from), payload: { from_account_id: from.accountId, to: to.username, amount: 1 + i * 13 } });
+            return h.inject({
+              method: 'POST',
+              url: '/api/v1/transfers',
+              headers: auth(from),
+              payload: { from_account_id: from.accountId, to: to.username, amount: 1 + i * 13 },
+            });
           }),
         );
         const sound = cli(['verify'], h);

@@ -116,11 +116,7 @@ for (const dialect of await dialects()) {
             } else {
               const payee = userAt(o.to);
               const to =
-                o.payeeBy === 'username'
-                  ? payee.username
-                  : o.payeeBy === 'number'
-                    ? payee.accountNumber
-                    : payee.accountNumber.replace(/(\d{4})(?=\d)/g, '$1 ');
+                o.payeeBy === 'username' ? payee.username : o.payeeBy === 'number' ? payee.accountNumber : payee.accountNumber.replace(/(\d{4})(?=\d)/g, '$1 ');
               url = '/api/v1/transfers';
               payload = { from_account_id: actor.accountId, to, amount: o.amount };
               expected = o.to === o.who ? 'same_account' : (model[o.who] ?? 0n) >= amountMinor ? 'ok' : 'insufficient_funds';

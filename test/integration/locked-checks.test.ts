@@ -27,7 +27,12 @@ for (const dialect of await dialects()) {
 
     const setStatus = (accountId: string, status: Status) => h.app.ctx.storage.db.updateTable('accounts').set({ status }).where('id', '=', accountId).execute();
     const transfer = (amount = 10) =>
-      h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(alice), payload: { from_account_id: alice.accountId, to: bob.accountNumber, amount } });
+      h.inject({
+        method: 'POST',
+        url: '/api/v1/transfers',
+        headers: auth(alice),
+        payload: { from_account_id: alice.accountId, to: bob.accountNumber, amount },
+      });
 
     /**
      * Changes an account's status in a transaction of the app's own storage that is still open when
@@ -144,7 +149,9 @@ for (const dialect of await dialects()) {
 /** Waits until some session of this test's database is waiting for a lock (bounded by count, not time). */
 async function waitForLockWait(h: Harness): Promise<void> {
   for (let i = 0; i < 500; i++) {
-    const rows = await sql<{ n: bigint }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(h.app.ctx.storage.db);
+    const rows = await sql<{ n: bigint }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+      h.app.ctx.storage.db,
+    );
     if (BigInt(rows.rows[0]!.n) > 0n) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

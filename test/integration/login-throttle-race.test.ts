@@ -67,7 +67,10 @@ describe('failure counters reserve atomically', () => {
         const now = 1_800_000_000_000;
         const waits = await Promise.all(Array.from({ length: AT_ONCE }, () => counter.reserve('u:alice', now, 60_000, policy)));
         assert.equal(waits.filter((w) => w === 0).length, FREE);
-        assert.ok(waits.filter((w) => w > 0).every((w) => w === 1000), 'the rest wait one second');
+        assert.ok(
+          waits.filter((w) => w > 0).every((w) => w === 1000),
+          'the rest wait one second',
+        );
         assert.deepEqual(await counter.read('u:alice'), { failures: FREE, lastFailureMs: now }, 'refused tries are not counted');
         assert.equal(await counter.reserve('u:alice', now + 1000, 60_000, policy), 0, 'the wait ends');
         assert.equal(await counter.reserve('u:bob', now, 60_000, policy), 0, 'other keys are untouched');
@@ -88,7 +91,13 @@ for (const dialect of await dialects()) {
       const make = (clock = { nowMs: () => 1_800_000_000_000 }) =>
         createHarness(dialect, {
           clock,
-          config: { rateLimits: true, rateLimitAuthPerMinute: 10_000, loginFreeFailures: FREE, loginMaxLockSeconds: 60, ...(backend === 'redis' ? { redisUrl: TEST_REDIS_URL } : {}) },
+          config: {
+            rateLimits: true,
+            rateLimitAuthPerMinute: 10_000,
+            loginFreeFailures: FREE,
+            loginMaxLockSeconds: 60,
+            ...(backend === 'redis' ? { redisUrl: TEST_REDIS_URL } : {}),
+          },
         });
 
       it(`verifies at most LOGIN_FREE_FAILURES of ${AT_ONCE} wrong passwords sent at once for one username (the issue example)`, async () => {
@@ -130,7 +139,9 @@ for (const dialect of await dialects()) {
           const verified = countVerifications(h);
           const client = { ip: '203.0.113.9', userAgent: 'stolen device' };
           const outcomes = await Promise.allSettled(
-            Array.from({ length: AT_ONCE }, (_, i) => checkCredentials(h.app.ctx, { username: name, password: `guess ${i}` }, { client, deviceToken: device, audit: true })),
+            Array.from({ length: AT_ONCE }, (_, i) =>
+              checkCredentials(h.app.ctx, { username: name, password: `guess ${i}` }, { client, deviceToken: device, audit: true }),
+            ),
           );
           const codes = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code?: string }).code : 'ok'));
           assert.ok(verified.count >= 1 && verified.count <= FREE, `verified ${verified.count}`);

@@ -26,9 +26,9 @@ describe('login throttle schedule', () => {
 for (const dialect of await dialects()) {
   describe(`login throttle (${dialect})`, () => {
     const clock = { now: 1_800_000_000_000, nowMs: () => clock.now };
-    const make = () => createHarness(dialect, { clock, config: { rateLimits: true, rateLimitAuthPerMinute: 1000, loginFreeFailures: 3, loginMaxLockSeconds: 60 } });
-    const login = (h: Harness, username: string, password: string) =>
-      h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password } });
+    const make = () =>
+      createHarness(dialect, { clock, config: { rateLimits: true, rateLimitAuthPerMinute: 1000, loginFreeFailures: 3, loginMaxLockSeconds: 60 } });
+    const login = (h: Harness, username: string, password: string) => h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password } });
 
     it('after LOGIN_FREE_FAILURES failures the next try waits (429, Retry-After), even with the right password', async () => {
       const h = await make();
@@ -75,7 +75,10 @@ for (const dialect of await dialects()) {
           }
         }
         assert.deepEqual(waits.slice(0, 4), ['1', '2', '4', '8']);
-        assert.ok(waits.every((w) => Number(w) <= 60), `waits stay under LOGIN_MAX_LOCK_SECONDS: ${waits.join(', ')}`);
+        assert.ok(
+          waits.every((w) => Number(w) <= 60),
+          `waits stay under LOGIN_MAX_LOCK_SECONDS: ${waits.join(', ')}`,
+        );
         clock.now += 60_000;
         assert.equal((await login(h, 'alice', PASSWORD)).statusCode, 200);
         assert.equal((await login(h, 'alice', 'wrong password attempt')).statusCode, 401, 'success reset the count');
@@ -143,10 +146,19 @@ for (const dialect of await dialects()) {
       try {
         const alice = await h.user('alice');
         for (let i = 0; i < 4; i++) {
-          await h.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: '198.51.100.7', headers: { 'user-agent': 'curl/8' }, payload: { username: 'alice', password: 'wrong password attempt' } });
+          await h.inject({
+            method: 'POST',
+            url: '/api/v1/auth/token',
+            remoteAddress: '198.51.100.7',
+            headers: { 'user-agent': 'curl/8' },
+            payload: { username: 'alice', password: 'wrong password attempt' },
+          });
         }
         const rows = await h.app.ctx.storage.db.selectFrom('security_events').selectAll().where('user_id', '=', alice.userId).orderBy('seq').execute();
-        assert.deepEqual(rows.map((r) => r.type), ['signed_up', 'login_succeeded', 'token_issued', 'login_failed', 'login_failed', 'login_failed', 'login_throttled']);
+        assert.deepEqual(
+          rows.map((r) => r.type),
+          ['signed_up', 'login_succeeded', 'token_issued', 'login_failed', 'login_failed', 'login_failed', 'login_throttled'],
+        );
         const failed = rows.find((r) => r.type === 'login_failed');
         assert.equal(failed?.ip, '198.51.100.7');
         assert.equal(failed?.user_agent, 'curl/8');

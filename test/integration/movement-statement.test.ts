@@ -47,7 +47,12 @@ for (const dialect of await dialects()) {
     };
 
     /** A payee by account number must be refused exactly as the same payee by username. */
-    const sameRefusal = async (from: TestUser, fromAccountId: string, payee: { username: string; number: string }, expected: { status: number; code: string; param?: string }) => {
+    const sameRefusal = async (
+      from: TestUser,
+      fromAccountId: string,
+      payee: { username: string; number: string },
+      expected: { status: number; code: string; param?: string },
+    ) => {
       const byNumber = await refusal(() => transfer(from, fromAccountId, payee.number, 1));
       const byName = await refusal(() => transfer(from, fromAccountId, payee.username, 1));
       assert.deepEqual(byNumber, byName);
@@ -65,7 +70,12 @@ for (const dialect of await dialects()) {
       // The payer is checked first, even when the payee is not found either.
       const unknownNumber = '0000000000' + String(98n - ((0n * 100n) % 97n)).padStart(2, '0');
       assert.equal((await refusal(() => transfer(alice, bob.accountId, unknownNumber, 1))).param, 'from_account_id');
-      assert.deepEqual(await refusal(() => transfer(alice, alice.accountId, unknownNumber, 1)), { status: 404, code: 'not_found', message: 'No account matches that payee.', param: 'to' });
+      assert.deepEqual(await refusal(() => transfer(alice, alice.accountId, unknownNumber, 1)), {
+        status: 404,
+        code: 'not_found',
+        message: 'No account matches that payee.',
+        param: 'to',
+      });
       await sameRefusal(alice, alice.accountId, payee(alice), { status: 422, code: 'same_account', param: 'to' });
 
       const frost = await h.user('frost');
@@ -82,7 +92,12 @@ for (const dialect of await dialects()) {
       try {
         const signup = await euros.inject({ method: 'POST', url: '/api/v1/signup', payload: { username: 'eve.eur', password: PASSWORD } });
         assert.equal(signup.statusCode, 201, signup.body);
-        await sameRefusal(alice, alice.accountId, { username: 'eve.eur', number: signup.json().account.number }, { status: 422, code: 'currency_mismatch', param: 'to' });
+        await sameRefusal(
+          alice,
+          alice.accountId,
+          { username: 'eve.eur', number: signup.json().account.number },
+          { status: 422, code: 'currency_mismatch', param: 'to' },
+        );
       } finally {
         await euros.close();
       }
@@ -103,7 +118,12 @@ for (const dialect of await dialects()) {
         await own.deposit(payer, 1000);
         await sql`update accounts set balance = ${MAX_BALANCE_MINOR - 5n} where id = ${whale.accountId}`.execute(own.app.ctx.storage.db);
         const send = (amount: number) =>
-          own.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(payer), payload: { from_account_id: payer.accountId, to: whale.accountNumber, amount } });
+          own.inject({
+            method: 'POST',
+            url: '/api/v1/transfers',
+            headers: auth(payer),
+            payload: { from_account_id: payer.accountId, to: whale.accountNumber, amount },
+          });
         for (const amount of [6, 5000]) {
           const before = await ledgerSnapshot(own.app);
           const res = await send(amount);
@@ -168,7 +188,16 @@ for (const dialect of await dialects()) {
         const { moveInOneStatement } = await import('../../src/storage/dialects/postgres/movement-sql.js');
         const txn = { id: crypto.randomUUID(), type: 'transfer' as const, memo: null, actorUserId: alice.userId, createdAtMs: 1n };
         await assert.rejects(
-          h.app.ctx.storage.writeTransaction((trx) => moveInOneStatement(trx, [{ accountId: alice.accountId, amountMinor: -1n }, { accountId: alice.accountId, amountMinor: 1n }], txn)),
+          h.app.ctx.storage.writeTransaction((trx) =>
+            moveInOneStatement(
+              trx,
+              [
+                { accountId: alice.accountId, amountMinor: -1n },
+                { accountId: alice.accountId, amountMinor: 1n },
+              ],
+              txn,
+            ),
+          ),
           /two different accounts|one debit and its matching credit/,
         );
       });
@@ -179,7 +208,9 @@ for (const dialect of await dialects()) {
 /** Waits until some session of this test's database is waiting for a row lock. */
 async function waitForLockWait(h: Harness): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const rows = await sql<{ n: bigint }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(h.app.ctx.storage.db);
+    const rows = await sql<{ n: bigint }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+      h.app.ctx.storage.db,
+    );
     if (BigInt(rows.rows[0]!.n) > 0n) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

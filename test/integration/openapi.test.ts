@@ -16,14 +16,20 @@ import { createHarness, dialects, type Harness } from '../helpers/harness.js';
 
 interface Operation {
   security?: Record<string, string[]>[];
-  responses: Record<string, { description?: string; content?: Record<string, { schema?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } }> }>;
+  responses: Record<
+    string,
+    { description?: string; content?: Record<string, { schema?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } }> }
+  >;
   parameters?: unknown[];
 }
 type Doc = {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, { type: string; scheme?: string }>; schemas: Record<string, { properties: { error: { properties: { code: { enum: string[] } } } } }> };
+  components: {
+    securitySchemes: Record<string, { type: string; scheme?: string }>;
+    schemas: Record<string, { properties: { error: { properties: { code: { enum: string[] } } } } }>;
+  };
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -83,7 +89,10 @@ for (const dialect of await dialects()) {
       }
       for (const ref of refs(doc)) {
         assert.match(ref, /^#\//, ref);
-        const target = ref.slice(2).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+        const target = ref
+          .slice(2)
+          .split('/')
+          .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
         assert.ok(target, `${ref} resolves`);
       }
     });
@@ -94,10 +103,17 @@ for (const dialect of await dialects()) {
         if (!url.startsWith('/api/v1/')) continue;
         for (const m of methods) if (m !== 'HEAD') registered.add(`${m.toLowerCase()} ${toOpenApiPath(url)}`);
       }
-      const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => HTTP_METHODS.includes(m)).map((m) => `${m} ${path}`)));
+      const documented = new Set(
+        Object.entries(doc.paths).flatMap(([path, item]) =>
+          Object.keys(item)
+            .filter((m) => HTTP_METHODS.includes(m))
+            .map((m) => `${m} ${path}`),
+        ),
+      );
       assert.ok(registered.size >= 11, `the API's routes were found (${registered.size})`);
       assert.deepEqual([...documented].sort(), [...registered].sort());
-      for (const route of ['post /api/v1/transfers', 'get /api/v1/accounts/{account_id}/transactions', 'get /api/v1/openapi.json']) assert.ok(documented.has(route), route);
+      for (const route of ['post /api/v1/transfers', 'get /api/v1/accounts/{account_id}/transactions', 'get /api/v1/openapi.json'])
+        assert.ok(documented.has(route), route);
     });
 
     it('names every error code of the closed list in the Error schema, and each at its own status on the operations', () => {
@@ -114,7 +130,10 @@ for (const dialect of await dialects()) {
         }
       }
       // csrf_failed belongs to the web forms; the API never answers it (the contract: no CSRF token).
-      assert.deepEqual(errorCodes.filter((c) => !seen.has(c)), ['csrf_failed']);
+      assert.deepEqual(
+        errorCodes.filter((c) => !seen.has(c)),
+        ['csrf_failed'],
+      );
     });
 
     it('documents the refusals the issue names on the money routes, with Retry-After on 429', () => {
@@ -130,7 +149,11 @@ for (const dialect of await dialects()) {
     });
 
     it('declares bearer security exactly on the operations that answer 401 without a token', async () => {
-      assert.deepEqual(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer', description: doc.components.securitySchemes.bearer!['description' as 'type'] });
+      assert.deepEqual(doc.components.securitySchemes.bearer, {
+        type: 'http',
+        scheme: 'bearer',
+        description: doc.components.securitySchemes.bearer!['description' as 'type'],
+      });
       for (const [path, item] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(item)) {
           const url = path.replace(/\{[^}]+\}/g, 'abc');
@@ -176,10 +199,10 @@ for (const dialect of await dialects()) {
   });
 }
 
-describe('the reference page\'s dependencies (issue 11 class 15)', () => {
+describe("the reference page's dependencies (issue 11 class 15)", () => {
   const require = createRequire(import.meta.url);
   // package.json overrides @fastify/static everywhere to the root's fixed version (swagger-ui 5 asks for 9.x).
-  it('serves its assets with an @fastify/static outside the advisories\' ranges', () => {
+  it("serves its assets with an @fastify/static outside the advisories' ranges", () => {
     const fromSwaggerUi = createRequire(require.resolve('@fastify/swagger-ui'));
     const version = (JSON.parse(fs.readFileSync(fromSwaggerUi.resolve('@fastify/static/package.json'), 'utf8')) as { version: string }).version;
     const [major, minor, patch] = version.split('.').map(Number) as [number, number, number];

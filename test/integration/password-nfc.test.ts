@@ -27,7 +27,12 @@ describe('password hasher and Unicode forms', () => {
     assert.ok(await argon2Verify(hashed, NFC), 'the stored hash is of the NFC form');
     assert.deepEqual(await hasher.verify(hashed, NFC), { ok: true, rehash: false });
     assert.deepEqual(await hasher.verify(hashed, NFD), { ok: true, rehash: false });
-    const legacy = await argon2Hash(NFD, { algorithm: 2 as Algorithm, memoryCost: params.memoryCostKib, timeCost: params.timeCost, parallelism: params.parallelism });
+    const legacy = await argon2Hash(NFD, {
+      algorithm: 2 as Algorithm,
+      memoryCost: params.memoryCostKib,
+      timeCost: params.timeCost,
+      parallelism: params.parallelism,
+    });
     assert.deepEqual(await hasher.verify(legacy, NFD), { ok: true, rehash: true });
     assert.deepEqual(await hasher.verify(legacy, `${NFD}x`), { ok: false, rehash: false });
     assert.deepEqual(await hasher.verify(undefined, NFD), { ok: false, rehash: false }, 'no user: never ok');
@@ -62,7 +67,12 @@ for (const dialect of await dialects()) {
     it('keeps a hash made before the rule from a raw NFD password working, and rehashes it to the NFC form at that login', async () => {
       await withHarness(dialect, async (h) => {
         assert.equal((await signUp(h, 'chloe', NFC)).statusCode, 201);
-        const legacy = await argon2Hash(NFD, { algorithm: 2 as Algorithm, memoryCost: h.config.argon2MemoryKib, timeCost: h.config.argon2Iterations, parallelism: h.config.argon2Parallelism });
+        const legacy = await argon2Hash(NFD, {
+          algorithm: 2 as Algorithm,
+          memoryCost: h.config.argon2MemoryKib,
+          timeCost: h.config.argon2Iterations,
+          parallelism: h.config.argon2Parallelism,
+        });
         await h.app.ctx.storage.db.updateTable('users').set({ password_hash: legacy }).where('username', '=', 'chloe').execute();
         const login = await tokenLogin(h, 'chloe', NFD);
         assert.equal(login.statusCode, 200, 'the old hash still signs in with the password as it was typed');
@@ -70,7 +80,11 @@ for (const dialect of await dialects()) {
         assert.notEqual(rehashed, legacy, 'rehashed at that login');
         assert.ok(await argon2Verify(rehashed, NFC), 'now stored in NFC');
         assert.equal((await tokenLogin(h, 'chloe', NFC)).statusCode, 200, 'both spellings work from now on');
-        assert.equal((await h.inject({ method: 'GET', url: '/api/v1/me', headers: auth({ token: login.json().access_token }) })).statusCode, 200, 'a rehash is not a password change');
+        assert.equal(
+          (await h.inject({ method: 'GET', url: '/api/v1/me', headers: auth({ token: login.json().access_token }) })).statusCode,
+          200,
+          'a rehash is not a password change',
+        );
         const again = await storedHash(h, 'chloe');
         await tokenLogin(h, 'chloe', NFD);
         assert.equal(await storedHash(h, 'chloe'), again, 'rehashed once, not at every login');

@@ -59,7 +59,7 @@ for (const dialect of await dialects()) {
     const payees = (to: string | undefined, headers: Record<string, string> = auth(alice)) =>
       h.inject({ method: 'GET', url: to === undefined ? '/api/v1/payees' : `/api/v1/payees?to=${encodeURIComponent(to)}`, headers });
 
-    it('refuses the issue\'s all-digit usernames at sign-up, on the API and the page', async () => {
+    it("refuses the issue's all-digit usernames at sign-up, on the API and the page", async () => {
       const before = await ledgerSnapshot(h.app);
       for (const username of ['100000000093', '8596-7788-0515', '1234_5678', '12.34', '000']) {
         const res = await h.inject({ method: 'POST', url: '/api/v1/signup', payload: { username, password: PASSWORD } });

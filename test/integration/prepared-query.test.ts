@@ -45,7 +45,10 @@ for (const dialect of await dialects()) {
 
     it('runs inside a transaction with the same compiled form', async () => {
       const rows = await h.app.ctx.storage.db.transaction().execute((trx) => accountsOfUser.rows(trx, { userId: bob.userId }));
-      assert.deepEqual(rows.map((r) => r.id), [bob.accountId]);
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [bob.accountId],
+      );
     });
 
     it('binds hostile text as a value, never as SQL', async () => {
@@ -82,7 +85,12 @@ for (const dialect of await dialects()) {
     }
 
     it('counts the rows an update changed', async () => {
-      const rename = preparedQuery<{ from: string; to: string }>((db, p) => db.updateTable('users').set({ username: p('to') }).where('username', '=', p('from')));
+      const rename = preparedQuery<{ from: string; to: string }>((db, p) =>
+        db
+          .updateTable('users')
+          .set({ username: p('to') })
+          .where('username', '=', p('from')),
+      );
       const db = h.app.ctx.storage.db;
       assert.equal(await rename.changed(db, { from: 'nobody', to: 'still-nobody' }), 0);
       assert.equal(await rename.changed(db, { from: 'bob', to: 'bobby' }), 1);

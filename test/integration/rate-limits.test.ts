@@ -41,7 +41,14 @@ for (const dialect of await dialects()) {
     it('answers a rate-limited page request with the friendly HTML error page, status 429 and Retry-After', async () => {
       await withHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 2 } }, async (h) => {
         const ip = randomIp();
-        const post = () => h.inject({ method: 'POST', url: '/login', remoteAddress: ip, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=x&password=y' });
+        const post = () =>
+          h.inject({
+            method: 'POST',
+            url: '/login',
+            remoteAddress: ip,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: 'username=x&password=y',
+          });
         await post();
         await post();
         const refused = await post();
@@ -55,7 +62,8 @@ for (const dialect of await dialects()) {
     it('limits sign-up per IP as tightly as login, and creates no user beyond the limit', async () => {
       await withHarness(dialect, { config: { rateLimits: true, rateLimitAuthPerMinute: 2 } }, async (h) => {
         const ip = randomIp();
-        const signup = (n: number) => h.inject({ method: 'POST', url: '/api/v1/signup', remoteAddress: ip, payload: { username: `spammer${n}`, password: PASSWORD } });
+        const signup = (n: number) =>
+          h.inject({ method: 'POST', url: '/api/v1/signup', remoteAddress: ip, payload: { username: `spammer${n}`, password: PASSWORD } });
         assert.equal((await signup(1)).statusCode, 201);
         assert.equal((await signup(2)).statusCode, 201);
         const refused = await signup(3);
@@ -91,7 +99,8 @@ for (const dialect of await dialects()) {
       await withHarness(dialect, { config: { rateLimits: true, rateLimitMoneyPerMinute: 2, rateLimitAuthPerMinute: 100 } }, async (h) => {
         const alice = await h.user('alice');
         const bob = await h.user('bob');
-        const deposit = (u: typeof alice) => h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(u), payload: { account_id: u.accountId, amount: 100 } });
+        const deposit = (u: typeof alice) =>
+          h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(u), payload: { account_id: u.accountId, amount: 100 } });
         assert.equal((await deposit(alice)).statusCode, 201);
         assert.equal((await deposit(alice)).statusCode, 201);
         const refused = await deposit(alice);

@@ -25,7 +25,11 @@ for (const dialect of await dialects()) {
         assert.equal((await rotated.inject({ method: 'GET', url: '/api/v1/me', headers: auth(alice) })).statusCode, 200, 'old token, previous secret listed');
         assert.equal((await dropped.inject({ method: 'GET', url: '/api/v1/me', headers: auth(alice) })).statusCode, 401, 'old token, previous secret dropped');
 
-        const login = await rotated.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password: 'a long enough test passphrase' } });
+        const login = await rotated.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: { username: 'alice', password: 'a long enough test passphrase' },
+        });
         const fresh = { token: login.json().access_token as string };
         const header = JSON.parse(Buffer.from(fresh.token.split('.')[0] ?? '', 'base64url').toString());
         const oldHeader = JSON.parse(Buffer.from(alice.token.split('.')[0] ?? '', 'base64url').toString());

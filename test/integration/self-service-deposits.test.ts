@@ -44,7 +44,12 @@ for (const dialect of await dialects()) {
       const user = await h.user('api-off-key');
       const before = await ledgerSnapshot(h.app);
       for (let attempt = 0; attempt < 2; attempt++) {
-        const res = await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: { ...auth(user), 'idempotency-key': 'k-1' }, payload: { account_id: user.accountId, amount: 500 } });
+        const res = await h.inject({
+          method: 'POST',
+          url: '/api/v1/deposits',
+          headers: { ...auth(user), 'idempotency-key': 'k-1' },
+          payload: { account_id: user.accountId, amount: 500 },
+        });
         assert.equal(res.statusCode, 403);
         assert.equal(res.headers['idempotent-replayed'], undefined);
       }
@@ -67,7 +72,12 @@ for (const dialect of await dialects()) {
       await h.user('off-payee');
       const withdraw = await h.inject({ method: 'POST', url: '/api/v1/withdrawals', headers: auth(a), payload: { account_id: a.accountId, amount: 100 } });
       assert.equal(withdraw.json().error.code, 'insufficient_funds');
-      const transfer = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(a), payload: { from_account_id: a.accountId, to: 'off-payee', amount: 100 } });
+      const transfer = await h.inject({
+        method: 'POST',
+        url: '/api/v1/transfers',
+        headers: auth(a),
+        payload: { from_account_id: a.accountId, to: 'off-payee', amount: 100 },
+      });
       assert.equal(transfer.json().error.code, 'insufficient_funds');
     });
 

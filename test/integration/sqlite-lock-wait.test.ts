@@ -83,7 +83,12 @@ async function stepsWhilePending(pending: { settled: boolean }, step: () => Prom
 }
 
 const deposit = (h: Harness, user: TestUser, amount: number, key?: string) =>
-  h.inject({ method: 'POST', url: '/api/v1/deposits', headers: { ...auth(user), ...(key ? { 'idempotency-key': key } : {}) }, payload: { account_id: user.accountId, amount } });
+  h.inject({
+    method: 'POST',
+    url: '/api/v1/deposits',
+    headers: { ...auth(user), ...(key ? { 'idempotency-key': key } : {}) },
+    payload: { account_id: user.accountId, amount },
+  });
 
 const transfer = (h: Harness, from: TestUser, to: TestUser, amount: number) =>
   h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(from), payload: { from_account_id: from.accountId, to: to.accountNumber, amount } });
@@ -223,7 +228,10 @@ describe('a write lock held by another process (SQLite, issue 11 class 13)', () 
       }
       // The server is not left stuck: with the lock free the same transfers go through.
       const results = await Promise.all(payees.map((payee) => transfer(h, payer, payee, 100)));
-      assert.deepEqual(results.map((r) => r.statusCode), [201, 201, 201]);
+      assert.deepEqual(
+        results.map((r) => r.statusCode),
+        [201, 201, 201],
+      );
       assert.equal(await h.balance(payer.accountId), 9700n);
       assert.equal((await verifyBooks(h.app.ctx.storage.db)).ok, true);
     });

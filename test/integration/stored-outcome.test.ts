@@ -40,7 +40,11 @@ describe('stored movement outcomes', () => {
   });
 
   it('reads an answer the previous version stored and answers a retry with the same bytes', () => {
-    for (const outcome of [moved, { kind: 'refused', code: 'limit_reached', message: 'Too far.', param: 'amount' }, { kind: 'refused', code: 'account_frozen', message: 'Frozen.' }] as MovementOutcome[]) {
+    for (const outcome of [
+      moved,
+      { kind: 'refused', code: 'limit_reached', message: 'Too far.', param: 'amount' },
+      { kind: 'refused', code: 'account_frozen', message: 'Frozen.' },
+    ] as MovementOutcome[]) {
       const legacy = movementResponse(outcome);
       assert.ok(legacy.status >= 201 && legacy.status < 600);
       assert.deepEqual(movementResponse(readStoredOutcome(legacy)), legacy);
@@ -63,7 +67,8 @@ for (const dialect of await dialects()) {
     after(async () => h.close());
 
     const db = () => h.app.ctx.storage.db;
-    const storedRow = async (user: TestUser) => db().selectFrom('idempotency_keys').select(['key', 'response_status', 'response_body']).where('user_id', '=', user.userId).executeTakeFirstOrThrow();
+    const storedRow = async (user: TestUser) =>
+      db().selectFrom('idempotency_keys').select(['key', 'response_status', 'response_body']).where('user_id', '=', user.userId).executeTakeFirstOrThrow();
     /** Rewrites a user's stored outcome as the previous version would have stored it: the API's answer. */
     async function storeAsPreviousVersion(user: TestUser, status: number, body: string): Promise<void> {
       await db().updateTable('idempotency_keys').set({ response_status: status, response_body: body }).where('user_id', '=', user.userId).execute();
@@ -74,7 +79,12 @@ for (const dialect of await dialects()) {
       const bob = await h.user('legacy-bob');
       await h.deposit(alice, 1000);
       const send = () =>
-        h.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...auth(alice), 'idempotency-key': 'old-key' }, payload: { from_account_id: alice.accountId, to: bob.username, amount: 250, memo: 'rent 🏠' } });
+        h.inject({
+          method: 'POST',
+          url: '/api/v1/transfers',
+          headers: { ...auth(alice), 'idempotency-key': 'old-key' },
+          payload: { from_account_id: alice.accountId, to: bob.username, amount: 250, memo: 'rent 🏠' },
+        });
       const first = await send();
       assert.equal(first.statusCode, 201, first.body);
       const row = await storedRow(alice);
@@ -92,7 +102,13 @@ for (const dialect of await dialects()) {
 
     it('replays an API refusal stored as the old error body byte for byte', async () => {
       const carol = await h.user('legacy-carol');
-      const send = () => h.inject({ method: 'POST', url: '/api/v1/withdrawals', headers: { ...auth(carol), 'idempotency-key': 'old-refusal' }, payload: { account_id: carol.accountId, amount: 5 } });
+      const send = () =>
+        h.inject({
+          method: 'POST',
+          url: '/api/v1/withdrawals',
+          headers: { ...auth(carol), 'idempotency-key': 'old-refusal' },
+          payload: { account_id: carol.accountId, amount: 5 },
+        });
       const first = await send();
       assert.equal(first.statusCode, 422, first.body);
       await storeAsPreviousVersion(carol, 422, first.body);

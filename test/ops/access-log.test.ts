@@ -9,7 +9,8 @@ import { signedIn } from '../pages/browser.js';
 import { api, childEnv, ensureStopped, signUpAndDeposit, startChildServer, tempDataDir, type ChildServer } from './child-server.js';
 
 /** host ident authuser [dd/Mon/yyyy:hh:mm:ss +zzzz] "request line" status bytes — nothing else, one line. */
-const CLF = /^(\S+) (\S+) (\S+) \[(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)$/;
+const CLF =
+  /^(\S+) (\S+) (\S+) \[(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)$/;
 
 function parse(line: string) {
   const m = CLF.exec(line);
@@ -27,7 +28,11 @@ function rawRequest(port: number, bytes: Buffer): Promise<string> {
   });
 }
 
-const readLines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+const readLines = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 
 describe('Common Log Format', () => {
   it('formats a line exactly as the contract shows it', () => {
@@ -56,7 +61,16 @@ describe('Common Log Format', () => {
     assert.equal(clfEscape('a"b\\c\nd\re\tf'), 'a\\"b\\\\c\\x0ad\\x0de\\x09f');
     assert.equal(clfEscape('é'), '\\xe9');
     assert.equal(clfEscape('€'), '\\xe2\\x82\\xac');
-    const forged = formatClfLine({ host: '1.2.3.4', user: 'x y', timeMs: 0, method: 'GET', url: '/a" 200 1\n5.6.7.8 - - [x] "GET /b', httpVersion: '1.1', status: 404, bytes: 0 });
+    const forged = formatClfLine({
+      host: '1.2.3.4',
+      user: 'x y',
+      timeMs: 0,
+      method: 'GET',
+      url: '/a" 200 1\n5.6.7.8 - - [x] "GET /b',
+      httpVersion: '1.1',
+      status: 404,
+      bytes: 0,
+    });
     assert.equal(forged.split('\n').length, 2, 'exactly one line and its newline');
     const parsed = parse(forged.trimEnd());
     assert.equal(parsed.status, 404);
@@ -218,7 +232,10 @@ describe('access log of the real server', () => {
       const rotated = readLines(`${log}.1`).map(parse);
       const current = readLines(log).map(parse);
       assert.ok(rotated.some((e) => e.request.includes('before=4')));
-      assert.ok([...rotated, ...current].some((e) => e.request.includes('moved=1')), 'the line between the move and SIGHUP is kept');
+      assert.ok(
+        [...rotated, ...current].some((e) => e.request.includes('moved=1')),
+        'the line between the move and SIGHUP is kept',
+      );
       assert.equal(current.filter((e) => e.request.includes('after=')).length, after, 'every request after SIGHUP is in the new file');
       assert.ok(current.every((e) => e.user === 'bob' && e.status === 200));
       assert.equal(rotated.filter((e) => e.request.includes('after=')).length, 0);

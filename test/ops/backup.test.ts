@@ -37,7 +37,13 @@ describe('backup and restore with the minibank CLI (sqlite)', () => {
         for (let n = 0; !stop; n++) {
           const from = users[i]!;
           const to = users[(i + 1 + (n % (CLIENTS - 1))) % CLIENTS]!;
-          const res = await api(base, 'POST', '/api/v1/transfers', { from_account_id: from.accountId, to: to.accountNumber, amount: 1 + ((i * 31 + n) % 50), memo: `c${i}-${n}` }, from.token);
+          const res = await api(
+            base,
+            'POST',
+            '/api/v1/transfers',
+            { from_account_id: from.accountId, to: to.accountNumber, amount: 1 + ((i * 31 + n) % 50), memo: `c${i}-${n}` },
+            from.token,
+          );
           assert.equal(res.status, 201, JSON.stringify(res.json));
           answered++;
         }
@@ -131,7 +137,10 @@ describe('backup and restore with the minibank CLI (sqlite)', () => {
   it('prints the pg_dump command for PostgreSQL, without the password, and exits 1', { timeout: 120_000 }, async () => {
     const dataDir = tempDataDir();
     try {
-      const result = await runCli(['backup', path.join(dataDir, 'bank.dump')], childEnv(dataDir, { DATABASE_URL: 'postgres://bank:hunter2secret@db.internal:5432/minibank' }));
+      const result = await runCli(
+        ['backup', path.join(dataDir, 'bank.dump')],
+        childEnv(dataDir, { DATABASE_URL: 'postgres://bank:hunter2secret@db.internal:5432/minibank' }),
+      );
       assert.equal(result.code, 1);
       assert.match(result.stdout, /^pg_dump --format=custom .*bank\.dump.*postgres:\/\/bank:\*\*\*@db\.internal:5432\/minibank/);
       assert.equal((result.stdout + result.stderr).includes('hunter2secret'), false);

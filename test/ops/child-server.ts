@@ -145,7 +145,12 @@ export async function signUpAndDeposit(base: string, username: string, amount: n
   if (signup.status !== 201) throw new Error(`signup ${username}: ${signup.status} ${JSON.stringify(signup.json)}`);
   const login = await api(base, 'POST', '/api/v1/auth/token', { username, password: PASSWORD });
   if (login.status !== 200) throw new Error(`token ${username}: ${login.status}`);
-  const user = { username, token: login.json.access_token as string, accountId: signup.json.account.id as string, accountNumber: signup.json.account.number as string };
+  const user = {
+    username,
+    token: login.json.access_token as string,
+    accountId: signup.json.account.id as string,
+    accountNumber: signup.json.account.number as string,
+  };
   if (amount > 0) {
     const deposit = await api(base, 'POST', '/api/v1/deposits', { account_id: user.accountId, amount }, user.token);
     if (deposit.status !== 201) throw new Error(`deposit: ${deposit.status}`);

@@ -41,8 +41,14 @@ describe('operations helpers', () => {
   it('turns unknown flags and wrong argument counts into usage errors', () => {
     const options = { force: { type: 'boolean' as const } };
     assert.deepEqual(parseCommandArgs(['--force', 'a.sqlite'], options, { min: 1, max: 1, names: '<file>' }).positionals, ['a.sqlite']);
-    assert.throws(() => parseCommandArgs([], options, { min: 1, max: 1, names: '<file>' }), (e) => e instanceof UsageError && /missing <file>/.test(e.message));
-    assert.throws(() => parseCommandArgs(['a', 'b'], options, { min: 1, max: 1, names: '<file>' }), (e) => e instanceof UsageError && /unexpected argument "b"/.test(e.message));
+    assert.throws(
+      () => parseCommandArgs([], options, { min: 1, max: 1, names: '<file>' }),
+      (e) => e instanceof UsageError && /missing <file>/.test(e.message),
+    );
+    assert.throws(
+      () => parseCommandArgs(['a', 'b'], options, { min: 1, max: 1, names: '<file>' }),
+      (e) => e instanceof UsageError && /unexpected argument "b"/.test(e.message),
+    );
     assert.throws(() => parseCommandArgs(['--frce', 'a'], options, { min: 1, max: 1, names: '<file>' }), UsageError);
   });
 });

@@ -18,7 +18,9 @@ function parsePrometheus(text: string): Sample[] {
   const families = new Map<string, string>();
   const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
   const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
-  const sampleLine = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? ([+-]?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?|[Ii][Nn][Ff]|[Nn][Aa][Nn]))(?: -?\\d+)?$`);
+  const sampleLine = new RegExp(
+    `^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? ([+-]?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?|[Ii][Nn][Ff]|[Nn][Aa][Nn]))(?: -?\\d+)?$`,
+  );
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
@@ -63,9 +65,19 @@ for (const dialect of await dialects()) {
         await h.deposit(alice, 5000);
         const before = await scrape(h);
 
-        const transfer = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(alice), payload: { from_account_id: alice.accountId, to: 'bob', amount: 1250 } });
+        const transfer = await h.inject({
+          method: 'POST',
+          url: '/api/v1/transfers',
+          headers: auth(alice),
+          payload: { from_account_id: alice.accountId, to: 'bob', amount: 1250 },
+        });
         assert.equal(transfer.statusCode, 201);
-        const refused = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(bob), payload: { from_account_id: bob.accountId, to: 'alice', amount: 999_999 } });
+        const refused = await h.inject({
+          method: 'POST',
+          url: '/api/v1/transfers',
+          headers: auth(bob),
+          payload: { from_account_id: bob.accountId, to: 'alice', amount: 999_999 },
+        });
         assert.equal(refused.statusCode, 422);
         const failedLogin = await h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password: 'not the password at all' } });
         assert.equal(failedLogin.statusCode, 401);
@@ -75,7 +87,12 @@ for (const dialect of await dialects()) {
           if (res.statusCode === 429) limited++;
         }
         assert.equal(limited, 1, 'the auth rate limit answered 429');
-        const forged = await h.inject({ method: 'POST', url: '/logout', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '_csrf=forged' });
+        const forged = await h.inject({
+          method: 'POST',
+          url: '/logout',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: '_csrf=forged',
+        });
         assert.equal(forged.statusCode, 403);
         const after = await scrape(h);
 
@@ -85,7 +102,11 @@ for (const dialect of await dialects()) {
         // Sizes by range only (12.50 is in the range up to 100.00): no exact amount is exported.
         assert.equal(delta('minibank_movements_by_size_total', { type: 'transfer', currency: 'USD', up_to: '10000' }), 1);
         assert.equal(value(after, 'minibank_movements_by_size_total', { type: 'deposit', currency: 'USD', up_to: '10000' }), 1);
-        assert.equal(after.some((s) => /money|amount|minor_units/.test(s.name)), false, 'no family sums amounts');
+        assert.equal(
+          after.some((s) => /money|amount|minor_units/.test(s.name)),
+          false,
+          'no family sums amounts',
+        );
         assert.equal(delta('minibank_logins_total', { outcome: 'failure' }), 1);
         assert.ok(delta('minibank_logins_total', { outcome: 'success' }) >= 1);
         assert.equal(delta('minibank_rate_limited_total'), 1);
@@ -101,7 +122,10 @@ for (const dialect of await dialects()) {
         assert.ok(after.some((s) => s.name === 'process_cpu_user_seconds_total'));
         if (dialect === 'postgres') assert.equal(value(after, 'minibank_db_pool_connections', { state: 'max' }), h.config.dbPoolSize);
         // Route templates, never raw ids, so the label set stays bounded.
-        assert.equal(after.some((s) => s.labels.route?.includes(alice.accountId)), false);
+        assert.equal(
+          after.some((s) => s.labels.route?.includes(alice.accountId)),
+          false,
+        );
       });
     });
 

@@ -10,7 +10,8 @@ import { createHarness, dialects, type Harness, withHarness } from '../helpers/h
 const STRANGER = '203.0.113.9';
 const TOKEN = 'metrics-token-0123456789abcdef';
 
-const scrapeFrom = (h: Harness, remoteAddress: string, headers: Record<string, string> = {}) => h.inject({ method: 'GET', url: '/metrics', remoteAddress, headers });
+const scrapeFrom = (h: Harness, remoteAddress: string, headers: Record<string, string> = {}) =>
+  h.inject({ method: 'GET', url: '/metrics', remoteAddress, headers });
 
 /** Counts the database checks (pings) the app makes while `work` runs. */
 async function pingsDuring(h: Harness, work: () => Promise<unknown>): Promise<number> {

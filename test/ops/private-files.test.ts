@@ -45,7 +45,11 @@ for (const dialect of await dialects()) {
       const app = await buildApp({ config });
       try {
         await app.ready();
-        const res = await app.inject({ method: 'POST', url: '/api/v1/signup', payload: { username: 'private-files', password: 'a long enough test passphrase' } });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/v1/signup',
+          payload: { username: 'private-files', password: 'a long enough test passphrase' },
+        });
         assert.equal(res.statusCode, 201);
         assert.equal(mode(dataDir), 0o700);
         const files = ['secret', 'access.log', ...(dialect === 'sqlite' ? ['minibank.sqlite', 'minibank.sqlite-wal', 'minibank.sqlite-shm'] : [])];
@@ -76,7 +80,11 @@ describe('loose data files (sqlite)', () => {
     try {
       assert.equal(mode(dataDir), 0o700);
       for (const file of loose) assert.equal(mode(file), 0o600, file);
-      for (const file of [dataDir, ...loose]) assert.ok(warnings.some((w) => w.startsWith(`${file} was accessible to other users (mode 0`)), `a warning names ${file}: ${JSON.stringify(warnings)}`);
+      for (const file of [dataDir, ...loose])
+        assert.ok(
+          warnings.some((w) => w.startsWith(`${file} was accessible to other users (mode 0`)),
+          `a warning names ${file}: ${JSON.stringify(warnings)}`,
+        );
     } finally {
       await app?.close();
     }
@@ -89,7 +97,11 @@ describe('loose data files (sqlite)', () => {
     const secret = path.join(dataDir, 'secret');
     for (const loose of [0o644, 0o640, 0o604]) {
       fs.chmodSync(secret, loose);
-      await assert.rejects(buildApp({ config }), (error: Error) => error instanceof LooseSecretFileError && error.message.includes(`chmod 600 ${secret}`), loose.toString(8));
+      await assert.rejects(
+        buildApp({ config }),
+        (error: Error) => error instanceof LooseSecretFileError && error.message.includes(`chmod 600 ${secret}`),
+        loose.toString(8),
+      );
       assert.equal(mode(secret), loose, 'the file is left for the operator to decide');
     }
     fs.chmodSync(secret, 0o600);
@@ -101,7 +113,10 @@ describe('loose data files (sqlite)', () => {
     fs.chmodSync(shared, 0o1777);
     const warnings = await warningsDuring(async () => ensurePrivateDir(shared));
     assert.equal(mode(shared), 0o1777);
-    assert.ok(warnings.some((w) => w.includes('left as it is')), JSON.stringify(warnings));
+    assert.ok(
+      warnings.some((w) => w.includes('left as it is')),
+      JSON.stringify(warnings),
+    );
   });
 });
 
@@ -116,7 +131,10 @@ describe('backup file permissions (sqlite)', () => {
       assert.equal(mode(file), 0o600);
       assert.equal(mode(folder), 0o755, 'an operator-chosen folder is not changed');
       const warnings = await warningsDuring(async () => warnIfSharedDir(folder));
-      assert.ok(warnings.some((w) => w.includes(folder) && w.includes('chmod 700')), JSON.stringify(warnings));
+      assert.ok(
+        warnings.some((w) => w.includes(folder) && w.includes('chmod 700')),
+        JSON.stringify(warnings),
+      );
       // A backup copied around with a loose mode still restores as a private file.
       fs.chmodSync(file, 0o644);
       const staged = stageCopy(file, path.join(folder, 'restored', 'minibank.sqlite'));

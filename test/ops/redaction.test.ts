@@ -29,10 +29,19 @@ describe('log redaction (unit)', () => {
       },
       'something happened',
     );
-    securityEvent(log, { type: 'login_failed', userId: null, client: { ip: '10.0.0.1', userAgent: 'curl/8' }, details: { password: 'pw-SECRET-9', token: 'tok-SECRET-10' }, atMs: 0 });
+    securityEvent(log, {
+      type: 'login_failed',
+      userId: null,
+      client: { ip: '10.0.0.1', userAgent: 'curl/8' },
+      details: { password: 'pw-SECRET-9', token: 'tok-SECRET-10' },
+      atMs: 0,
+    });
     const text = out.text();
     for (let i = 1; i <= 10; i++) assert.doesNotMatch(text, new RegExp(`SECRET-${i}\\b`));
-    const [first, second] = text.trim().split('\n').map((l) => JSON.parse(l));
+    const [first, second] = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(first.body.username, 'alice');
     assert.equal(first.req.headers['user-agent'], 'curl/8');
     assert.equal(first.body.password, '[redacted]');
@@ -45,12 +54,18 @@ describe('log redaction (unit)', () => {
   it('censors errors, child bindings, format arguments, arrays and deep objects without touching the caller', () => {
     const out = capture();
     const log = createLogger({ logLevel: 'trace', logPretty: false }, { destination: out.destination });
-    const failure = Object.assign(new Error('upstream refused', { cause: new Error('inner') }), { config: { headers: { Authorization: 'Bearer tok-SECRET-21' } }, status: 502 });
+    const failure = Object.assign(new Error('upstream refused', { cause: new Error('inner') }), {
+      config: { headers: { Authorization: 'Bearer tok-SECRET-21' } },
+      status: 502,
+    });
     log.error({ err: failure }, 'call failed');
     log.error(failure);
     const logged = { list: [{ token: 'tok-SECRET-22' }, 'plain'], a: { b: { c: { d: { e: { password: 'pw-SECRET-23' } } } } } };
     log.info(logged, 'deep');
-    log.child({ reqId: 'r-1', session: { csrf_token: 'csrf-SECRET-24' } }).child({ cookie: 'sid=cookie-SECRET-25' }).info('from a child');
+    log
+      .child({ reqId: 'r-1', session: { csrf_token: 'csrf-SECRET-24' } })
+      .child({ cookie: 'sid=cookie-SECRET-25' })
+      .info('from a child');
     log.info('formatted %o', { secret: 'SECRET-26' });
     const loop: Record<string, unknown> = { name: 'loop', password: 'pw-SECRET-27' };
     loop.self = loop;
@@ -58,7 +73,10 @@ describe('log redaction (unit)', () => {
 
     const text = out.text();
     for (let i = 21; i <= 27; i++) assert.doesNotMatch(text, new RegExp(`SECRET-${i}\\b`));
-    const [withErr, bareErr, deep, child, , circular] = text.trim().split('\n').map((l) => JSON.parse(l));
+    const [withErr, bareErr, deep, child, , circular] = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // Errors keep what pino's serializer prints: type, message with causes, stack, other fields.
     for (const line of [withErr, bareErr]) {
       assert.equal(line.err.type, 'Error');
@@ -113,12 +131,25 @@ for (const dialect of await dialects()) {
         assert.equal((await app.inject({ method: 'POST', url: '/api/v1/signup', payload: { username: 'alice', password } })).statusCode, 201);
         const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password } });
         const token = login.json().access_token as string;
-        assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password: wrongPassword } })).statusCode, 401);
+        assert.equal(
+          (await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'alice', password: wrongPassword } })).statusCode,
+          401,
+        );
         const me = await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}`, cookie, 'x-csrf-token': csrf } });
         assert.equal(me.statusCode, 200);
         // A broken body that still carries the password, and a form post with a CSRF field.
-        await app.inject({ method: 'POST', url: '/api/v1/auth/token', headers: { 'content-type': 'application/json' }, payload: `{"username":"alice","password":"${password}"` });
-        await app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, payload: `username=alice&password=${encodeURIComponent(password)}&_csrf=${csrf}` });
+        await app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          headers: { 'content-type': 'application/json' },
+          payload: `{"username":"alice","password":"${password}"`,
+        });
+        await app.inject({
+          method: 'POST',
+          url: '/login',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+          payload: `username=alice&password=${encodeURIComponent(password)}&_csrf=${csrf}`,
+        });
         await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { authorization: `Bearer ${token}`, cookie } });
 
         const text = out.text();

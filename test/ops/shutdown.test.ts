@@ -45,8 +45,20 @@ for (const dialect of await dialects()) {
             const memo = `w${w}-${n}`;
             const afterSigterm = sigtermSent;
             try {
-              const res = await api(base, 'POST', '/api/v1/transfers', { from_account_id: from.accountId, to: to.accountNumber, amount: 1 + (n % 97), memo }, from.token);
-              outcomes.push({ memo, status: res.status, transactionId: res.status === 201 ? res.json.transaction.id : null, code: res.json?.error?.code ?? null, afterSigterm });
+              const res = await api(
+                base,
+                'POST',
+                '/api/v1/transfers',
+                { from_account_id: from.accountId, to: to.accountNumber, amount: 1 + (n % 97), memo },
+                from.token,
+              );
+              outcomes.push({
+                memo,
+                status: res.status,
+                transactionId: res.status === 201 ? res.json.transaction.id : null,
+                code: res.json?.error?.code ?? null,
+                afterSigterm,
+              });
               if (++answered >= RESPONSES_BEFORE_SIGTERM) signalled();
             } catch {
               // No answer (connection refused or cut): its fate is unknown to the client, so not asserted.
@@ -82,7 +94,7 @@ for (const dialect of await dialects()) {
           const refused = outcomes.filter((o) => o.status !== null && o.status !== 201);
           for (const o of refused) {
             assert.equal(o.status, 503, `only "shutting down" refusals are expected, got ${o.status}`);
-            assert.equal(o.code, 'unavailable', 'the contract\'s 503');
+            assert.equal(o.code, 'unavailable', "the contract's 503");
             assert.equal(byMemo.has(o.memo), false, `refused transfer ${o.memo} moved no money`);
           }
           const unanswered = outcomes.filter((o) => o.status === null);
@@ -98,7 +110,12 @@ for (const dialect of await dialects()) {
         const verify = await runCli(['verify'], env);
         assert.equal(verify.code, 0, verify.stdout + verify.stderr);
         assert.match(verify.stdout, /books are sound/);
-        if (dialect === 'sqlite') assert.equal(fs.existsSync(`${dataDir}/minibank.sqlite-wal`) && fs.statSync(`${dataDir}/minibank.sqlite-wal`).size > 0, false, 'the WAL was checkpointed at close');
+        if (dialect === 'sqlite')
+          assert.equal(
+            fs.existsSync(`${dataDir}/minibank.sqlite-wal`) && fs.statSync(`${dataDir}/minibank.sqlite-wal`).size > 0,
+            false,
+            'the WAL was checkpointed at close',
+          );
       } finally {
         await ensureStopped(server);
         await pg?.drop();

@@ -63,7 +63,7 @@ describe('slow clients (issue 11 class 12)', () => {
     await h.close();
   });
 
-  it('answers 408 and closes a request whose body arrives one byte at a time (the issue\'s example)', async () => {
+  it("answers 408 and closes a request whose body arrives one byte at a time (the issue's example)", async () => {
     // Signed in, so the route waits for the body (an anonymous one is refused before it is read).
     const head = `POST /api/v1/deposits HTTP/1.1\r\nHost: bank\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`;
     const result = await drip(port, head, ' ');
@@ -85,7 +85,7 @@ describe('slow clients (issue 11 class 12)', () => {
     assert.doesNotMatch(result.answer, / 200 /, 'never an answer to the unfinished request');
   });
 
-  it('answers the 408 in the contract\'s error shape, with the security headers, and closes', async () => {
+  it("answers the 408 in the contract's error shape, with the security headers, and closes", async () => {
     const result = await drip(port, 'GET /api/v1/me HTTP/1.1\r\nHost: bank\r\nX-Slow: ', 'a');
     const [head = '', body = ''] = result.answer.split('\r\n\r\n');
     assert.match(head, /^HTTP\/1\.1 408 /);
@@ -96,7 +96,7 @@ describe('slow clients (issue 11 class 12)', () => {
     assert.equal(JSON.parse(body).error.code, 'invalid_request');
   });
 
-  it('answers bytes that are not HTTP with a 400 in the contract\'s error shape, never Fastify\'s own body', async () => {
+  it("answers bytes that are not HTTP with a 400 in the contract's error shape, never Fastify's own body", async () => {
     const result = await drip(port, 'NOT HTTP AT ALL\r\n\r\n', '');
     const [head = '', body = ''] = result.answer.split('\r\n\r\n');
     assert.match(head, /^HTTP\/1\.1 400 /);
@@ -137,8 +137,17 @@ describe('slow-client settings', () => {
   });
 
   it('refuses limits that switch the timeouts off or are not numbers', () => {
-    for (const [name, value] of [['HEADERS_TIMEOUT_MS', '0'], ['REQUEST_TIMEOUT_MS', '0'], ['REQUEST_TIMEOUT_MS', 'soon'], ['KEEP_ALIVE_TIMEOUT_MS', '-1']] as const) {
-      assert.throws(() => loadConfig({ [name]: value }), (e: Error) => e.name === 'ConfigError' && e.message.includes(name), `${name}=${value}`);
+    for (const [name, value] of [
+      ['HEADERS_TIMEOUT_MS', '0'],
+      ['REQUEST_TIMEOUT_MS', '0'],
+      ['REQUEST_TIMEOUT_MS', 'soon'],
+      ['KEEP_ALIVE_TIMEOUT_MS', '-1'],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (e: Error) => e.name === 'ConfigError' && e.message.includes(name),
+        `${name}=${value}`,
+      );
     }
   });
 });

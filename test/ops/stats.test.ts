@@ -18,13 +18,23 @@ for (const dialect of await dialects()) {
       const ben = await h.user('stats-ben');
       await h.deposit(ann, 1_000);
       await h.deposit(ben, 5);
-      const sent = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(ann), payload: { from_account_id: ann.accountId, to: ben.username, amount: 300 } });
+      const sent = await h.inject({
+        method: 'POST',
+        url: '/api/v1/transfers',
+        headers: auth(ann),
+        payload: { from_account_id: ann.accountId, to: ben.username, amount: 300 },
+      });
       assert.equal(sent.statusCode, 201, sent.body);
       await h.app.ctx.storage.db.updateTable('accounts').set({ status: 'frozen' }).where('id', '=', ben.accountId).execute();
     });
     after(async () => h.close());
 
-    const expected = { users: 2, accounts: { user: 2, frozen: 1 }, transactions: { total: 3, byType: { deposit: 2, transfer: 1 } }, circulation: { USD: '1005' } };
+    const expected = {
+      users: 2,
+      accounts: { user: 2, frozen: 1 },
+      transactions: { total: 3, byType: { deposit: 2, transfer: 1 } },
+      circulation: { USD: '1005' },
+    };
 
     it('prints counts as numbers and amounts as strings of minor units (the issue example, through the CLI)', async () => {
       const result = await runCli(['stats', '--json'], childEnv(h.dataDir, dialect === 'postgres' ? { DATABASE_URL: h.config.databaseUrl } : {}));
@@ -45,7 +55,12 @@ for (const dialect of await dialects()) {
     it('prints zero counts as numbers and no currencies on an empty bank', async () => {
       const empty = await createHarness(dialect);
       try {
-        assert.deepEqual(JSON.parse(statsJson(await collectStats(empty.app.ctx.storage.db))), { users: 0, accounts: { user: 0, frozen: 0 }, transactions: { total: 0, byType: {} }, circulation: {} });
+        assert.deepEqual(JSON.parse(statsJson(await collectStats(empty.app.ctx.storage.db))), {
+          users: 0,
+          accounts: { user: 0, frozen: 0 },
+          transactions: { total: 0, byType: {} },
+          circulation: {},
+        });
       } finally {
         await empty.close();
       }

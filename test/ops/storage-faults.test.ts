@@ -47,7 +47,10 @@ describe('storage faults (sqlite, a full database file)', () => {
       assert.doesNotMatch(refused.body, /SQLITE|rollback/i, 'the client is told nothing internal');
       assert.equal(await ledgerSnapshot(h.app), before, 'the refused deposit moved nothing');
       const errors = errorLines(logged.logText());
-      assert.ok(errors.some((line) => line.err?.code === 'SQLITE_FULL'), `the log names SQLITE_FULL: ${JSON.stringify(errors)}`);
+      assert.ok(
+        errors.some((line) => line.err?.code === 'SQLITE_FULL'),
+        `the log names SQLITE_FULL: ${JSON.stringify(errors)}`,
+      );
       assert.ok(!errors.some((line) => /cannot rollback/.test(line.err?.message ?? '')), 'the rollback failure does not replace the cause');
     } finally {
       await logged.close();
@@ -96,7 +99,12 @@ for (const dialect of await dialects()) {
         await h.deposit(payer, 1000);
         const before = await ledgerSnapshot(h.app);
         armed = true;
-        const res = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(payer), payload: { from_account_id: payer.accountId, to: payee.username, amount: 400 } });
+        const res = await h.inject({
+          method: 'POST',
+          url: '/api/v1/transfers',
+          headers: auth(payer),
+          payload: { from_account_id: payer.accountId, to: payee.username, amount: 400 },
+        });
         assert.equal(res.statusCode, 503);
         assert.equal(res.json().error.code, 'unavailable');
         assert.doesNotMatch(res.body, /injected|53100|SQLITE/);
@@ -127,7 +135,19 @@ for (const dialect of await dialects()) {
 
 describe('storage faults: which errors are a 503', () => {
   it('counts full disks, I/O errors, busy locks and lost connections as unavailable, and constraint violations and bugs as not', () => {
-    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_IOERR_WRITE', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_READONLY', '53100', '53300', '08006', '57P01', '58030']) {
+    for (const code of [
+      'SQLITE_FULL',
+      'SQLITE_IOERR',
+      'SQLITE_IOERR_WRITE',
+      'SQLITE_BUSY',
+      'SQLITE_BUSY_SNAPSHOT',
+      'SQLITE_READONLY',
+      '53100',
+      '53300',
+      '08006',
+      '57P01',
+      '58030',
+    ]) {
       assert.equal(isStorageUnavailable(Object.assign(new Error(code), { code })), true, code);
     }
     for (const code of ['SQLITE_CONSTRAINT_CHECK', 'SQLITE_ERROR', '23505', '40001', '42P01', undefined]) {

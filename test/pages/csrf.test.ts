@@ -72,7 +72,11 @@ for (const dialect of await dialects()) {
 
     it('accepts the same post from its own origin', async () => {
       const { browser, user } = await victim('ownorigin');
-      const res = await browser.post('/transfer', transferFields(browser, 'ownorigin-thief'), { origin: 'http://localhost:80', host: 'localhost:80', 'sec-fetch-site': 'same-origin' });
+      const res = await browser.post('/transfer', transferFields(browser, 'ownorigin-thief'), {
+        origin: 'http://localhost:80',
+        host: 'localhost:80',
+        'sec-fetch-site': 'same-origin',
+      });
       assert.equal(res.status, 303);
       assert.equal(await h.balance(user.accountId), 5000n);
     });

@@ -28,8 +28,7 @@ function readCells(csv: string, separator: string, quotes: boolean): string[] {
         if (csv[i] === '"' && csv[i + 1] === '"') {
           cell += '"';
           i += 2;
-        }
-        else if (csv[i] === '"') {
+        } else if (csv[i] === '"') {
           i++;
           break;
         } else cell += csv[i++];
@@ -56,7 +55,8 @@ function formulaCells(csv: string): string[] {
   const found: string[] = [];
   for (const separator of SEPARATORS) {
     for (const quotes of [true, false]) {
-      for (const cell of readCells(csv, separator, quotes)) if (isFormula(cell)) found.push(`${JSON.stringify(separator)} quotes=${quotes}: ${JSON.stringify(cell)}`);
+      for (const cell of readCells(csv, separator, quotes))
+        if (isFormula(cell)) found.push(`${JSON.stringify(separator)} quotes=${quotes}: ${JSON.stringify(cell)}`);
     }
   }
   return found;
@@ -144,8 +144,10 @@ describe('CSV text cells', () => {
   });
 
   it('refuses to write a value of ours that is not inert (text must go through csvText)', () => {
-    for (const ok of ['-0.40', '12340', '2026-01-15T12:00:00.000Z', '0190b3a2-7c1d-7000-8000-000000000000', 'USD', 'deposit', '']) assert.equal(csvValue(ok), ok);
-    for (const bad of ['=1', '-1+2', '+1', '@x', 'a,b', 'a;b', 'a\tb', ' 1', '"x"', '-', 'a b']) assert.throws(() => csvValue(bad), /not an inert CSV value/, JSON.stringify(bad));
+    for (const ok of ['-0.40', '12340', '2026-01-15T12:00:00.000Z', '0190b3a2-7c1d-7000-8000-000000000000', 'USD', 'deposit', ''])
+      assert.equal(csvValue(ok), ok);
+    for (const bad of ['=1', '-1+2', '+1', '@x', 'a,b', 'a;b', 'a\tb', ' 1', '"x"', '-', 'a b'])
+      assert.throws(() => csvValue(bad), /not an inert CSV value/, JSON.stringify(bad));
   });
 });
 
@@ -182,7 +184,12 @@ for (const dialect of await dialects()) {
         const res = await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(user), payload: { account_id: user.accountId, amount: 1, memo } });
         assert.equal(res.statusCode, 201, `${memo}: ${res.body}`);
       }
-      const sent = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(user), payload: { from_account_id: user.accountId, to: payee.accountNumber, amount: 40, memo: 'a;=1' } });
+      const sent = await h.inject({
+        method: 'POST',
+        url: '/api/v1/transfers',
+        headers: auth(user),
+        payload: { from_account_id: user.accountId, to: payee.accountNumber, amount: 40, memo: 'a;=1' },
+      });
       assert.equal(sent.statusCode, 201, sent.body);
 
       const csv = (await browser.get('/transactions.csv')).body;
@@ -191,7 +198,10 @@ for (const dialect of await dialects()) {
       assert.equal(rows.length, 1 + HOSTILE_MEMOS.length + 2, 'header, the memos, the first deposit and the transfer');
       const [transfer, ...deposits] = rows.slice(1);
       assert.deepEqual(transfer!.slice(2, 10), ['transfer', 'debit', '-0.40', '99.74', 'USD', "'-minus", payee.accountNumber, "a;'=1"]);
-      const memos = deposits.map((r) => r[9]).reverse().slice(1);
+      const memos = deposits
+        .map((r) => r[9])
+        .reverse()
+        .slice(1);
       assert.deepEqual(memos, [
         "rent;'=1+2",
         "'=1+2",

@@ -6,7 +6,8 @@ import { anotherBrowser, HOUR, manualClock, MINUTE, signedIn } from './browser.j
 
 const DAY = 24 * HOUR;
 
-const chartRows = (body: string) => [...body.matchAll(/<tr><td><time datetime="([^"]+)">[^<]*<\/time><\/td><td class="num">([^<]+)<\/td><\/tr>/g)].map((m) => [m[1], m[2]]);
+const chartRows = (body: string) =>
+  [...body.matchAll(/<tr><td><time datetime="([^"]+)">[^<]*<\/time><\/td><td class="num">([^<]+)<\/td><\/tr>/g)].map((m) => [m[1], m[2]]);
 
 for (const dialect of await dialects()) {
   describe(`dashboard (${dialect})`, () => {
@@ -35,10 +36,16 @@ for (const dialect of await dialects()) {
         assert.equal(rows[25]![1], '$1,500.00', 'the deposit five days ago');
         assert.equal(rows[28]![1], '$1,200.00', 'the withdrawal two days ago');
         assert.equal(rows[29]![1], '$1,200.00');
-        assert.match(page.body, /<desc id="chart-desc">Balance over the last 30 days: \$1,000\.00 on [A-Z][a-z]{2} \d+, \$1,200\.00 now; highest \$1,500\.00\.<\/desc>/);
+        assert.match(
+          page.body,
+          /<desc id="chart-desc">Balance over the last 30 days: \$1,000\.00 on [A-Z][a-z]{2} \d+, \$1,200\.00 now; highest \$1,500\.00\.<\/desc>/,
+        );
         const line = /d="(M[^"]+)" class="chart-line"/.exec(page.body)?.[1];
         assert.ok(line);
-        const points = line.split(/ ?[ML]/).filter(Boolean).map((p) => p.split(' ').map(Number));
+        const points = line
+          .split(/ ?[ML]/)
+          .filter(Boolean)
+          .map((p) => p.split(' ').map(Number));
         assert.equal(points.length, 31);
         const ys = points.map((p) => p[1]!);
         assert.ok(ys[26]! < ys[25]!, 'the line rises with the deposit');
@@ -101,4 +108,3 @@ for (const dialect of await dialects()) {
     });
   });
 }
-

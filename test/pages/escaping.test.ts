@@ -18,8 +18,18 @@ for (const dialect of await dialects()) {
       const { browser, user } = await signedIn(h, `memo${Math.random().toString(36).slice(2, 8)}`);
       const peer = await h.user(`peer${Math.random().toString(36).slice(2, 8)}`);
       await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(user), payload: { account_id: user.accountId, amount: 500, memo: XSS } });
-      await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(user), payload: { from_account_id: user.accountId, to: peer.username, amount: 100, memo: '"><script>alert(2)</script>' } });
-      await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(user), payload: { account_id: user.accountId, amount: 1, memo: '=HYPERLINK("http://evil.example","x")' } });
+      await h.inject({
+        method: 'POST',
+        url: '/api/v1/transfers',
+        headers: auth(user),
+        payload: { from_account_id: user.accountId, to: peer.username, amount: 100, memo: '"><script>alert(2)</script>' },
+      });
+      await h.inject({
+        method: 'POST',
+        url: '/api/v1/deposits',
+        headers: auth(user),
+        payload: { account_id: user.accountId, amount: 1, memo: '=HYPERLINK("http://evil.example","x")' },
+      });
       return { browser, user };
     }
 
@@ -48,8 +58,14 @@ for (const dialect of await dialects()) {
       assert.match(String(csv.headers['content-disposition']), /^attachment;/);
       assert.equal(csv.headers['x-content-type-options'], 'nosniff');
       const lines = csv.body.split('\r\n');
-      assert.ok(lines.some((l) => l.endsWith(`,"${XSS}"`)), 'the memo is plain, quoted text in its own field');
-      assert.ok(lines.some((l) => l.endsWith(',"\'=HYPERLINK(""http://evil.example"",""x"")"')), 'a formula is prefixed and quoted');
+      assert.ok(
+        lines.some((l) => l.endsWith(`,"${XSS}"`)),
+        'the memo is plain, quoted text in its own field',
+      );
+      assert.ok(
+        lines.some((l) => l.endsWith(',"\'=HYPERLINK(""http://evil.example"",""x"")"')),
+        'a formula is prefixed and quoted',
+      );
       assert.ok(lines.some((l) => l.endsWith(',"""><script>alert(2)</script>"')));
     });
 

@@ -20,11 +20,36 @@ interface CurrencyCase {
 
 const CASES: CurrencyCase[] = [
   // The issue's example: HUF has two decimals in ISO 4217, zero "cash" digits in CLDR.
-  { currency: 'HUF', deposit: { typed: '123.40', shown: 'HUF 123.40', csv: '123.40' }, send: { typed: '0.40', shown: 'HUF 0.40', csv: '-0.40' }, after: { shown: 'HUF 123.00', csv: '123.00' } },
-  { currency: 'JPY', deposit: { typed: '12,340', shown: '¥12,340', csv: '12340' }, send: { typed: '40', shown: '¥40', csv: '-40' }, after: { shown: '¥12,300', csv: '12300' } },
-  { currency: 'USD', deposit: { typed: '123.40', shown: '$123.40', csv: '123.40' }, send: { typed: '0.40', shown: '$0.40', csv: '-0.40' }, after: { shown: '$123.00', csv: '123.00' } },
-  { currency: 'KWD', deposit: { typed: '123.405', shown: 'KWD 123.405', csv: '123.405' }, send: { typed: '0.4', shown: 'KWD 0.400', csv: '-0.400' }, after: { shown: 'KWD 123.005', csv: '123.005' } },
-  { currency: 'BHD', deposit: { typed: '0.041', shown: 'BHD 0.041', csv: '0.041' }, send: { typed: '0.001', shown: 'BHD 0.001', csv: '-0.001' }, after: { shown: 'BHD 0.040', csv: '0.040' } },
+  {
+    currency: 'HUF',
+    deposit: { typed: '123.40', shown: 'HUF 123.40', csv: '123.40' },
+    send: { typed: '0.40', shown: 'HUF 0.40', csv: '-0.40' },
+    after: { shown: 'HUF 123.00', csv: '123.00' },
+  },
+  {
+    currency: 'JPY',
+    deposit: { typed: '12,340', shown: '¥12,340', csv: '12340' },
+    send: { typed: '40', shown: '¥40', csv: '-40' },
+    after: { shown: '¥12,300', csv: '12300' },
+  },
+  {
+    currency: 'USD',
+    deposit: { typed: '123.40', shown: '$123.40', csv: '123.40' },
+    send: { typed: '0.40', shown: '$0.40', csv: '-0.40' },
+    after: { shown: '$123.00', csv: '123.00' },
+  },
+  {
+    currency: 'KWD',
+    deposit: { typed: '123.405', shown: 'KWD 123.405', csv: '123.405' },
+    send: { typed: '0.4', shown: 'KWD 0.400', csv: '-0.400' },
+    after: { shown: 'KWD 123.005', csv: '123.005' },
+  },
+  {
+    currency: 'BHD',
+    deposit: { typed: '0.041', shown: 'BHD 0.041', csv: '0.041' },
+    send: { typed: '0.001', shown: 'BHD 0.001', csv: '-0.001' },
+    after: { shown: 'BHD 0.040', csv: '0.040' },
+  },
 ];
 
 /** The page as a reader sees it: no-break spaces (Intl puts one after a currency code) as spaces. */
@@ -47,7 +72,9 @@ for (const dialect of await dialects()) {
           await browser.get('/transfer');
           assert.deepEqual(testid(browser.lastBody, 'balance'), [c.deposit.shown], 'the transfer form balance');
           const key = browser.formKey();
-          const review = text((await browser.follow(browser.post('/transfer', { to: 'payee', amount: c.send.typed, idempotency_key: key, step: 'review' }))).body);
+          const review = text(
+            (await browser.follow(browser.post('/transfer', { to: 'payee', amount: c.send.typed, idempotency_key: key, step: 'review' }))).body,
+          );
           assert.deepEqual(testid(review, 'review-amount'), [c.send.shown], 'the review step amount');
           assert.deepEqual(testid(review, 'transfer-confirm'), [`Send ${c.send.shown}`], 'the review step button');
           const sent = await browser.post('/transfer', { to: 'payee', amount: c.send.typed, idempotency_key: key, step: 'confirm' });
@@ -71,7 +98,10 @@ for (const dialect of await dialects()) {
           assert.deepEqual(testid(history, 'transaction-amount'), [`\u2212${c.send.shown}`, `+${c.deposit.shown}`]);
           assert.deepEqual(testid(history, 'transaction-balance'), [c.after.shown, c.deposit.shown]);
 
-          const csv = (await browser.get('/transactions.csv')).body.split('\r\n').slice(1, 3).map((l) => l.split(',').slice(4, 7));
+          const csv = (await browser.get('/transactions.csv')).body
+            .split('\r\n')
+            .slice(1, 3)
+            .map((l) => l.split(',').slice(4, 7));
           assert.deepEqual(csv, [
             [c.send.csv, c.after.csv, c.currency],
             [c.deposit.csv, c.deposit.csv, c.currency],

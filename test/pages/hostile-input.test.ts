@@ -29,19 +29,38 @@ for (const dialect of await dialects()) {
         for (const name of fields) {
           for (const junk of JUNK) {
             await browser.get(path === '/settings/password' || path.startsWith('/settings/') ? '/settings' : path);
-            const valid: Record<string, string> = { to: 'fuzzpeer', amount: '1', memo: '', idempotency_key: browser.formKey() || 'k'.repeat(20), step: 'review', current_password: 'nope nope nope nope', new_password: 'x', session: 'y' };
+            const valid: Record<string, string> = {
+              to: 'fuzzpeer',
+              amount: '1',
+              memo: '',
+              idempotency_key: browser.formKey() || 'k'.repeat(20),
+              step: 'review',
+              current_password: 'nope nope nope nope',
+              new_password: 'x',
+              session: 'y',
+            };
             const res = await browser.post(path, { ...valid, [name]: junk });
             assert.ok(res.status < 500, `${path} ${name}=${JSON.stringify(junk.slice(0, 12))}: ${res.status}`);
           }
         }
       }
       const total = await h.app.ctx.storage.db.selectFrom('accounts').select('balance').execute();
-      assert.equal(total.reduce((sum, a) => sum + BigInt(a.balance), 0n), 0n, 'every movement stayed double-entry');
+      assert.equal(
+        total.reduce((sum, a) => sum + BigInt(a.balance), 0n),
+        0n,
+        'every movement stayed double-entry',
+      );
     });
 
     it('never answers junk in sign-in or sign-up with a 500', async () => {
       for (const junk of JUNK) {
-        for (const [path, field] of [['/login', 'username'], ['/login', 'password'], ['/login', 'next'], ['/signup', 'username'], ['/signup', 'password']] as const) {
+        for (const [path, field] of [
+          ['/login', 'username'],
+          ['/login', 'password'],
+          ['/login', 'next'],
+          ['/signup', 'username'],
+          ['/signup', 'password'],
+        ] as const) {
           const browser = new Browser(h.app);
           await browser.get(path);
           const res = await browser.post(path, { username: 'someone', password: 'a long enough passphrase here', [field]: junk });
@@ -54,7 +73,15 @@ for (const dialect of await dialects()) {
       const { browser } = await signedIn(h, 'queried');
       for (const junk of JUNK) {
         const q = junk === '\ud800' ? '%ED%A0%80' : encodeURIComponent(junk);
-        for (const url of [`/transactions?from=${q}`, `/transactions?to=${q}`, `/transactions?type=${q}`, `/transactions?after=${q}`, `/transactions.csv?type=${q}&from=${q}`, `/transfer?to=${q}`, `/login?next=${q}`]) {
+        for (const url of [
+          `/transactions?from=${q}`,
+          `/transactions?to=${q}`,
+          `/transactions?type=${q}`,
+          `/transactions?after=${q}`,
+          `/transactions.csv?type=${q}&from=${q}`,
+          `/transfer?to=${q}`,
+          `/login?next=${q}`,
+        ]) {
           const res = await browser.get(url);
           assert.ok(res.status < 500, `${url}: ${res.status}`);
         }

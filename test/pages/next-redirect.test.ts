@@ -4,8 +4,24 @@ import { loginUrlFor, safeNextPath } from '../../src/http/pages/safe-next.js';
 import { createHarness, PASSWORD, type Harness } from '../helpers/harness.js';
 import { Browser } from './browser.js';
 
-const EVIL = ['//evil.example', '//evil.example/path', '/\\evil.example', '/\\/evil.example', '\\\\evil.example', 'https://evil.example/', 'http:evil.example',
-  'javascript:alert(1)', 'JavaScript:alert(1)', ' /dashboard', '/dash\nboard', '/\t/evil.example', 'data:text/html,hi', 'evil.example', '', '/%0d%0aSet-Cookie:x=y'];
+const EVIL = [
+  '//evil.example',
+  '//evil.example/path',
+  '/\\evil.example',
+  '/\\/evil.example',
+  '\\\\evil.example',
+  'https://evil.example/',
+  'http:evil.example',
+  'javascript:alert(1)',
+  'JavaScript:alert(1)',
+  ' /dashboard',
+  '/dash\nboard',
+  '/\t/evil.example',
+  'data:text/html,hi',
+  'evil.example',
+  '',
+  '/%0d%0aSet-Cookie:x=y',
+];
 
 describe('safeNextPath', () => {
   it('keeps same-site paths with their query and fragment', () => {
@@ -57,7 +73,8 @@ describe('sign-in with next (sqlite)', () => {
   });
 
   it('goes to the dashboard instead of any other site', async () => {
-    for (const evil of EVIL) assert.equal(await loginWith(evil), evil === '/%0d%0aSet-Cookie:x=y' ? '/%0d%0aSet-Cookie:x=y' : '/dashboard', JSON.stringify(evil));
+    for (const evil of EVIL)
+      assert.equal(await loginWith(evil), evil === '/%0d%0aSet-Cookie:x=y' ? '/%0d%0aSet-Cookie:x=y' : '/dashboard', JSON.stringify(evil));
   });
 
   it('ignores a next field forged into the form post', async () => {

@@ -135,7 +135,12 @@ for (const dialect of await dialects()) {
     });
 
     it('still refuses form bodies on the JSON API with 415', async () => {
-      const res = await h.inject({ method: 'POST', url: '/api/v1/signup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=x&password=y' });
+      const res = await h.inject({
+        method: 'POST',
+        url: '/api/v1/signup',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'username=x&password=y',
+      });
       assert.equal(res.statusCode, 415);
     });
 
@@ -150,8 +155,18 @@ for (const dialect of await dialects()) {
         return JSON.stringify({ ledger: await ledgerSnapshot(h.app), users, sessions, tokens }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
       };
       const before = await snapshot();
-      const urls = ['/', '/index', '/login', '/signup', '/logout', '/settings/password', '/settings/sessions/revoke-others', ...SIGNED_IN_PAGES,
-        '/deposit?amount=10&idempotency_key=aaaaaaaaaaaaaaaaaaaa', '/transfer?to=readonly&amount=1&step=confirm'];
+      const urls = [
+        '/',
+        '/index',
+        '/login',
+        '/signup',
+        '/logout',
+        '/settings/password',
+        '/settings/sessions/revoke-others',
+        ...SIGNED_IN_PAGES,
+        '/deposit?amount=10&idempotency_key=aaaaaaaaaaaaaaaaaaaa',
+        '/transfer?to=readonly&amount=1&step=confirm',
+      ];
       for (const url of urls) {
         await browser.get(url);
         await h.inject({ method: 'HEAD', url, headers: { cookie: [...browser.jar].map(([k, v]) => `${k}=${v}`).join('; ') } });

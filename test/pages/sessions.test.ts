@@ -42,7 +42,10 @@ for (const dialect of await dialects()) {
         assert.match(session, /; Secure/);
         assert.match(session, /; Path=\//);
         assert.doesNotMatch(session, /Domain=/i);
-        assert.ok(cookies.every((c) => /; Secure/.test(c)), 'every cookie Secure');
+        assert.ok(
+          cookies.every((c) => /; Secure/.test(c)),
+          'every cookie Secure',
+        );
         assert.equal((await browser.get('/dashboard')).status, 200);
         const out = await browser.post('/logout', {}, { origin: 'https://bank.example' });
         assert.ok(setCookies(out.headers).some((c) => /^__Host-session=; Max-Age=0;/.test(c)));
@@ -54,7 +57,11 @@ for (const dialect of await dialects()) {
 
     it('stores only the SHA-256 of the session id, with browser and address', async () => {
       await withHarness(dialect, {}, async (h) => {
-        const { browser } = await signedIn(h, 'hashed', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36');
+        const { browser } = await signedIn(
+          h,
+          'hashed',
+          'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+        );
         const id = browser.jar.get('session')!;
         const rows = await h.app.ctx.storage.db.selectFrom('sessions').selectAll().execute();
         assert.equal(rows.length, 1);
@@ -87,7 +94,10 @@ for (const dialect of await dialects()) {
         const second = browser.jar.get('session');
         assert.ok(second && second !== first);
         const rows = await db.selectFrom('sessions').select('id_hash').execute();
-        assert.deepEqual(rows.map((r) => r.id_hash), [hashSessionId(second)]);
+        assert.deepEqual(
+          rows.map((r) => r.id_hash),
+          [hashSessionId(second)],
+        );
         const thief = new Browser(h.app);
         thief.jar.set('session', first);
         assert.equal((await thief.get('/dashboard')).status, 303, 'the replaced id is dead');
@@ -141,7 +151,10 @@ for (const dialect of await dialects()) {
         const out = await browser.post('/logout', {});
         assert.equal(out.status, 303);
         assert.equal(out.location, '/login');
-        assert.ok(setCookies(out.headers).some((c) => /^session=; Max-Age=0; Path=\//.test(c)), setCookies(out.headers).join(' | '));
+        assert.ok(
+          setCookies(out.headers).some((c) => /^session=; Max-Age=0; Path=\//.test(c)),
+          setCookies(out.headers).join(' | '),
+        );
         assert.equal((await browser.get('/dashboard')).status, 303, 'this browser is out');
         assert.equal((await phone.get('/dashboard')).status, 200, 'the phone is still in');
         const rows = await h.app.ctx.storage.db.selectFrom('sessions').select('id_hash').execute();
@@ -194,7 +207,12 @@ for (const dialect of await dialects()) {
       await withHarness(dialect, {}, async (h) => {
         const { browser } = await signedIn(h, 'meddler');
         const { browser: victim } = await signedIn(h, 'target');
-        const row = await h.app.ctx.storage.db.selectFrom('sessions as s').innerJoin('users as u', 'u.id', 's.user_id').select('s.handle').where('u.username', '=', 'target').executeTakeFirstOrThrow();
+        const row = await h.app.ctx.storage.db
+          .selectFrom('sessions as s')
+          .innerJoin('users as u', 'u.id', 's.user_id')
+          .select('s.handle')
+          .where('u.username', '=', 'target')
+          .executeTakeFirstOrThrow();
         await browser.get('/settings');
         const res = await browser.post('/settings/sessions/revoke', { session: row.handle });
         assert.equal(res.status, 303);

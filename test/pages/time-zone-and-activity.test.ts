@@ -113,7 +113,11 @@ for (const dialect of await dialects()) {
       }
       // 45 token events + the sign-up + the sign-in.
       assert.equal(pages, 3);
-      assert.deepEqual(ips, Array.from({ length: 45 }, (_, i) => `10.0.0.${44 - i}`), 'each event once, newest first, none skipped');
+      assert.deepEqual(
+        ips,
+        Array.from({ length: 45 }, (_, i) => `10.0.0.${44 - i}`),
+        'each event once, newest first, none skipped',
+      );
     });
 
     it("labels the home page's balance as an example", async () => {

@@ -53,7 +53,13 @@ for (const dialect of await dialects()) {
       assert.equal(back.status, 200);
       assert.equal(await h.balance(payee.accountId), 2500n);
       // Send pressed again on that page replays the first outcome.
-      const again = await browser.post('/transfer', { to: 'backpayee', amount: '25.00', memo: 'private note', idempotency_key: browser.formKey(), step: 'confirm' });
+      const again = await browser.post('/transfer', {
+        to: 'backpayee',
+        amount: '25.00',
+        memo: 'private note',
+        idempotency_key: browser.formKey(),
+        step: 'confirm',
+      });
       assert.equal(again.status, 303);
       assert.equal(await h.balance(user.accountId), 7500n);
       assert.equal(await h.balance(payee.accountId), 2500n);
@@ -125,7 +131,12 @@ for (const dialect of await dialects()) {
       await browser.get('/transfer');
       const key = browser.formKey();
       assert.equal((await browser.post('/transfer', { to: 'racepayee', amount: '10', idempotency_key: key })).status, 303);
-      await h.inject({ method: 'POST', url: '/api/v1/withdrawals', headers: { authorization: `Bearer ${user.token}` }, payload: { account_id: user.accountId, amount: 500 } });
+      await h.inject({
+        method: 'POST',
+        url: '/api/v1/withdrawals',
+        headers: { authorization: `Bearer ${user.token}` },
+        payload: { account_id: user.accountId, amount: 500 },
+      });
       const refused = await browser.post('/transfer', { to: 'racepayee', amount: '10', idempotency_key: key, step: 'confirm' });
       assert.equal(refused.status, 422);
       assert.equal(await h.balance(user.accountId), 500n);
@@ -136,7 +147,11 @@ for (const dialect of await dialects()) {
       await h.user('commapayee');
       await h.deposit(user, 10_000);
       const before = await ledgerSnapshot(h.app);
-      for (const [path, extra] of [['/transfer', { to: 'commapayee' }], ['/deposit', {}], ['/withdraw', {}]] as const) {
+      for (const [path, extra] of [
+        ['/transfer', { to: 'commapayee' }],
+        ['/deposit', {}],
+        ['/withdraw', {}],
+      ] as const) {
         for (const amount of ['12,5', '0,50']) {
           await browser.get(path);
           const page = await browser.post(path, { ...extra, amount, idempotency_key: browser.formKey() });
@@ -150,14 +165,23 @@ for (const dialect of await dialects()) {
 }
 
 describe('the amount hint follows the currency', () => {
-  for (const [currency, example] of [['USD', '12.50'], ['JPY', '1250'], ['KWD', '12.500'], ['CLF', '12.5000']] as const) {
+  for (const [currency, example] of [
+    ['USD', '12.50'],
+    ['JPY', '1250'],
+    ['KWD', '12.500'],
+    ['CLF', '12.5000'],
+  ] as const) {
     it(`offers "For example ${example}" for ${currency} on every money form`, async () => {
       const h = await createHarness('sqlite', { config: { currency } });
       try {
         const { browser } = await signedIn(h, 'hinted');
         for (const path of ['/deposit', '/withdraw', '/transfer']) {
           const page = await browser.get(path);
-          assert.deepEqual([...page.body.matchAll(/id="amount-hint">([^<]*)</g)].map((m) => m[1]), [`For example ${example}`], `${currency} ${path}`);
+          assert.deepEqual(
+            [...page.body.matchAll(/id="amount-hint">([^<]*)</g)].map((m) => m[1]),
+            [`For example ${example}`],
+            `${currency} ${path}`,
+          );
         }
       } finally {
         await h.close();

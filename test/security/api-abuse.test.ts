@@ -25,7 +25,8 @@ for (const dialect of await dialects()) {
     });
     after(async () => h.close());
 
-    const post = (url: string, payload: unknown, user: TestUser = mallory) => h.inject({ method: 'POST', url, headers: auth(user), payload: payload as Record<string, unknown> });
+    const post = (url: string, payload: unknown, user: TestUser = mallory) =>
+      h.inject({ method: 'POST', url, headers: auth(user), payload: payload as Record<string, unknown> });
 
     describe('IDOR', () => {
       it('reads of another user’s account and history are 404, exactly like a missing account', async () => {
@@ -33,7 +34,9 @@ for (const dialect of await dialects()) {
         const missing = await h.inject({ method: 'GET', url: '/api/v1/accounts/00000000-0000-4000-8000-000000000000', headers: auth(mallory) });
         assertError(theirs, 404, 'not_found');
         assert.equal(theirs.body, missing.body);
-        const history = await unchanged(h.app, () => h.inject({ method: 'GET', url: `/api/v1/accounts/${victim.accountId}/transactions`, headers: auth(mallory) }));
+        const history = await unchanged(h.app, () =>
+          h.inject({ method: 'GET', url: `/api/v1/accounts/${victim.accountId}/transactions`, headers: auth(mallory) }),
+        );
         assertError(history, 404, 'not_found');
       });
 
@@ -48,7 +51,11 @@ for (const dialect of await dialects()) {
       it('withdrawing from, depositing to and transferring out of another user’s account are 404 and move nothing', async () => {
         assertError(await unchanged(h.app, () => post('/api/v1/withdrawals', { account_id: victim.accountId, amount: 100 })), 404, 'not_found');
         assertError(await unchanged(h.app, () => post('/api/v1/deposits', { account_id: victim.accountId, amount: 100 })), 404, 'not_found');
-        assertError(await unchanged(h.app, () => post('/api/v1/transfers', { from_account_id: victim.accountId, to: 'mallory', amount: 100 })), 404, 'not_found');
+        assertError(
+          await unchanged(h.app, () => post('/api/v1/transfers', { from_account_id: victim.accountId, to: 'mallory', amount: 100 })),
+          404,
+          'not_found',
+        );
       });
 
       it('the web pages never take an account from the request: another user’s transaction id as the page cursor shows none of theirs', async () => {
@@ -71,7 +78,9 @@ for (const dialect of await dialects()) {
         ['created_at', '2000-01-01T00:00:00Z'],
       ] as const) {
         it(`refuses sign-up with a "${field}" field and creates no user`, async () => {
-          const res = await unchanged(h.app, () => h.inject({ method: 'POST', url: '/api/v1/signup', payload: { username: `ma-${field.replace('_', '')}`, password: PASSWORD, [field]: value } }));
+          const res = await unchanged(h.app, () =>
+            h.inject({ method: 'POST', url: '/api/v1/signup', payload: { username: `ma-${field.replace('_', '')}`, password: PASSWORD, [field]: value } }),
+          );
           assertError(res, 400, 'invalid_request');
         });
       }
@@ -80,11 +89,21 @@ for (const dialect of await dialects()) {
         it(`refuses a "${key}" key in sign-up and deposit bodies, and nothing is polluted`, async () => {
           const raw = (inner: string) => `{${inner}, "${key}": {"balance": 1000000, "isAdmin": true, "prototype": {"isAdmin": true}}}`;
           const signup = await unchanged(h.app, () =>
-            h.inject({ method: 'POST', url: '/api/v1/signup', headers: { 'content-type': 'application/json' }, payload: raw(`"username": "proto${key.length}", "password": "${PASSWORD}"`) }),
+            h.inject({
+              method: 'POST',
+              url: '/api/v1/signup',
+              headers: { 'content-type': 'application/json' },
+              payload: raw(`"username": "proto${key.length}", "password": "${PASSWORD}"`),
+            }),
           );
           assert.equal(signup.statusCode, 400);
           const deposit = await unchanged(h.app, () =>
-            h.inject({ method: 'POST', url: '/api/v1/deposits', headers: { ...auth(mallory), 'content-type': 'application/json' }, payload: raw(`"account_id": "${mallory.accountId}", "amount": 1`) }),
+            h.inject({
+              method: 'POST',
+              url: '/api/v1/deposits',
+              headers: { ...auth(mallory), 'content-type': 'application/json' },
+              payload: raw(`"account_id": "${mallory.accountId}", "amount": 1`),
+            }),
           );
           assert.equal(deposit.statusCode, 400);
           assert.equal(({} as Record<string, unknown>).isAdmin, undefined);
@@ -93,7 +112,14 @@ for (const dialect of await dialects()) {
       }
 
       it('refuses money bodies carrying balance, id, currency, status or a nested account', async () => {
-        for (const extra of [{ balance: 1 }, { id: 'x' }, { currency: 'EUR' }, { status: 'active' }, { account: { balance: 99 } }, { actor_user_id: victim.userId }]) {
+        for (const extra of [
+          { balance: 1 },
+          { id: 'x' },
+          { currency: 'EUR' },
+          { status: 'active' },
+          { account: { balance: 99 } },
+          { actor_user_id: victim.userId },
+        ]) {
           const res = await unchanged(h.app, () => post('/api/v1/deposits', { account_id: mallory.accountId, amount: 1, ...extra }));
           assertError(res, 400, 'invalid_request');
         }
@@ -127,7 +153,12 @@ for (const dialect of await dialects()) {
             ['/api/v1/transfers', `"from_account_id": "${mallory.accountId}", "to": "victim"`],
           ] as const) {
             const res = await unchanged(h.app, () =>
-              h.inject({ method: 'POST', url, headers: { ...auth(mallory), 'content-type': 'application/json' }, payload: `{${fields}, "amount": ${literal}}` }),
+              h.inject({
+                method: 'POST',
+                url,
+                headers: { ...auth(mallory), 'content-type': 'application/json' },
+                payload: `{${fields}, "amount": ${literal}}`,
+              }),
             );
             assert.equal(res.statusCode, 400, `${url} amount ${name}: ${res.statusCode} ${res.body}`);
             const code = res.json().error.code;

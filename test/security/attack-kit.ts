@@ -38,7 +38,7 @@ export const INJECTION_STRINGS = [
   "' OR '1'='1",
   "'; DROP TABLE users; --",
   '" OR ""="',
-  "1; UPDATE accounts SET balance = 999999999 --",
+  '1; UPDATE accounts SET balance = 999999999 --',
   "alice' --",
   "' UNION SELECT password_hash FROM users --",
   '\\x27 OR 1=1',

@@ -38,7 +38,7 @@ for (const dialect of await dialects()) {
       await app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer });
       await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'canary', password: `${CANARY_PASSWORD}-wrong` } });
       await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}x` } });
-      await app.inject({ method: 'POST', url: '/api/v1/deposits', headers: bearer, payload: '{"broken json', });
+      await app.inject({ method: 'POST', url: '/api/v1/deposits', headers: bearer, payload: '{"broken json' });
 
       const browser = new Browser(app);
       await browser.get('/login');
@@ -57,7 +57,9 @@ for (const dialect of await dialects()) {
       await logged.close();
       const appLog = logged.logText();
       const accessLog = logged.accessLogText();
-      const events = JSON.stringify(await h.app.ctx.storage.db.selectFrom('security_events').selectAll().execute(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      const events = JSON.stringify(await h.app.ctx.storage.db.selectFrom('security_events').selectAll().execute(), (_k, v) =>
+        typeof v === 'bigint' ? v.toString() : v,
+      );
       assert.ok(appLog.length > 1000, 'the flow was logged (at trace level)');
       assert.ok(accessLog.split('\n').length > 10, 'the access log has the flow');
       const distinct = [...new Set(secrets.filter((s) => s.length >= 16))];

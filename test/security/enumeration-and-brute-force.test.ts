@@ -29,7 +29,8 @@ for (const dialect of await dialects()) {
     });
     after(async () => h.close());
 
-    const tokenTry = (username: string) => h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password: 'definitely not the password' } });
+    const tokenTry = (username: string) =>
+      h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password: 'definitely not the password' } });
 
     it('answers an unknown username and a wrong password with the same status and body on the API', async () => {
       const [unknown, wrong] = await unchanged(h.app, async () => [await tokenTry('nobody-at-all'), await tokenTry('alice')]);
@@ -51,31 +52,35 @@ for (const dialect of await dialects()) {
       assert.equal(normalise(wrong.body, 'alice'), normalise(unknown.body, 'nobody-at-all'));
     });
 
-    it('takes about the same time for an unknown username as for a wrong password (median ratio 0.8..1.25 over 50 interleaved tries)', { skip: dialect !== 'sqlite' && 'timed once, on SQLite' }, async () => {
-      const time = async (username: string) => {
-        const start = process.hrtime.bigint();
-        const res = await tokenTry(username);
-        assert.equal(res.statusCode, 401);
-        return Number(process.hrtime.bigint() - start) / 1e6;
-      };
-      for (let i = 0; i < 5; i++) await time(i % 2 ? 'alice' : `ghost${i}`); // warm-up
-      const unknown: number[] = [];
-      const wrong: number[] = [];
-      await unchanged(h.app, async () => {
-        for (let i = 0; i < 50; i++) {
-          // Alternate which kind goes first, so neither always runs on a warmer cache.
-          if (i % 2) {
-            unknown.push(await time(`ghost-user-${i}`));
-            wrong.push(await time('alice'));
-          } else {
-            wrong.push(await time('alice'));
-            unknown.push(await time(`ghost-user-${i}`));
+    it(
+      'takes about the same time for an unknown username as for a wrong password (median ratio 0.8..1.25 over 50 interleaved tries)',
+      { skip: dialect !== 'sqlite' && 'timed once, on SQLite' },
+      async () => {
+        const time = async (username: string) => {
+          const start = process.hrtime.bigint();
+          const res = await tokenTry(username);
+          assert.equal(res.statusCode, 401);
+          return Number(process.hrtime.bigint() - start) / 1e6;
+        };
+        for (let i = 0; i < 5; i++) await time(i % 2 ? 'alice' : `ghost${i}`); // warm-up
+        const unknown: number[] = [];
+        const wrong: number[] = [];
+        await unchanged(h.app, async () => {
+          for (let i = 0; i < 50; i++) {
+            // Alternate which kind goes first, so neither always runs on a warmer cache.
+            if (i % 2) {
+              unknown.push(await time(`ghost-user-${i}`));
+              wrong.push(await time('alice'));
+            } else {
+              wrong.push(await time('alice'));
+              unknown.push(await time(`ghost-user-${i}`));
+            }
           }
-        }
-      });
-      const ratio = median(unknown) / median(wrong);
-      assert.ok(ratio > 0.8 && ratio < 1.25, `median unknown ${median(unknown).toFixed(1)} ms / wrong ${median(wrong).toFixed(1)} ms = ${ratio.toFixed(3)}`);
-    });
+        });
+        const ratio = median(unknown) / median(wrong);
+        assert.ok(ratio > 0.8 && ratio < 1.25, `median unknown ${median(unknown).toFixed(1)} ms / wrong ${median(wrong).toFixed(1)} ms = ${ratio.toFixed(3)}`);
+      },
+    );
   });
 
   describe(`attack: password brute force (${dialect})`, () => {
@@ -104,7 +109,8 @@ for (const dialect of await dialects()) {
     it('ignores rotating X-Forwarded-For values when no proxy is trusted', async () => {
       const statuses = await unchanged(h.app, async () => {
         const out: number[] = [];
-        for (let i = 0; i < 8; i++) out.push((await guess(`rotating guess ${i}`, '203.0.113.10', { 'x-forwarded-for': `198.51.100.${i + 1}` }, 'bob')).statusCode);
+        for (let i = 0; i < 8; i++)
+          out.push((await guess(`rotating guess ${i}`, '203.0.113.10', { 'x-forwarded-for': `198.51.100.${i + 1}` }, 'bob')).statusCode);
         return out;
       });
       assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429, 429], 'the count followed the socket address');
@@ -118,13 +124,21 @@ for (const dialect of await dialects()) {
         const statuses = await unchanged(h.app, async () => {
           const out: number[] = [];
           for (let i = 0; i < 10; i++) {
-            const res = await h.inject({ method: 'POST', url: '/api/v1/auth/token', headers: { 'x-forwarded-for': `198.51.100.${i + 1}` }, payload: { username: 'alice', password: `distributed guess ${i}` } });
+            const res = await h.inject({
+              method: 'POST',
+              url: '/api/v1/auth/token',
+              headers: { 'x-forwarded-for': `198.51.100.${i + 1}` },
+              payload: { username: 'alice', password: `distributed guess ${i}` },
+            });
             out.push(res.statusCode);
           }
           return out;
         });
         assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
-        assert.ok(statuses.slice(5).every((s) => s === 429), `after 5 failures every guess waits: ${statuses.join(', ')}`);
+        assert.ok(
+          statuses.slice(5).every((s) => s === 429),
+          `after 5 failures every guess waits: ${statuses.join(', ')}`,
+        );
       });
     });
   });

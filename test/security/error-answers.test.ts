@@ -55,8 +55,19 @@ for (const dialect of await dialects()) {
     });
 
     it('answers every static path that is not a file we serve with the same 404, whatever the reason', async () => {
-      for (const url of ['/static/', '/static', '/static/.hidden', '/static/../config.ts', '/static/%2e%2e/package.json', '/static/..%2fconfig.ts',
-        '/static/%2e%2e%2f%2e%2e%2fpackage.json', '/static/app.css%00', '/static//etc/passwd', '/static/app.css/', '/static/%5c..%5cpackage.json']) {
+      for (const url of [
+        '/static/',
+        '/static',
+        '/static/.hidden',
+        '/static/../config.ts',
+        '/static/%2e%2e/package.json',
+        '/static/..%2fconfig.ts',
+        '/static/%2e%2e%2f%2e%2e%2fpackage.json',
+        '/static/app.css%00',
+        '/static//etc/passwd',
+        '/static/app.css/',
+        '/static/%5c..%5cpackage.json',
+      ]) {
         const res = await h.inject({ method: 'GET', url });
         assert.equal(res.statusCode, 404, url);
         assertOurs(res, 'html', url);
@@ -89,8 +100,14 @@ for (const dialect of await dialects()) {
     });
 
     it('refuses a wrong method before reading its body: a PUT with a malformed or foreign body is still 405 and changes nothing', async () => {
-      for (const [type, payload] of [['application/json', '{"amount": '], ['text/plain', 'hello'], ['application/x-www-form-urlencoded', 'amount=1']]) {
-        const res = await unchanged(h.app, () => h.inject({ method: 'PUT', url: '/api/v1/deposits', headers: { ...auth(alice), 'content-type': type! }, payload }));
+      for (const [type, payload] of [
+        ['application/json', '{"amount": '],
+        ['text/plain', 'hello'],
+        ['application/x-www-form-urlencoded', 'amount=1'],
+      ]) {
+        const res = await unchanged(h.app, () =>
+          h.inject({ method: 'PUT', url: '/api/v1/deposits', headers: { ...auth(alice), 'content-type': type! }, payload }),
+        );
         assert.equal(res.statusCode, 405, `${type}`);
         assert.equal(res.headers.allow, 'POST');
       }
@@ -141,7 +158,12 @@ for (const dialect of await dialects()) {
     });
 
     it('answers a GET that carries a body without a 500, on the API and on the pages', async () => {
-      for (const [type, payload] of [['application/json', '{"a":1}'], ['application/json', '{'], ['text/plain', 'hello'], ['application/x-www-form-urlencoded', 'a=1&a=2']]) {
+      for (const [type, payload] of [
+        ['application/json', '{"a":1}'],
+        ['application/json', '{'],
+        ['text/plain', 'hello'],
+        ['application/x-www-form-urlencoded', 'a=1&a=2'],
+      ]) {
         const api = await h.inject({ method: 'GET', url: '/api/v1/me', headers: { ...auth(alice), 'content-type': type! }, payload });
         assert.ok(api.statusCode < 500, `GET /api/v1/me with ${type}: ${api.statusCode}`);
         if (api.statusCode >= 400) assertOurs(api, 'json', `GET /api/v1/me with ${type}`);
@@ -153,7 +175,10 @@ for (const dialect of await dialects()) {
 
     it('shows a signed-in visitor their navigation on a 405 page and a static 404', async () => {
       const { browser } = await signedIn(h, 'wanderer');
-      for (const [url, status] of [['/static/missing.png', 404], ['/logout', 405]] as const) {
+      for (const [url, status] of [
+        ['/static/missing.png', 404],
+        ['/logout', 405],
+      ] as const) {
         const page = await browser.get(url);
         assert.equal(page.status, status, url);
         assert.match(page.body, /data-testid="signed-in-user"/, url);
@@ -170,7 +195,14 @@ for (const dialect of await dialects()) {
 
     it('answers every request past the global limit with 429 and Retry-After: the page, a static file, the API', async () => {
       for (let i = 0; i < 2; i++) await h.inject({ method: 'GET', url: '/login' });
-      for (const [url, kind] of [['/login', 'html'], ['/static/app.css', 'html'], ['/static/no-such-file.css', 'html'], ['/no-such-page', 'html'], ['/api/v1/me', 'json'], ['/%61pi/v1/me', 'json']] as const) {
+      for (const [url, kind] of [
+        ['/login', 'html'],
+        ['/static/app.css', 'html'],
+        ['/static/no-such-file.css', 'html'],
+        ['/no-such-page', 'html'],
+        ['/api/v1/me', 'json'],
+        ['/%61pi/v1/me', 'json'],
+      ] as const) {
         const res = await h.inject({ method: 'GET', url });
         assert.equal(res.statusCode, 429, url);
         assert.ok(Number(res.headers['retry-after']) >= 1, `${url}: Retry-After`);

@@ -82,7 +82,9 @@ for (const dialect of await dialects()) {
     it('refuses a token after logout, everywhere at once', async () => {
       const bob = await h.user('bob');
       assert.equal((await h.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: auth(bob) })).statusCode, 204);
-      const res = await unchanged(h.app, () => h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(bob), payload: { account_id: bob.accountId, amount: 100 } }));
+      const res = await unchanged(h.app, () =>
+        h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(bob), payload: { account_id: bob.accountId, amount: 100 } }),
+      );
       assertError(res, 401, 'unauthenticated');
     });
 
@@ -96,7 +98,9 @@ for (const dialect of await dialects()) {
       await refused('not-a-jwt');
       await refused('a.b.c');
       for (const header of ['Bearer', `Basic ${alice.token}`, alice.token, `Bearer ${alice.token} extra`]) {
-        const res = await unchanged(h.app, () => h.inject({ method: 'POST', url: '/api/v1/deposits', headers: { authorization: header }, payload: { account_id: alice.accountId, amount: 100 } }));
+        const res = await unchanged(h.app, () =>
+          h.inject({ method: 'POST', url: '/api/v1/deposits', headers: { authorization: header }, payload: { account_id: alice.accountId, amount: 100 } }),
+        );
         assertError(res, 401, 'unauthenticated');
       }
     });

@@ -29,7 +29,11 @@ for (const dialect of await dialects()) {
       for (const s of INJECTION_STRINGS) {
         const signup = await unchanged(h.app, () => h.inject({ method: 'POST', url: '/api/v1/signup', payload: { username: s, password: PASSWORD } }));
         assert.equal(signup.statusCode, 400, s);
-        for (const payload of [{ username: s, password: PASSWORD }, { username: 'alice', password: s }, { username: `alice${s}`, password: s }]) {
+        for (const payload of [
+          { username: s, password: PASSWORD },
+          { username: 'alice', password: s },
+          { username: `alice${s}`, password: s },
+        ]) {
           const login = await unchanged(h.app, () => h.inject({ method: 'POST', url: '/api/v1/auth/token', payload }));
           assert.equal(login.statusCode, 401, `${JSON.stringify(payload)}: ${login.statusCode}`);
         }
@@ -51,13 +55,21 @@ for (const dialect of await dialects()) {
     });
 
     it('stores SQL-injection strings in a memo as inert text, character for character', async () => {
-      const memo = "'; DROP TABLE entries; -- \" OR 1=1";
-      const res = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...auth(alice), 'idempotency-key': "' OR '1'='1" }, payload: { from_account_id: alice.accountId, to: 'bob', amount: 1, memo } });
+      const memo = '\'; DROP TABLE entries; -- " OR 1=1';
+      const res = await h.inject({
+        method: 'POST',
+        url: '/api/v1/transfers',
+        headers: { ...auth(alice), 'idempotency-key': "' OR '1'='1" },
+        payload: { from_account_id: alice.accountId, to: 'bob', amount: 1, memo },
+      });
       assert.equal(res.statusCode, 201, res.body);
       assert.equal(res.json().transaction.memo, memo);
       const list = await h.inject({ method: 'GET', url: `/api/v1/accounts/${alice.accountId}/transactions?limit=1`, headers: auth(alice) });
       assert.equal(list.json().data[0].memo, memo);
-      const count = await h.app.ctx.storage.db.selectFrom('entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const count = await h.app.ctx.storage.db
+        .selectFrom('entries')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       assert.ok(Number(count.n) > 0, 'the entries table is still there');
     });
 
@@ -72,7 +84,12 @@ for (const dialect of await dialects()) {
 
     it('shows a memo carrying HTML and script escaped on the dashboard and history pages (stored XSS)', async () => {
       const { browser, user } = await signedIn(h, 'xssvictim');
-      const sent = await h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(user), payload: { account_id: user.accountId, amount: 500, memo: XSS } });
+      const sent = await h.inject({
+        method: 'POST',
+        url: '/api/v1/deposits',
+        headers: auth(user),
+        payload: { account_id: user.accountId, amount: 500, memo: XSS },
+      });
       assert.equal(sent.statusCode, 201);
       for (const url of ['/dashboard', '/transactions']) {
         const page = await unchanged(h.app, () => browser.get(url));
@@ -88,7 +105,9 @@ for (const dialect of await dialects()) {
 
     it('refuses a memo with a newline or other control characters (log and CSV injection)', async () => {
       for (const memo of ['ok\n2026-01-01 forged entry', 'tab\there', 'bell\u0007', 'nul\u0000', 'bidi\u202eevil']) {
-        const res = await unchanged(h.app, () => h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(alice), payload: { account_id: alice.accountId, amount: 1, memo } }));
+        const res = await unchanged(h.app, () =>
+          h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(alice), payload: { account_id: alice.accountId, amount: 1, memo } }),
+        );
         assert.equal(res.statusCode, 400, JSON.stringify(memo));
       }
     });
@@ -98,19 +117,35 @@ for (const dialect of await dialects()) {
       try {
         const forged = 'x\n{"level":30,"msg":"FORGED admin logged in"}\r\n127.0.0.1 - admin [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1';
         await unchanged(logged.app, async () => {
-          await logged.app.inject({ method: 'POST', url: '/api/v1/auth/token', headers: { 'user-agent': forged.replace(/[\r\n]/g, ' ') }, payload: { username: forged, password: 'wrong password here' } });
+          await logged.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/token',
+            headers: { 'user-agent': forged.replace(/[\r\n]/g, ' ') },
+            payload: { username: forged, password: 'wrong password here' },
+          });
           await logged.app.inject({ method: 'POST', url: '/api/v1/signup', payload: { username: forged, password: PASSWORD } });
-          await logged.app.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(alice), payload: { account_id: alice.accountId, amount: 1, memo: forged } });
+          await logged.app.inject({
+            method: 'POST',
+            url: '/api/v1/deposits',
+            headers: auth(alice),
+            payload: { account_id: alice.accountId, amount: 1, memo: forged },
+          });
           await logged.app.inject({ method: 'GET', url: `/api/v1/me?x=${encodeURIComponent(forged)}`, headers: auth(alice) });
         });
         await logged.close();
-        const lines = logged.logText().split('\n').filter((l) => l !== '');
+        const lines = logged
+          .logText()
+          .split('\n')
+          .filter((l) => l !== '');
         assert.ok(lines.length > 0);
         for (const line of lines) {
           const parsed = JSON.parse(line) as { msg?: string };
           assert.notEqual(parsed.msg, 'FORGED admin logged in');
         }
-        const access = logged.accessLogText().split('\n').filter((l) => l !== '');
+        const access = logged
+          .accessLogText()
+          .split('\n')
+          .filter((l) => l !== '');
         assert.equal(access.length, 4, 'one access-log line per request');
         for (const line of access) {
           // Common Log Format, with the request line quoted and free of raw control characters.

@@ -90,12 +90,18 @@ for (const dialect of await dialects()) {
         assertError(res, 400, 'invalid_request');
         assert.equal(res.json().error.param, param, body);
       }
-      const signup = await unchanged(h.app, () => post('/api/v1/signup', '{"username":"carol","password":"a long enough passphrase here","username":"mallory"}', null));
+      const signup = await unchanged(h.app, () =>
+        post('/api/v1/signup', '{"username":"carol","password":"a long enough passphrase here","username":"mallory"}', null),
+      );
       assertError(signup, 400, 'invalid_request');
     });
 
     it('refuses a query string field that is not UTF-8 once decoded, on the API and on the pages', async () => {
-      for (const [query, param] of [['starting_after=%ED%A0%80', 'starting_after'], ['limit=%FF', 'limit'], ['limit=5&starting_after=a%C3', 'starting_after']]) {
+      for (const [query, param] of [
+        ['starting_after=%ED%A0%80', 'starting_after'],
+        ['limit=%FF', 'limit'],
+        ['limit=5&starting_after=a%C3', 'starting_after'],
+      ]) {
         const res = await h.inject({ method: 'GET', url: `/api/v1/accounts/${alice.accountId}/transactions?${query}`, headers: auth(alice) });
         assertError(res, 400, 'invalid_request');
         assert.equal(res.json().error.param, param, query);
@@ -117,7 +123,14 @@ for (const dialect of await dialects()) {
       await browser.get('/deposit');
       for (const memo of ['%ED%A0%80', 'ab%ED%B0%80cd', '%FF', '%C3']) {
         const body = `_csrf=${encodeURIComponent(browser.csrf())}&idempotency_key=${encodeURIComponent(browser.formKey())}&amount=1&memo=${memo}`;
-        const res = await unchanged(h.app, () => h.inject({ method: 'POST', url: '/deposit', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieOf(browser) }, payload: body }));
+        const res = await unchanged(h.app, () =>
+          h.inject({
+            method: 'POST',
+            url: '/deposit',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieOf(browser) },
+            payload: body,
+          }),
+        );
         assert.equal(res.statusCode, 400, memo);
         assert.match(res.body, /data-status="400"/);
       }

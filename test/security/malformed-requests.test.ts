@@ -27,7 +27,9 @@ for (const dialect of await dialects()) {
       assertError(await unchanged(h.app, () => deposit(big)), 413, 'payload_too_large');
       const { browser } = await signedIn(h, 'bigform');
       await browser.get('/deposit');
-      const page = await unchanged(h.app, () => browser.post('/deposit', { amount: '1', memo: 'y'.repeat(h.config.bodyLimitBytes), idempotency_key: browser.formKey() }));
+      const page = await unchanged(h.app, () =>
+        browser.post('/deposit', { amount: '1', memo: 'y'.repeat(h.config.bodyLimitBytes), idempotency_key: browser.formKey() }),
+      );
       assert.equal(page.status, 413);
     });
 
@@ -48,7 +50,14 @@ for (const dialect of await dialects()) {
 
     it('refuses every content type but application/json on the API with 415', async () => {
       const json = JSON.stringify({ account_id: alice.accountId, amount: 1 });
-      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/jsonx', 'text/json']) {
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+        'application/jsonx',
+        'text/json',
+      ]) {
         assertError(await unchanged(h.app, () => deposit(json, type)), 415, 'unsupported_media_type');
       }
       const noType = await unchanged(h.app, () => h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(alice), payload: Buffer.from(json) }));
@@ -71,7 +80,9 @@ for (const dialect of await dialects()) {
 
     it('refuses duplicated query parameters instead of picking one', async () => {
       for (const query of ['limit=1&limit=100', `starting_after=a&starting_after=b`, 'limit=5&limit=5']) {
-        const res = await unchanged(h.app, () => h.inject({ method: 'GET', url: `/api/v1/accounts/${alice.accountId}/transactions?${query}`, headers: auth(alice) }));
+        const res = await unchanged(h.app, () =>
+          h.inject({ method: 'GET', url: `/api/v1/accounts/${alice.accountId}/transactions?${query}`, headers: auth(alice) }),
+        );
         assertError(res, 400, 'invalid_request');
       }
     });
@@ -81,7 +92,12 @@ for (const dialect of await dialects()) {
       await browser.get('/deposit');
       const body = `_csrf=${encodeURIComponent(browser.csrf())}&idempotency_key=${encodeURIComponent(browser.formKey())}&amount=1&amount=100000`;
       const res = await unchanged(h.app, () =>
-        h.app.inject({ method: 'POST', url: '/deposit', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: [...browser.jar].map(([k, v]) => `${k}=${v}`).join('; ') }, payload: body }),
+        h.app.inject({
+          method: 'POST',
+          url: '/deposit',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: [...browser.jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+          payload: body,
+        }),
       );
       assert.equal(res.statusCode, 400);
     });

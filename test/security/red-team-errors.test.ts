@@ -69,12 +69,20 @@ for (const dialect of await dialects()) {
     it('answers a query string of 5,000 repeated or unknown parameters without a 500', async () => {
       const res = await h.inject({ method: 'GET', url: `/api/v1/accounts/${alice.accountId}/transactions?${'limit=1&'.repeat(5000)}`, headers: auth(alice) });
       assertOurs(res, 'json', 'repeated limit');
-      const many = await h.inject({ method: 'GET', url: `/api/v1/payees?to=bob&${Array.from({ length: 5000 }, (_, i) => `k${i}=1`).join('&')}`, headers: auth(alice) });
+      const many = await h.inject({
+        method: 'GET',
+        url: `/api/v1/payees?to=bob&${Array.from({ length: 5000 }, (_, i) => `k${i}=1`).join('&')}`,
+        headers: auth(alice),
+      });
       assertOurs(many, 'json', 'many unknown parameters');
     });
 
     it('answers HEAD on a real API route and page like GET without a body, with the security headers', async () => {
-      for (const [url, headers] of [['/api/v1/me', auth(alice)], ['/', {}], ['/login', {}]] as const) {
+      for (const [url, headers] of [
+        ['/api/v1/me', auth(alice)],
+        ['/', {}],
+        ['/login', {}],
+      ] as const) {
         const res = await h.inject({ method: 'HEAD', url, headers });
         assert.equal(res.statusCode, 200, url);
         assert.equal(res.body, '', url);

@@ -100,7 +100,12 @@ describe('route needs', () => {
             assert.equal(res.statusCode, 401, `${use.key}: ${res.statusCode} ${res.body}`);
             assert.equal(res.json().error.code, 'unauthenticated', use.key);
             // A forged token is 401 the same way.
-            const forged = await app.inject({ method: use.method as 'GET', url, payload, headers: { authorization: 'Bearer not.a.token', ...(payload ? { 'content-type': 'application/json' } : {}) } });
+            const forged = await app.inject({
+              method: use.method as 'GET',
+              url,
+              payload,
+              headers: { authorization: 'Bearer not.a.token', ...(payload ? { 'content-type': 'application/json' } : {}) },
+            });
             assert.equal(forged.statusCode, 401, `${use.key} with a forged token: ${forged.statusCode}`);
           }
         });
@@ -119,7 +124,12 @@ describe('route needs', () => {
           const posts = pages.filter((u) => u.config.csrf === true);
           assert.ok(posts.length >= 8, `only ${posts.length} page posts`);
           for (const use of posts) {
-            const res = await app.inject({ method: use.method as 'POST', url: concrete(use.url), payload: 'amount=1&username=x&password=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+            const res = await app.inject({
+              method: use.method as 'POST',
+              url: concrete(use.url),
+              payload: 'amount=1&username=x&password=y',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            });
             assert.equal(res.statusCode, 403, `${use.key}: ${res.statusCode}`);
           }
         });

@@ -85,7 +85,9 @@ for (const dialect of await dialects()) {
     it('refuses the password change and sign-out-everywhere forms without a valid CSRF token', async () => {
       const { browser } = await victim('csrf-settings');
       await browser.get('/settings');
-      const pw = await unchanged(h.app, () => browser.post('/settings/password', { current_password: PASSWORD, new_password: STRONG_NEW_PASSWORD, _csrf: 'forged' }));
+      const pw = await unchanged(h.app, () =>
+        browser.post('/settings/password', { current_password: PASSWORD, new_password: STRONG_NEW_PASSWORD, _csrf: 'forged' }),
+      );
       assert.equal(pw.status, 403);
       const others = await unchanged(h.app, () => browser.post('/settings/sessions/revoke-others', { _csrf: '' }));
       assert.equal(others.status, 403);
@@ -111,7 +113,16 @@ for (const dialect of await dialects()) {
 
     it('never redirects off-site through next after login', async () => {
       await h.user('redirected');
-      for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '/%2F%2Fevil.example', ' //evil.example', '\t/\t/evil.example', 'http:evil.example']) {
+      for (const next of [
+        '//evil.example/',
+        'https://evil.example/',
+        '/\\evil.example',
+        'javascript:alert(1)',
+        '/%2F%2Fevil.example',
+        ' //evil.example',
+        '\t/\t/evil.example',
+        'http:evil.example',
+      ]) {
         const browser = new Browser(h.app);
         await browser.get(`/login?next=${encodeURIComponent(next)}`);
         const res = await browser.post('/login', { username: 'redirected', password: PASSWORD, next });

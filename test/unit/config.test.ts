@@ -17,7 +17,10 @@ describe('configuration', () => {
   });
 
   it('names the variable at fault', () => {
-    assert.throws(() => loadConfig({ PORT: 'abc' }), (e: Error) => e instanceof ConfigError && /PORT/.test(e.message));
+    assert.throws(
+      () => loadConfig({ PORT: 'abc' }),
+      (e: Error) => e instanceof ConfigError && /PORT/.test(e.message),
+    );
     assert.throws(() => loadConfig({ PORT: '70000' }), /PORT must be between/);
     assert.throws(() => loadConfig({ CURRENCY: 'XXQ' }), /CURRENCY/);
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);

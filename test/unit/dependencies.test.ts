@@ -21,7 +21,7 @@ const atLeast = (v: string, min: string) => {
 };
 
 describe('dependencies (issue 11 class 15)', () => {
-  it('installs @fastify/static 10.1.3 or later, outside the published advisories\' ranges', () => {
+  it("installs @fastify/static 10.1.3 or later, outside the published advisories' ranges", () => {
     const installed = (require('@fastify/static/package.json') as { version: string }).version;
     assert.ok(atLeast(installed, '10.1.3'), `@fastify/static ${installed}`);
     assert.ok(atLeast(lock.packages['node_modules/@fastify/static']!.version!, '10.1.3'), 'the lockfile pins a fixed version');

@@ -62,7 +62,10 @@ describe('money on the pages', () => {
     const points = [0n, 40n, 12_340n].map((balanceMinor, i) => ({ atMs: BigInt(i + 1) * day, balanceMinor }));
     const chart = balanceChart(points, 'HUF');
     assert.equal(plain(chart.maxLabel), 'HUF 123.40');
-    assert.deepEqual(chart.rows.map((r) => plain(r.balance)), ['HUF 0.40', 'HUF 123.40']);
+    assert.deepEqual(
+      chart.rows.map((r) => plain(r.balance)),
+      ['HUF 0.40', 'HUF 123.40'],
+    );
     assert.match(plain(chart.summary), /HUF 0\.00 on .*, HUF 123\.40 now; highest HUF 123\.40\./);
   });
 });

@@ -93,7 +93,10 @@ describe('house rules (issue 12 item 5)', () => {
   });
 
   it('imports the database schema type (src/storage/schema.ts) only under src/storage/', () => {
-    assert.ok(sources().some(({ file, text }) => file.startsWith('src/storage/') && importedSpecifiers(file, text).some((s) => resolveRelative(file, s) === SCHEMA)), 'the check sees the storage files that do import it');
+    assert.ok(
+      sources().some(({ file, text }) => file.startsWith('src/storage/') && importedSpecifiers(file, text).some((s) => resolveRelative(file, s) === SCHEMA)),
+      'the check sees the storage files that do import it',
+    );
     const leaks = sources()
       .filter(({ file }) => !file.startsWith('src/storage/'))
       .flatMap(({ file, text }) =>

@@ -77,16 +77,19 @@ describe('journal properties', () => {
     const sum = amounts.reduce((a, b) => a + b, 0n);
     // The closing line must be non-zero; when the random lines already sum to zero, split the first.
     const lines = sum === 0n ? [...amounts, 1n, -1n] : [...amounts, -sum];
-    return fc.shuffledSubarray(lines, { minLength: lines.length, maxLength: lines.length }).map((shuffled) =>
-      shuffled.map((amountMinor, i) => line(`acct-${i}`, amountMinor)),
-    );
+    return fc
+      .shuffledSubarray(lines, { minLength: lines.length, maxLength: lines.length })
+      .map((shuffled) => shuffled.map((amountMinor, i) => line(`acct-${i}`, amountMinor)));
   });
 
   it('accepts any set of non-zero lines on distinct accounts that sums to zero', () => {
     fc.assert(
       fc.property(balancedLines, (lines) => {
         const journal = buildJournal(lines);
-        assert.equal(journal.reduce((sum, l) => sum + l.amountMinor, 0n), 0n);
+        assert.equal(
+          journal.reduce((sum, l) => sum + l.amountMinor, 0n),
+          0n,
+        );
       }),
       { numRuns: 500 },
     );

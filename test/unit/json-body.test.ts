@@ -100,8 +100,7 @@ describe('parseJsonBody', () => {
   });
 
   it('never hands back a number that is not an exact integer, whatever numbers the JSON holds', () => {
-    const numbers = (v: unknown): number[] =>
-      typeof v === 'number' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(numbers) : [];
+    const numbers = (v: unknown): number[] => (typeof v === 'number' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(numbers) : []);
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
         const text = JSON.stringify(value);
@@ -146,9 +145,18 @@ describe('findDuplicateKey and ill-formed text (issue 11 class 8)', async () => 
   });
 
   it('parseJsonBody refuses a repeated key and a lone surrogate with invalid_request naming the field', () => {
-    assert.throws(() => parseJsonBody('{"amount":1,"amount":2}'), (e: { code?: string; param?: string }) => e.code === 'invalid_request' && e.param === 'amount');
-    assert.throws(() => parseJsonBody('{"memo":["ok","\\ud800"]}'), (e: { code?: string; param?: string }) => e.code === 'invalid_request' && e.param === 'memo');
-    assert.throws(() => parseJsonBody(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])), (e: { code?: string }) => e.code === 'invalid_request');
+    assert.throws(
+      () => parseJsonBody('{"amount":1,"amount":2}'),
+      (e: { code?: string; param?: string }) => e.code === 'invalid_request' && e.param === 'amount',
+    );
+    assert.throws(
+      () => parseJsonBody('{"memo":["ok","\\ud800"]}'),
+      (e: { code?: string; param?: string }) => e.code === 'invalid_request' && e.param === 'memo',
+    );
+    assert.throws(
+      () => parseJsonBody(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])),
+      (e: { code?: string }) => e.code === 'invalid_request',
+    );
     assert.deepEqual(parseJsonBody(Buffer.from('{"memo":"💸"}')), { memo: '💸' });
   });
 

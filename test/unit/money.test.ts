@@ -83,7 +83,26 @@ describe('parseDecimalAmount', () => {
   });
 
   it('refuses zero, empty and non-numeric text', () => {
-    for (const text of ['0', '0.00', '000', '', '   ', '.', 'abc', '12abc', '12 EUR', '1e2', '1E2', 'Infinity', '-Infinity', 'NaN', '0x10', '1.2.3', '١٢', '１２']) {
+    for (const text of [
+      '0',
+      '0.00',
+      '000',
+      '',
+      '   ',
+      '.',
+      'abc',
+      '12abc',
+      '12 EUR',
+      '1e2',
+      '1E2',
+      'Infinity',
+      '-Infinity',
+      'NaN',
+      '0x10',
+      '1.2.3',
+      '١٢',
+      '１２',
+    ]) {
       assertRefused(text);
     }
   });
@@ -99,7 +118,10 @@ describe('parseDecimalAmount', () => {
   });
 
   it('throws a bug (not a user error) for an unknown currency', () => {
-    assert.throws(() => parseDecimalAmount('1', 'XXX'), (e: unknown) => !(e instanceof DomainError));
+    assert.throws(
+      () => parseDecimalAmount('1', 'XXX'),
+      (e: unknown) => !(e instanceof DomainError),
+    );
   });
 });
 
@@ -130,7 +152,11 @@ describe('formatDecimal', () => {
 
 describe('checkAmountMinor', () => {
   const max = 100_000_000n;
-  const refused = (value: number | bigint) => assert.throws(() => checkAmountMinor(value, max), (e: unknown) => e instanceof DomainError && e.code === 'invalid_amount' && e.param === 'amount');
+  const refused = (value: number | bigint) =>
+    assert.throws(
+      () => checkAmountMinor(value, max),
+      (e: unknown) => e instanceof DomainError && e.code === 'invalid_amount' && e.param === 'amount',
+    );
 
   it('accepts a positive amount up to the maximum, as a bigint', () => {
     assert.equal(checkAmountMinor(1, max), 1n);
@@ -157,7 +183,10 @@ describe('checkAmountMinor', () => {
   });
 
   it('names the parameter it was given', () => {
-    assert.throws(() => checkAmountMinor(0, max, 'value'), (e: unknown) => e instanceof DomainError && e.param === 'value');
+    assert.throws(
+      () => checkAmountMinor(0, max, 'value'),
+      (e: unknown) => e instanceof DomainError && e.param === 'value',
+    );
   });
 });
 

@@ -10,7 +10,13 @@ import { describe, it } from 'node:test';
 import { MAX_BALANCE_MINOR } from '../../src/domain/money.js';
 import { approves, covers, factsOf, KINDS_THAT_MAY_OVERDRAW, refusalOf, type MovementParty } from '../../src/domain/movement-rules.js';
 
-const user = (balance: bigint | number, extra: Partial<MovementParty> = {}): MovementParty => ({ kind: 'user', status: 'active', currency: 'USD', balance, ...extra });
+const user = (balance: bigint | number, extra: Partial<MovementParty> = {}): MovementParty => ({
+  kind: 'user',
+  status: 'active',
+  currency: 'USD',
+  balance,
+  ...extra,
+});
 const cash = (balance: bigint): MovementParty => ({ kind: 'system', status: 'active', currency: 'USD', balance });
 const codeOf = (from: MovementParty, to: MovementParty, amount: bigint) => refusalOf(factsOf(from, to, amount), { from: from.currency, to: to.currency })?.code;
 
@@ -57,17 +63,25 @@ describe('movement rules (issue 12 item 1)', () => {
 describe('the database stays in src/storage/ (issue 12 item 1)', () => {
   const root = path.resolve(import.meta.dirname, '../../src');
   const sources = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
   const outsideStorage = sources(root).filter((file) => !file.startsWith(path.join(root, 'storage') + path.sep));
 
   it('tests the database type nowhere outside src/storage/', () => {
     const offenders = outsideStorage.filter((file) => /\bdialect\s*[!=]==/.test(fs.readFileSync(file, 'utf8')));
-    assert.deepEqual(offenders.map((f) => path.relative(root, f)), []);
+    assert.deepEqual(
+      offenders.map((f) => path.relative(root, f)),
+      [],
+    );
   });
 
   it('writes no SQL and builds no query outside src/storage/', () => {
     const builder = /\bsql`|\bsql\.(raw|ref|lit|join)\b|\.(selectFrom|insertInto|updateTable|deleteFrom|selectNoFrom)\(|\bdb\.schema\b|from 'kysely'/;
     const offenders = outsideStorage.filter((file) => builder.test(fs.readFileSync(file, 'utf8')));
-    assert.deepEqual(offenders.map((f) => path.relative(root, f)), []);
+    assert.deepEqual(
+      offenders.map((f) => path.relative(root, f)),
+      [],
+    );
   });
 });

@@ -14,6 +14,9 @@ describe('argon2id hashing with a concurrency limit', () => {
       hasher.verify(undefined, 'no such user'),
       hasher.verify(hashed, 'correct horse battery staple'),
     ]);
-    assert.deepEqual(results.map((r) => r.ok), [true, false, false, false, true]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, false, false, false, true],
+    );
   });
 });

@@ -29,12 +29,22 @@ describe('password policy', () => {
     assert.equal(loadedDictionaryWords(), 0, 'the cheap rules need no dictionary');
     // Concurrent first callers all wait for the one load and each gets its own answer.
     const answers = await Promise.all(['correct horse battery staple', 'password1234', 'hx7kq2mz9vwb', 'qwertyuiopasdf'].map((p) => refusal(p)));
-    assert.deepEqual(answers.map((a) => a?.code ?? 'ok'), ['ok', 'invalid_request', 'ok', 'invalid_request']);
+    assert.deepEqual(
+      answers.map((a) => a?.code ?? 'ok'),
+      ['ok', 'invalid_request', 'ok', 'invalid_request'],
+    );
     assert.ok(loadedDictionaryWords() > 50_000, 'the dictionaries are loaded now');
   });
 
   it('accepts long passphrases and random strings of any characters', async () => {
-    for (const p of ['correct horse battery staple', 'blue-coffee-mug-42', 'hx7kq2mz9vwb', 'Xk9#mQ2$pL7!', 'çà et là, 12 fois ☃', 'a long enough test passphrase']) {
+    for (const p of [
+      'correct horse battery staple',
+      'blue-coffee-mug-42',
+      'hx7kq2mz9vwb',
+      'Xk9#mQ2$pL7!',
+      'çà et là, 12 fois ☃',
+      'a long enough test passphrase',
+    ]) {
       assert.equal(await refusal(p), null, p);
     }
   });

@@ -14,7 +14,10 @@ describe('the start line', () => {
   });
 
   it('shows the port actually bound (PORT=0) and the configured data folder', () => {
-    assert.equal(startLine({ ...base, port: 0, dataDir: '/srv/bank' }, { address: '127.0.0.1', family: 'IPv4', port: 40123 }), 'minibank listening on http://localhost:40123, data in /srv/bank');
+    assert.equal(
+      startLine({ ...base, port: 0, dataDir: '/srv/bank' }, { address: '127.0.0.1', family: 'IPv4', port: 40123 }),
+      'minibank listening on http://localhost:40123, data in /srv/bank',
+    );
   });
 
   it('names a browsable address when bound to every interface, and brackets IPv6', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTokenSigner } from '../../src/services/token-signer.js';
 
-const signer = () => createTokenSigner({ secret: 'a test secret that is at least 32 bytes long', issuer: 'minibank', audience: 'minibank-api', ttlSeconds: 900 });
+const signer = () =>
+  createTokenSigner({ secret: 'a test secret that is at least 32 bytes long', issuer: 'minibank', audience: 'minibank-api', ttlSeconds: 900 });
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 describe('token verification with remembered signatures', () => {

@@ -33,7 +33,10 @@ export function statsJson(stats: BankStats): string {
   return JSON.stringify({
     users: count(stats.users),
     accounts: { user: count(stats.accounts.user), frozen: count(stats.accounts.frozen) },
-    transactions: { total: count(stats.transactions.total), byType: Object.fromEntries(Object.entries(stats.transactions.byType).map(([type, n]) => [type, count(n)])) },
+    transactions: {
+      total: count(stats.transactions.total),
+      byType: Object.fromEntries(Object.entries(stats.transactions.byType).map(([type, n]) => [type, count(n)])),
+    },
     circulation: Object.fromEntries(Object.entries(stats.circulation).map(([currency, total]) => [currency, total.toString()])),
   });
 }

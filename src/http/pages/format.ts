@@ -62,7 +62,15 @@ const dateOnly = new Intl.DateTimeFormat(LOCALE, { month: 'short', day: 'numeric
 export function formatDateTime(ms: bigint, timeZone = 'UTC'): string {
   let format = dateTimes.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat(LOCALE, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+    format = new Intl.DateTimeFormat(LOCALE, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZone,
+      timeZoneName: 'short',
+    });
     dateTimes.set(timeZone, format);
   }
   return format.format(Number(ms));

@@ -26,7 +26,9 @@ export interface ErrorItem {
 /** The error summary's entries, in the order the fields appear on the form. */
 export function errorItems(errors: FieldErrors, order: string[]): ErrorItem[] {
   const known = order.filter((f) => errors[f] !== undefined).map((f) => ({ field: f, message: errors[f]! }));
-  const rest = Object.keys(errors).filter((f) => !order.includes(f)).map((f) => ({ field: f, message: errors[f]! }));
+  const rest = Object.keys(errors)
+    .filter((f) => !order.includes(f))
+    .map((f) => ({ field: f, message: errors[f]! }));
   return [...known, ...rest];
 }
 

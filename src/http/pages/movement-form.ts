@@ -54,7 +54,14 @@ export function parseMovementFields(ctx: AppContext, fields: MovementFields, cur
  * Runs the movement; a business refusal (and an in-flight duplicate) comes back as a value. The
  * typed outcome (issue 12 item 2) is read as it is, a first answer or a replay alike.
  */
-export async function runMovement(ctx: AppContext, userId: string, page: string, formKey: string, movement: MovementRequest, via: ActorCredential = {}): Promise<FormMovementResult> {
+export async function runMovement(
+  ctx: AppContext,
+  userId: string,
+  page: string,
+  formKey: string,
+  movement: MovementRequest,
+  via: ActorCredential = {},
+): Promise<FormMovementResult> {
   const fingerprint = requestFingerprint(['POST', page, { ...movement, amountMinor: movement.amountMinor.toString() }]);
   try {
     const { outcome } = await postMovement(ctx, userId, movement, { key: webIdempotencyKey(formKey), requestHash: fingerprint }, via);

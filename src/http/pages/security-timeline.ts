@@ -43,7 +43,13 @@ export interface TimelinePage {
  * One page of the user's timeline, newest first, keyset-paged on the event id: `before` is the
  * `olderBefore` of the page above (absent for the newest). Times in `timeZone` (IANA).
  */
-export async function securityTimeline(ctx: AppContext, userId: string, timeZone: string, before?: string, pageSize = TIMELINE_PAGE_SIZE): Promise<TimelinePage> {
+export async function securityTimeline(
+  ctx: AppContext,
+  userId: string,
+  timeZone: string,
+  before?: string,
+  pageSize = TIMELINE_PAGE_SIZE,
+): Promise<TimelinePage> {
   // One more than a page tells whether an older page exists, without counting.
   const events = await listSecurityEvents(ctx, userId, { limit: pageSize + 1, before });
   const page = events.slice(0, pageSize);

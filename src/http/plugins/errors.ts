@@ -25,7 +25,7 @@ export function validationToDomainError(issues: ValidationIssue[], context: stri
       ? String(issue.params.missingProperty)
       : issue.keyword === 'additionalProperties'
         ? String(issue.params.additionalProperty)
-        : issue.instancePath.replace(/^\//, '').split('/')[0] ?? '';
+        : (issue.instancePath.replace(/^\//, '').split('/')[0] ?? '');
   if (context === 'body' && field === 'amount') {
     return new DomainError('invalid_amount', 'Amount must be a positive whole number of minor units (cents), within the limit.', 'amount');
   }
@@ -34,7 +34,13 @@ export function validationToDomainError(issues: ValidationIssue[], context: stri
   if (field === '') return new DomainError('invalid_request', `The ${context ?? 'request'} must be a JSON object.`);
   // Say what is wrong without echoing internal limits or patterns from the schema.
   const problem =
-    issue.keyword === 'maxLength' ? 'is too long' : issue.keyword === 'minLength' ? 'is too short' : issue.keyword === 'pattern' ? 'contains characters that are not allowed' : issue.message ?? 'is not valid';
+    issue.keyword === 'maxLength'
+      ? 'is too long'
+      : issue.keyword === 'minLength'
+        ? 'is too short'
+        : issue.keyword === 'pattern'
+          ? 'contains characters that are not allowed'
+          : (issue.message ?? 'is not valid');
   return new DomainError('invalid_request', `Field "${field}" ${problem}.`, field);
 }
 
@@ -97,7 +103,8 @@ function decodedPath(url: string): string {
 }
 
 /** A page that needs nothing (no template, no session): the answer when the error page itself fails. */
-const BARE_ERROR_PAGE = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>minibank</title></head><body><h1>Something went wrong</h1><p>Please go back and try again.</p></body></html>';
+const BARE_ERROR_PAGE =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>minibank</title></head><body><h1>Something went wrong</h1><p>Please go back and try again.</p></body></html>';
 
 /**
  * Sends `error` as the contract's JSON body (under /api) or the friendly page (elsewhere), with its
@@ -116,7 +123,10 @@ export async function sendError(request: FastifyRequest, reply: FastifyReply, er
       return reply.code(status).type('text/html; charset=utf-8').send(BARE_ERROR_PAGE);
     }
   }
-  return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error.code, error.message, error.param, status >= 500 ? request.id : undefined));
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(error.code, error.message, error.param, status >= 500 ? request.id : undefined));
 }
 
 export default fp(
@@ -127,12 +137,18 @@ export default fp(
       if (isStorageUnavailable(error)) {
         // Logged in full: the cause (SQLITE_FULL, disk_full, a lost connection) must reach the log.
         request.log.error({ err: error }, 'storage unavailable');
-        return sendError(request, reply, new DomainError('unavailable', 'The bank cannot reach its data right now; nothing was changed. Try again in a moment.'));
+        return sendError(
+          request,
+          reply,
+          new DomainError('unavailable', 'The bank cannot reach its data right now; nothing was changed. Try again in a moment.'),
+        );
       }
       request.log.error({ err: error }, 'unhandled error');
       return sendError(request, reply, new DomainError('internal_error', 'Something went wrong on our side. Quote the request id if you contact us.'));
     });
-    app.setNotFoundHandler((request, reply) => sendError(request, reply, new DomainError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)));
+    app.setNotFoundHandler((request, reply) =>
+      sendError(request, reply, new DomainError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
+    );
   },
   { name: 'errors' },
 );

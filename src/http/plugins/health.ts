@@ -35,7 +35,11 @@ export default fp(
     const noStore = { 'cache-control': 'no-store' };
     // Always JSON (never the HTML error page): load balancers, scripts and API clients read this.
     const unavailable = (request: FastifyRequest, reply: FastifyReply, message: string) =>
-      reply.code(503).headers(noStore).type('application/json; charset=utf-8').send(errorBody('unavailable', message, undefined, request.id));
+      reply
+        .code(503)
+        .headers(noStore)
+        .type('application/json; charset=utf-8')
+        .send(errorBody('unavailable', message, undefined, request.id));
 
     // However the app is closed (a signal, a test), it drains: new requests are refused below.
     app.addHook('preClose', async () => {
@@ -64,7 +68,10 @@ export default fp(
       const outcome = await databaseReady();
       if (!outcome.ok) {
         const error = outcome.error;
-        request.log.warn({ err: error instanceof Timeout ? undefined : error, timeoutMs: app.ctx.config.readyTimeoutMs }, 'readiness check: database did not answer');
+        request.log.warn(
+          { err: error instanceof Timeout ? undefined : error, timeoutMs: app.ctx.config.readyTimeoutMs },
+          'readiness check: database did not answer',
+        );
         return unavailable(request, reply, 'The database is not answering.');
       }
       return reply.send({ status: 'ready' });

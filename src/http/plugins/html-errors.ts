@@ -43,7 +43,10 @@ export default fp(
     async function ensureSession(request: FastifyRequest): Promise<void> {
       if (request.session !== undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return;
       const header = request.headers.cookie ?? '';
-      const raw = header.split(/;\s*/).find((c) => c.startsWith(`${sessionCookie}=`))?.slice(sessionCookie.length + 1);
+      const raw = header
+        .split(/;\s*/)
+        .find((c) => c.startsWith(`${sessionCookie}=`))
+        ?.slice(sessionCookie.length + 1);
       request.session = await resumeSession(app.ctx, raw).catch(() => null);
     }
 
@@ -51,14 +54,24 @@ export default fp(
       await ensureSession(request);
       const title = TITLES[status] ?? (status >= 500 ? TITLES[500]! : TITLES[400]!);
       const message =
-        status === 404 ? 'We could not find that page. It may have moved, or the address may be mistyped.' : status >= 500 ? 'Our side failed to handle that. Nothing was changed; please try again in a moment.' : error.message;
+        status === 404
+          ? 'We could not find that page. It may have moved, or the address may be mistyped.'
+          : status >= 500
+            ? 'Our side failed to handle that. Nothing was changed; please try again in a moment.'
+            : error.message;
       reply.header('cache-control', 'no-store');
       const data = { title, status, code: error.code, message, requestId: status >= 500 ? request.id : null };
       if (passedThroughPages(request, reply)) return renderPage(reply, 'error', data, status);
       // A 404 from the static files, a 429 from the global limit (before cookies are read), a 405 or
       // an undecodable URL: no CSRF token or flash to show, only the layout and the signed-in name.
       const session = request.session ?? null;
-      const html = eta.render('./error', { ...data, user: session ? { username: session.username } : null, csrf: null, flash: null, path: request.url.split('?')[0] ?? '/' });
+      const html = eta.render('./error', {
+        ...data,
+        user: session ? { username: session.username } : null,
+        csrf: null,
+        flash: null,
+        path: request.url.split('?')[0] ?? '/',
+      });
       return reply.code(status).type('text/html; charset=utf-8').send(html);
     });
   },

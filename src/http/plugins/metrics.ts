@@ -52,7 +52,11 @@ export const metricsRoute = fp(
         if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="metrics"');
         // JSON, never the HTML error page: the client is a scraper.
         const code = decision.status === 401 ? 'unauthenticated' : 'forbidden';
-        return reply.code(decision.status).headers({ 'cache-control': 'no-store' }).type('application/json; charset=utf-8').send(errorBody(code, decision.message));
+        return reply
+          .code(decision.status)
+          .headers({ 'cache-control': 'no-store' })
+          .type('application/json; charset=utf-8')
+          .send(errorBody(code, decision.message));
       }
       const body = await app.metrics.render();
       return reply.header('cache-control', 'no-store').type(app.metrics.contentType).send(body);

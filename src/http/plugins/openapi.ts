@@ -25,7 +25,7 @@ export const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const DESCRIPTION = [
-  'The minibank JSON API. Amounts are integers in the currency\'s minor unit (`1250` is 12.50); times are RFC 3339 UTC.',
+  "The minibank JSON API. Amounts are integers in the currency's minor unit (`1250` is 12.50); times are RFC 3339 UTC.",
   'Authenticate with `Authorization: Bearer <access_token>` from `POST /api/v1/auth/token`.',
   'Money movements accept an `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`.',
   'Every error is `{"error": {"code", "message", "param"?}}`; `code` is one of the closed list in the `Error` schema.',
@@ -73,7 +73,14 @@ export default fp(
     });
 
     // Public and read-only, like the page that renders it; the global rate limit applies as everywhere.
-    app.get(OPENAPI_PATH, { config: { auth: 'public', limit: 'global' }, schema: { summary: 'This OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
+    app.get(
+      OPENAPI_PATH,
+      {
+        config: { auth: 'public', limit: 'global' },
+        schema: { summary: 'This OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } },
+      },
+      async () => app.swagger(),
+    );
   },
   { name: 'openapi' },
 );

@@ -89,7 +89,12 @@ export default fp(
       audited.set(key, nowMs);
       if (audited.size > 10_000) audited.delete(audited.keys().next().value as string);
       try {
-        await recordSecurityEvent(app.ctx, { type: 'rate_limited', userId: userIdOf(request), client: clientInfo(request), details: { limit, route: request.routeOptions.url ?? null } });
+        await recordSecurityEvent(app.ctx, {
+          type: 'rate_limited',
+          userId: userIdOf(request),
+          client: clientInfo(request),
+          details: { limit, route: request.routeOptions.url ?? null },
+        });
       } catch (error) {
         request.log.warn({ err: error }, 'could not record a rate-limit event');
       }
@@ -122,7 +127,10 @@ export default fp(
       };
     const table = limitTable(config);
     const hooks = Object.fromEntries(
-      Object.entries(table).map(([name, row]) => [name, enforce(app.createRateLimit({ max: row.perMinute, timeWindow: MINUTE_MS, keyGenerator: row.key }), name)]),
+      Object.entries(table).map(([name, row]) => [
+        name,
+        enforce(app.createRateLimit({ max: row.perMinute, timeWindow: MINUTE_MS, keyGenerator: row.key }), name),
+      ]),
     ) as Record<LimitName, ReturnType<typeof enforce>>;
 
     // The global limit: every request, 404s included, but those of routes that say `limit: 'none'`.

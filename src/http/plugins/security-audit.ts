@@ -22,7 +22,12 @@ export default fp(
     app.addHook('onError', async (request, _reply, error) => {
       if (!isCsrfFailure(error)) return;
       try {
-        await recordSecurityEvent(app.ctx, { type: 'csrf_failed', userId: sessionUserId(request), client: clientInfo(request), details: { route: request.routeOptions.url ?? null } });
+        await recordSecurityEvent(app.ctx, {
+          type: 'csrf_failed',
+          userId: sessionUserId(request),
+          client: clientInfo(request),
+          details: { route: request.routeOptions.url ?? null },
+        });
       } catch (failure) {
         request.log.warn({ err: failure }, 'could not record a CSRF failure');
       }

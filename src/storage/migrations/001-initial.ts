@@ -34,13 +34,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addCheckConstraint('accounts_user_balance_not_negative', sql`kind = 'system' or balance >= 0`)
     .execute();
   await db.schema.createIndex('accounts_user_id').on('accounts').column('user_id').execute();
-  await db.schema
-    .createIndex('accounts_one_system_per_currency')
-    .on('accounts')
-    .column('currency')
-    .unique()
-    .where(sql.ref('kind'), '=', 'system')
-    .execute();
+  await db.schema.createIndex('accounts_one_system_per_currency').on('accounts').column('currency').unique().where(sql.ref('kind'), '=', 'system').execute();
 
   await db.schema
     .createTable('ledger_transactions')

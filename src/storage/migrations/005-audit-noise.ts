@@ -9,7 +9,10 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../storage.js';
 
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
-  await db.schema.alterTable('security_events').addColumn('occurrences', 'bigint', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema
+    .alterTable('security_events')
+    .addColumn('occurrences', 'bigint', (c) => c.notNull().defaultTo(1))
+    .execute();
   await db.schema.alterTable('security_events').addColumn('aggregate_key', 'text').execute();
   await db.schema.createIndex('security_events_aggregate').on('security_events').column('aggregate_key').unique().execute();
 }

@@ -10,13 +10,20 @@ export type Account = AccountRow;
 const accountById = preparedQuery<{ id: string }, AccountRow>((db, p) => db.selectFrom('accounts').selectAll().where('id', '=', p('id')));
 type WithOwner = AccountRow & { owner_username: string | null };
 const withOwner = (db: Db) => db.selectFrom('accounts as a').leftJoin('users as u', 'u.id', 'a.user_id').selectAll('a').select('u.username as owner_username');
-const accountByNumberWithOwner = preparedQuery<{ number: string }, WithOwner>((db, p) => withOwner(db).where('a.number', '=', p('number')).where('a.kind', '=', 'user'));
+const accountByNumberWithOwner = preparedQuery<{ number: string }, WithOwner>((db, p) =>
+  withOwner(db).where('a.number', '=', p('number')).where('a.kind', '=', 'user'),
+);
 type Role = 'payer' | 'payee';
 const payerAndPayeeByNumber = preparedQuery<{ payerId: string; number: string }, WithOwner & { role: Role }>((db, p) =>
   withOwner(db)
     .select(sql<Role>`'payer'`.as('role'))
     .where('a.id', '=', p('payerId'))
-    .unionAll(withOwner(db).select(sql<Role>`'payee'`.as('role')).where('a.number', '=', p('number')).where('a.kind', '=', 'user')),
+    .unionAll(
+      withOwner(db)
+        .select(sql<Role>`'payee'`.as('role'))
+        .where('a.number', '=', p('number'))
+        .where('a.kind', '=', 'user'),
+    ),
 );
 const accountsByUser = preparedQuery<{ userId: string }, AccountRow>((db, p) =>
   db.selectFrom('accounts').selectAll().where('user_id', '=', p('userId')).orderBy('created_at').orderBy('id'),
@@ -33,7 +40,11 @@ export async function insertAccount(db: Db | Trx, account: NewAccountRow): Promi
  * currency, migration 001): opening accounts concurrently never fails on the bank's cash account.
  */
 export async function insertAccountUnlessCurrencyHasOne(db: Db | Trx, account: NewAccountRow): Promise<void> {
-  await db.insertInto('accounts').values(account).onConflict((oc) => oc.doNothing()).execute();
+  await db
+    .insertInto('accounts')
+    .values(account)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 export async function findAccountById(db: Db | Trx, id: string): Promise<Account | undefined> {

@@ -7,16 +7,23 @@ const lastBalanceBefore = preparedQuery<{ accountId: string; atMs: bigint }, { b
   db.selectFrom('entries').select('balance_after').where('account_id', '=', p('accountId')).where('created_at', '<', p('atMs')).orderBy('seq', 'desc').limit(1),
 );
 
-const closingBalances = preparedQuery<{ accountId: string; fromMs: bigint; toMs: bigint; bucketMs: bigint }, { balance_after: bigint; created_at: bigint }>((db, p) => {
-  const lastSeqs = db
-    .selectFrom('entries')
-    .select((eb) => eb.fn.max('seq').as('seq'))
-    .where('account_id', '=', p('accountId'))
-    .where('created_at', '>=', p('fromMs'))
-    .where('created_at', '<', p('toMs'))
-    .groupBy(sql`(created_at - ${p('fromMs')}) / ${p('bucketMs')}`);
-  return db.selectFrom('entries').select(['balance_after', 'created_at']).where('account_id', '=', p('accountId')).where('seq', 'in', lastSeqs).orderBy('seq');
-});
+const closingBalances = preparedQuery<{ accountId: string; fromMs: bigint; toMs: bigint; bucketMs: bigint }, { balance_after: bigint; created_at: bigint }>(
+  (db, p) => {
+    const lastSeqs = db
+      .selectFrom('entries')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('account_id', '=', p('accountId'))
+      .where('created_at', '>=', p('fromMs'))
+      .where('created_at', '<', p('toMs'))
+      .groupBy(sql`(created_at - ${p('fromMs')}) / ${p('bucketMs')}`);
+    return db
+      .selectFrom('entries')
+      .select(['balance_after', 'created_at'])
+      .where('account_id', '=', p('accountId'))
+      .where('seq', 'in', lastSeqs)
+      .orderBy('seq');
+  },
+);
 
 /** The account's balance just before `atMs` (0 when it had no entries yet). */
 export async function balanceBefore(db: Db | Trx, accountId: string, atMs: bigint): Promise<bigint> {

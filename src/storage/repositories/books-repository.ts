@@ -16,7 +16,12 @@ const outOfBound = (column: string) => {
 
 /** Accounts whose balance is not a whole number within ±MAX_BALANCE_MINOR (at most `limit`), the value as text. */
 export async function accountsWithBalanceOutOfBound(db: Db, limit: number): Promise<{ number: string; value: string }[]> {
-  return db.selectFrom('accounts').select(['number', sql<string>`cast(balance as text)`.as('value')]).where(outOfBound('balance')).limit(limit).execute();
+  return db
+    .selectFrom('accounts')
+    .select(['number', sql<string>`cast(balance as text)`.as('value')])
+    .where(outOfBound('balance'))
+    .limit(limit)
+    .execute();
 }
 
 /** Entries whose `column` is not a whole number within the bound (at most `limit`), by transaction id, the value as text. */
@@ -58,7 +63,12 @@ export async function cachedBalancesAndEntrySums(db: Db): Promise<{ number: stri
   return db
     .selectFrom('accounts as a')
     .leftJoin(
-      (eb) => eb.selectFrom('entries').select(['account_id', sql<string>`sum(amount)`.as('total')]).groupBy('account_id').as('s'),
+      (eb) =>
+        eb
+          .selectFrom('entries')
+          .select(['account_id', sql<string>`sum(amount)`.as('total')])
+          .groupBy('account_id')
+          .as('s'),
       (join) => join.onRef('s.account_id', '=', 'a.id'),
     )
     .select(['a.number as number', 'a.balance as balance', 's.total as total'])
@@ -70,14 +80,23 @@ export async function cachedBalancesAndLastEntries(db: Db): Promise<{ number: st
   return db
     .selectFrom('accounts as a')
     .innerJoin('entries as e', 'e.account_id', 'a.id')
-    .where('e.seq', '=', (eb) => eb.selectFrom('entries as x').select((x) => x.fn.max('x.seq').as('m')).whereRef('x.account_id', '=', 'a.id'))
+    .where('e.seq', '=', (eb) =>
+      eb
+        .selectFrom('entries as x')
+        .select((x) => x.fn.max('x.seq').as('m'))
+        .whereRef('x.account_id', '=', 'a.id'),
+    )
     .select(['a.number as number', 'a.balance as balance', 'e.balance_after as balanceAfter'])
     .execute();
 }
 
 /** The sum of all balances per currency (the cash account's included: zero when the books are sound). */
 export async function balanceSumsPerCurrency(db: Db): Promise<{ currency: string; total: unknown }[]> {
-  return db.selectFrom('accounts').select(['currency', sql<string>`sum(balance)`.as('total')]).groupBy('currency').execute();
+  return db
+    .selectFrom('accounts')
+    .select(['currency', sql<string>`sum(balance)`.as('total')])
+    .groupBy('currency')
+    .execute();
 }
 
 /** User accounts with a negative balance. */
@@ -87,5 +106,10 @@ export async function negativeUserAccounts(db: Db): Promise<{ number: string; ba
 
 /** How many rows a ledger table holds, as read (the caller checks it is a whole number). */
 export async function countRows(db: Db, table: 'ledger_transactions' | 'entries' | 'accounts'): Promise<unknown> {
-  return (await db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n;
+  return (
+    await db
+      .selectFrom(table)
+      .select(sql<string>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow()
+  ).n;
 }

@@ -27,6 +27,9 @@ export const transactionRow = (txn: NewLedgerTransaction) => ({
 
 /** Used by tests and `verify`: how many entries exist in all. */
 export async function countEntries(db: Db | Trx): Promise<bigint> {
-  const row = await db.selectFrom('entries').select(sql<bigint>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('entries')
+    .select(sql<bigint>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
   return BigInt(row.n);
 }

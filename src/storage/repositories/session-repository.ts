@@ -35,12 +35,20 @@ function liveSession(cutoff: { nowMs: unknown; lastSeenAfterMs: unknown }): Expr
 
 // Read on every page view, and written at most every few seconds: prepared once (prepared-query.ts).
 const sessionWithUser = preparedQuery<{ idHash: string } & SessionCutoff, SessionWithUser>((db, p) =>
-  db.selectFrom('sessions as s').innerJoin('users as u', 'u.id', 's.user_id').selectAll('s')
+  db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .selectAll('s')
     .select('u.username as username')
     .where('s.id_hash', '=', p('idHash'))
     .where(liveSession({ nowMs: p('nowMs'), lastSeenAfterMs: p('lastSeenAfterMs') })),
 );
-const touch = preparedQuery<{ idHash: string; nowMs: bigint }>((db, p) => db.updateTable('sessions').set({ last_seen_at: p('nowMs') }).where('id_hash', '=', p('idHash')));
+const touch = preparedQuery<{ idHash: string; nowMs: bigint }>((db, p) =>
+  db
+    .updateTable('sessions')
+    .set({ last_seen_at: p('nowMs') })
+    .where('id_hash', '=', p('idHash')),
+);
 
 /** The session with this id hash if it is live (liveSession), with its user's name. */
 export async function findLiveSession(db: Db | Trx, idHash: string, cutoff: SessionCutoff): Promise<SessionWithUser | undefined> {
@@ -66,7 +74,12 @@ export async function listLiveSessionsOfUser(db: Db | Trx, userId: string, cutof
 
 /** How many sessions are live (liveSession), all users (the metrics gauge). */
 export async function countLiveSessions(db: Db | Trx, cutoff: SessionCutoff): Promise<number> {
-  const row = await db.selectFrom('sessions as s').innerJoin('users as u', 'u.id', 's.user_id').select((eb) => eb.fn.countAll<string | number | bigint>().as('n')).where(liveSession(cutoff)).executeTakeFirst();
+  const row = await db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select((eb) => eb.fn.countAll<string | number | bigint>().as('n'))
+    .where(liveSession(cutoff))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
@@ -104,7 +117,22 @@ export async function deleteDeadSessions(db: Db | Trx, cutoff: SessionCutoff, us
 
 /** Keeps at most `keep` of the user's newest sessions (a limit on everything, sessions too). */
 export async function trimSessionsOfUser(db: Db | Trx, userId: string, keep: number): Promise<void> {
-  const rows = await db.selectFrom('sessions').select('id_hash').where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id_hash').offset(keep).limit(1000).execute();
+  const rows = await db
+    .selectFrom('sessions')
+    .select('id_hash')
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id_hash')
+    .offset(keep)
+    .limit(1000)
+    .execute();
   if (rows.length === 0) return;
-  await db.deleteFrom('sessions').where('id_hash', 'in', rows.map((r) => r.id_hash)).execute();
+  await db
+    .deleteFrom('sessions')
+    .where(
+      'id_hash',
+      'in',
+      rows.map((r) => r.id_hash),
+    )
+    .execute();
 }

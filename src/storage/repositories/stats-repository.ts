@@ -16,13 +16,21 @@ const big = (v: unknown): bigint => (typeof v === 'bigint' || typeof v === 'numb
 
 /** The numbers behind `minibank stats`, read-only (four statements, no transaction needed). */
 export async function countBank(db: Db): Promise<BankCounts> {
-  const users = await db.selectFrom('users').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const users = await db
+    .selectFrom('users')
+    .select(sql<string>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
   const accounts = await db
     .selectFrom('accounts')
     .where('kind', '=', 'user')
     .select([sql<string>`count(*)`.as('n'), sql<string>`sum(case when status = 'frozen' then 1 else 0 end)`.as('frozen')])
     .executeTakeFirstOrThrow();
-  const byType = await db.selectFrom('ledger_transactions').select(['type', sql<string>`count(*)`.as('n')]).groupBy('type').orderBy('type').execute();
+  const byType = await db
+    .selectFrom('ledger_transactions')
+    .select(['type', sql<string>`count(*)`.as('n')])
+    .groupBy('type')
+    .orderBy('type')
+    .execute();
   const circulation = await db
     .selectFrom('accounts')
     .where('kind', '=', 'user')

@@ -2,10 +2,20 @@ import { preparedQuery } from '../prepared-query.js';
 import type { Db, Trx } from '../storage.js';
 
 /** `passwordGeneration`: the user's password generation the token's password check was made against (issue 11 class 1). */
-export async function insertToken(db: Db | Trx, token: { jti: string; userId: string; createdAtMs: bigint; expiresAtMs: bigint; passwordGeneration: bigint }): Promise<void> {
+export async function insertToken(
+  db: Db | Trx,
+  token: { jti: string; userId: string; createdAtMs: bigint; expiresAtMs: bigint; passwordGeneration: bigint },
+): Promise<void> {
   await db
     .insertInto('api_tokens')
-    .values({ jti: token.jti, user_id: token.userId, created_at: token.createdAtMs, expires_at: token.expiresAtMs, revoked_at: null, password_generation: token.passwordGeneration })
+    .values({
+      jti: token.jti,
+      user_id: token.userId,
+      created_at: token.createdAtMs,
+      expires_at: token.expiresAtMs,
+      revoked_at: null,
+      password_generation: token.passwordGeneration,
+    })
     .execute();
 }
 

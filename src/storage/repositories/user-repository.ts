@@ -37,7 +37,12 @@ export async function currentPasswordGeneration(db: Db | Trx, userId: string): P
  * password back. Returns false when the generation moved (nothing written).
  */
 export async function rehashPassword(db: Db | Trx, userId: string, generation: bigint, passwordHash: string): Promise<boolean> {
-  const result = await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).where('password_generation', '=', generation).executeTakeFirst();
+  const result = await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash })
+    .where('id', '=', userId)
+    .where('password_generation', '=', generation)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 

@@ -16,12 +16,16 @@ document.querySelectorAll('.copy-button[data-copy-target]').forEach(function (bu
   button.addEventListener('click', function () {
     navigator.clipboard.writeText(field.value.replace(/\s+/g, '')).then(function () {
       button.textContent = 'Copied';
-      setTimeout(function () { button.textContent = 'Copy'; }, 2000);
+      setTimeout(function () {
+        button.textContent = 'Copy';
+      }, 2000);
     });
   });
 });
 document.querySelectorAll('input[data-copy]').forEach(function (field) {
-  field.addEventListener('focus', function () { field.select(); });
+  field.addEventListener('focus', function () {
+    field.select();
+  });
 });
 var summary = document.getElementById('error-summary');
 if (summary) summary.focus();

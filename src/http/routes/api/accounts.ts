@@ -9,7 +9,10 @@ import { accountJson, transactionJson, userJson } from './serialize.js';
 export default async function accountRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/me',
-    { config: { auth: 'bearer', limit: 'global' }, schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema) }), ...errorResponses } } },
+    {
+      config: { auth: 'bearer', limit: 'global' },
+      schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema) }), ...errorResponses } },
+    },
     async (request) => {
       const principal = principalOf(request);
       const { user, accounts } = await getProfile(app.ctx, { id: principal.userId, username: principal.username, createdAtMs: principal.userCreatedAtMs });

@@ -18,7 +18,8 @@ import { accountJson, stringifyExact, transactionJson } from './serialize.js';
  * stored and replayed, so an upgraded server answers a retry as the old one would have.
  */
 export function movementResponse(outcome: MovementOutcome): { status: number; body: string } {
-  if (outcome.kind === 'moved') return { status: 201, body: stringifyExact({ transaction: transactionJson(outcome.transaction), account: accountJson(outcome.account) }) };
+  if (outcome.kind === 'moved')
+    return { status: 201, body: stringifyExact({ transaction: transactionJson(outcome.transaction), account: accountJson(outcome.account) }) };
   return { status: errorStatus[outcome.code], body: JSON.stringify(errorBody(outcome.code, outcome.message, outcome.param)) };
 }
 
@@ -34,7 +35,11 @@ export default async function moneyRoutes(app: FastifyInstance): Promise<void> {
   const { AccountMovementBody, TransferBody } = moneyBodies(app.ctx.config.maxAmountMinor);
   const maxAmount = BigInt(app.ctx.config.maxAmountMinor);
 
-  async function handle(request: FastifyRequest, reply: FastifyReply, toMovement: (b: MovementBody, amountMinor: bigint, memo: string | null) => MovementRequest) {
+  async function handle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    toMovement: (b: MovementBody, amountMinor: bigint, memo: string | null) => MovementRequest,
+  ) {
     const body = request.body as MovementBody;
     const movement = toMovement(body, checkAmountMinor(body.amount, maxAmount), parseMemo(body.memo));
     const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
@@ -55,8 +60,10 @@ export default async function moneyRoutes(app: FastifyInstance): Promise<void> {
   const common = { config: { auth: 'bearer', limit: 'money' } as const };
   // Authenticated first (401 before 403); refused before the body is read when deposits are off.
   const depositsOn = async () => assertSelfServiceDepositsOn(app.ctx.config.selfServiceDeposits);
-  app.post('/deposits', { ...common, onRequest: depositsOn, schema: { body: AccountMovementBody, headers: IdempotencyHeaders, response: movementResponses } }, (request, reply) =>
-    handle(request, reply, (b, amountMinor, memo) => ({ type: 'deposit', accountId: b.account_id ?? '', amountMinor, memo })),
+  app.post(
+    '/deposits',
+    { ...common, onRequest: depositsOn, schema: { body: AccountMovementBody, headers: IdempotencyHeaders, response: movementResponses } },
+    (request, reply) => handle(request, reply, (b, amountMinor, memo) => ({ type: 'deposit', accountId: b.account_id ?? '', amountMinor, memo })),
   );
   app.post('/withdrawals', { ...common, schema: { body: AccountMovementBody, headers: IdempotencyHeaders, response: movementResponses } }, (request, reply) =>
     handle(request, reply, (b, amountMinor, memo) => ({ type: 'withdrawal', accountId: b.account_id ?? '', amountMinor, memo })),

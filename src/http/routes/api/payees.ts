@@ -9,10 +9,7 @@ import { lookUpPayee } from '../../../app/preview-transfer.js';
 import { errorResponses } from './schemas.js';
 
 /** The payee as a person would type it: the same bound as a transfer's `to`, no control characters. */
-const PayeeQuery = Type.Object(
-  { to: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f]+$' }) },
-  { additionalProperties: false },
-);
+const PayeeQuery = Type.Object({ to: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f]+$' }) }, { additionalProperties: false });
 
 export default async function payeeRoutes(app: FastifyInstance): Promise<void> {
   app.get(

@@ -5,7 +5,13 @@ export const rfc3339 = (ms: bigint): string => new Date(Number(ms)).toISOString(
 
 export const userJson = (u: UserView) => ({ id: u.id, username: u.username, created_at: rfc3339(u.createdAtMs) });
 
-export const accountJson = (a: AccountView) => ({ id: a.id, number: a.number, currency: a.currency, balance: a.balanceMinor, created_at: rfc3339(a.createdAtMs) });
+export const accountJson = (a: AccountView) => ({
+  id: a.id,
+  number: a.number,
+  currency: a.currency,
+  balance: a.balanceMinor,
+  created_at: rfc3339(a.createdAtMs),
+});
 
 export const transactionJson = (t: TransactionView) => ({
   id: t.id,

@@ -30,7 +30,16 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
       return renderPage(
         reply,
         'money-form',
-        { title: page.title, kind, page, balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, amountExample: amountExample(account.currency), values, errors: errorItems(errors, ORDER) },
+        {
+          title: page.title,
+          kind,
+          page,
+          balance: formatMoney(account.balanceMinor, account.currency),
+          currency: account.currency,
+          amountExample: amountExample(account.currency),
+          values,
+          errors: errorItems(errors, ORDER),
+        },
         status,
       );
     };
@@ -46,12 +55,19 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
       const errors: FieldErrors = {};
       const parsed = parseMovementFields(ctx, fields, account.currency, errors);
       if (!parsed) return show(reply, session.userId, { ...fields, formKey: parseFormKey(fields.formKey) ?? ctx.random.uuid() }, errors, 400);
-      const outcome = await runMovement(ctx, session.userId, page.path, parsed.formKey, {
-        type: page.type,
-        accountId: account.id,
-        amountMinor: parsed.amountMinor,
-        memo: parsed.memo,
-      }, { sessionHandle: session.handle });
+      const outcome = await runMovement(
+        ctx,
+        session.userId,
+        page.path,
+        parsed.formKey,
+        {
+          type: page.type,
+          accountId: account.id,
+          amountMinor: parsed.amountMinor,
+          memo: parsed.memo,
+        },
+        { sessionHandle: session.handle },
+      );
       if (outcome.ok) {
         return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `${page.done} ${formatMoney(parsed.amountMinor, account.currency)}.` });
       }

@@ -101,7 +101,10 @@ function passwordRoute(app: FastifyInstance): void {
     if (Object.keys(errors).length === 0) {
       try {
         await changePassword(ctx, { userId: session.userId, currentSessionIdHash: session.idHash, currentPassword, newPassword }, clientInfo(request));
-        return redirectWithFlash(reply, '/settings', { kind: 'success', text: 'Password changed. You were signed out everywhere else, and API tokens were revoked.' });
+        return redirectWithFlash(reply, '/settings', {
+          kind: 'success',
+          text: 'Password changed. You were signed out everywhere else, and API tokens were revoked.',
+        });
       } catch (error) {
         if (!isDomainError(error)) throw error;
         errors[error.param === 'current_password' ? 'current_password' : 'new_password'] = error.message;

@@ -71,7 +71,23 @@ export default async function transactionsPages(app: FastifyInstance): Promise<v
     const account = await primaryAccount(ctx, session.userId);
     const filter = parseHistoryFilter(request.query as Record<string, unknown>);
     if (Object.keys(filter.errors).length > 0) {
-      return renderPage(reply, 'transactions', { title: 'Transactions', balance: formatMoney(account.balanceMinor, account.currency), filter: filter.values, errors: errorItems(filter.errors, ['from', 'to', 'type']), rows: [], isFirstPage: true, firstPageUrl: '/transactions', olderUrl: null, csvUrl: '/transactions.csv', filtered: true }, 400);
+      return renderPage(
+        reply,
+        'transactions',
+        {
+          title: 'Transactions',
+          balance: formatMoney(account.balanceMinor, account.currency),
+          filter: filter.values,
+          errors: errorItems(filter.errors, ['from', 'to', 'type']),
+          rows: [],
+          isFirstPage: true,
+          firstPageUrl: '/transactions',
+          olderUrl: null,
+          csvUrl: '/transactions.csv',
+          filtered: true,
+        },
+        400,
+      );
     }
     const name = `minibank-${account.number}-${isoDate(BigInt(ctx.clock.nowMs()))}.csv`;
     return reply

@@ -16,7 +16,15 @@ import { errorStatus } from '../../error-status.js';
 import { amountExample, formatAccountNumber, formatMoney } from '../../pages/format.js';
 import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
-import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields, type ParsedMovement } from '../../pages/movement-form.js';
+import {
+  parseMovementFields,
+  readMovementFields,
+  refusalField,
+  refusalMessage,
+  runMovement,
+  type MovementFields,
+  type ParsedMovement,
+} from '../../pages/movement-form.js';
 import { primaryAccount } from '../../pages/primary-account.js';
 import { reviewSealer, type ReviewSealer } from '../../pages/transfer-review-token.js';
 import { renderPage } from '../../pages/views.js';
@@ -31,8 +39,7 @@ interface TransferFields extends MovementFields {
 
 /** The review step's verdict: what the review page shows, or the refusals for the form. */
 type Review =
-  | { ok: true; parsed: ParsedMovement; payee: { username: string | null; accountNumber: string } }
-  | { ok: false; errors: FieldErrors; status: number };
+  { ok: true; parsed: ParsedMovement; payee: { username: string | null; accountNumber: string } } | { ok: false; errors: FieldErrors; status: number };
 
 export default async function transferPages(app: FastifyInstance): Promise<void> {
   const sealer = reviewSealer(app.ctx.config);
@@ -45,7 +52,14 @@ const showForm = async (ctx: AppContext, reply: FastifyReply, userId: string, va
   return renderPage(
     reply,
     'transfer',
-    { title: 'Send money', balance: formatMoney(account.balanceMinor, account.currency), currency: account.currency, amountExample: amountExample(account.currency), values, errors: errorItems(errors, ORDER) },
+    {
+      title: 'Send money',
+      balance: formatMoney(account.balanceMinor, account.currency),
+      currency: account.currency,
+      amountExample: amountExample(account.currency),
+      values,
+      errors: errorItems(errors, ORDER),
+    },
     status,
   );
 };
@@ -136,13 +150,20 @@ function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
     const parsed = parseTransfer(ctx, fields, account, errors);
     if (!parsed) return showForm(ctx, reply, session.userId, { ...fields, formKey: keepKey }, errors, 400);
 
-    const outcome = await runMovement(ctx, session.userId, '/transfer', parsed.formKey, {
-      type: 'transfer',
-      fromAccountId: account.id,
-      to: fields.to,
-      amountMinor: parsed.amountMinor,
-      memo: parsed.memo,
-    }, { sessionHandle: session.handle });
+    const outcome = await runMovement(
+      ctx,
+      session.userId,
+      '/transfer',
+      parsed.formKey,
+      {
+        type: 'transfer',
+        fromAccountId: account.id,
+        to: fields.to,
+        amountMinor: parsed.amountMinor,
+        memo: parsed.memo,
+      },
+      { sessionHandle: session.handle },
+    );
     if (outcome.ok) {
       const payee = outcome.moved.transaction.counterparty?.username ?? fields.to;
       return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `Sent ${formatMoney(parsed.amountMinor, account.currency)} to ${payee}.` });

@@ -11,7 +11,7 @@ import { appendTransaction, changeBalance } from './movement-sql.js';
 export const sqliteJournalWriter: JournalWriter = {
   async post(trx, posting) {
     const { fromId, toId, amountMinor } = legsOf(posting.journal);
-    if (fromId !== posting.from.id || toId !== posting.to.id) throw new Error('the journal does not move money between the posting\'s accounts');
+    if (fromId !== posting.from.id || toId !== posting.to.id) throw new Error("the journal does not move money between the posting's accounts");
     const facts = factsOf(posting.from, posting.to, amountMinor);
     if (!approves(facts)) return { kind: 'refused', facts };
     const from = await changeBalance(trx, 'debit', fromId, amountMinor);

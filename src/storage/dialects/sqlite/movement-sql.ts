@@ -50,7 +50,14 @@ export async function appendTransaction(trx: Trx, txn: NewLedgerTransaction, ent
   await insertEntryPair.changed(trx, {
     seq,
     createdAt: txn.createdAtMs,
-    ...{ account0: a.accountId, amount0: a.amountMinor, after0: a.balanceAfterMinor, account1: b.accountId, amount1: b.amountMinor, after1: b.balanceAfterMinor },
+    ...{
+      account0: a.accountId,
+      amount0: a.amountMinor,
+      after0: a.balanceAfterMinor,
+      account1: b.accountId,
+      amount1: b.amountMinor,
+      after1: b.balanceAfterMinor,
+    },
   });
   return seq;
 }
