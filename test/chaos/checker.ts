@@ -4,6 +4,8 @@
  * operations behind it. It reads the tables directly (read-only), which the public API cannot do.
  */
 import { sql, type RawBuilder } from 'kysely';
+import { readStoredOutcome } from '../../src/app/stored-outcome.js';
+import { errorStatus } from '../../src/http/error-status.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { ChaosUser } from './cluster.js';
 import type { History, TransferOp } from './history.js';
@@ -162,11 +164,16 @@ export async function check(input: CheckInput): Promise<CheckResult> {
       add('idempotency-record', `${op.id} got a definite ${lastDefinite?.status} but its key is not stored: a retry would run it again`, [op.id]);
       continue;
     }
-    if (row.response_status !== null && Number(row.response_status) !== lastDefinite?.status) {
-      add('idempotency-record', `${op.id}: key stores status ${row.response_status}, the client got ${lastDefinite?.status}`, [op.id]);
+    if (row.response_status === null || row.response_body === null) continue;
+    // The row holds a typed outcome (src/app/stored-outcome.ts): the status it stands for is the one
+    // the API renders for it, 201 for a movement and the error table's status for a refusal.
+    const stored = readStoredOutcome({ status: Number(row.response_status), body: row.response_body });
+    const storedStatus = stored.kind === 'moved' ? 201 : errorStatus[stored.code];
+    if (storedStatus !== lastDefinite?.status) {
+      add('idempotency-record', `${op.id}: key stores an outcome answered ${storedStatus}, the client got ${lastDefinite?.status}`, [op.id]);
     }
-    if (op.final === 'ok' && row.response_body) {
-      const storedId = (JSON.parse(row.response_body) as { transaction?: { id?: string } }).transaction?.id;
+    if (op.final === 'ok') {
+      const storedId = stored.kind === 'moved' ? stored.transaction.id : undefined;
       if (storedId !== op.txId) add('idempotency-record', `${op.id}: key stores transaction ${storedId}, the client got ${op.txId}`, [op.id]);
     }
   }
