@@ -2,6 +2,7 @@ import { findLiveSession, touchSession } from '../storage/repositories/session-r
 import { nowMsBig, type AppContext } from './context.js';
 import { hashSessionId, looksLikeSessionId } from './session-id.js';
 import { sessionCutoff } from './session-liveness.js';
+import { effectiveTimeZone } from './time-zone-preference.js';
 
 /** last_seen is written at most this often, so a burst of page views is not a burst of writes. */
 export const TOUCH_EVERY_MS = 10_000n;
@@ -11,6 +12,8 @@ export interface ActiveSession {
   handle: string;
   userId: string;
   username: string;
+  /** The zone the user reads times in (time-zone-preference.ts), read with the session. */
+  timeZone: string;
   createdAtMs: bigint;
   lastSeenAtMs: bigint;
   expiresAtMs: bigint;
@@ -30,6 +33,7 @@ export async function resumeSession(ctx: AppContext, cookieValue: string | undef
     handle: row.handle,
     userId: row.user_id,
     username: row.username,
+    timeZone: effectiveTimeZone(row.time_zone),
     createdAtMs: BigInt(row.created_at),
     lastSeenAtMs: BigInt(row.last_seen_at),
     expiresAtMs: BigInt(row.expires_at),

@@ -4,12 +4,15 @@
  * src/domain/time-zone.ts; pages format every time with it (src/http/pages/format.ts).
  */
 import { DEFAULT_TIME_ZONE, parseTimeZone, timeZoneOrNull } from '../domain/time-zone.js';
-import { findTimeZone, saveTimeZone, saveTimeZoneIfUnset } from '../storage/repositories/user-time-zone-repository.js';
+import { saveTimeZone, saveTimeZoneIfUnset } from '../storage/repositories/user-time-zone-repository.js';
 import type { AppContext } from './context.js';
 
-/** The user's zone: an IANA name, UTC when none is stored (or a stored one Intl no longer knows). */
-export async function timeZoneOf(ctx: AppContext, userId: string): Promise<string> {
-  const stored = await findTimeZone(ctx.storage.db, userId);
+/**
+ * The zone to show for a stored value: an IANA name, UTC when none is stored (null) or a stored one
+ * Intl no longer knows. The stored value comes with the session read (resume-session.ts), so a page
+ * pays no query for it.
+ */
+export function effectiveTimeZone(stored: string | null): string {
   return (stored !== null && timeZoneOrNull(stored)) || DEFAULT_TIME_ZONE;
 }
 

@@ -9,6 +9,8 @@ import type { Db, Trx } from '../storage.js';
 
 export interface SessionWithUser extends SessionRow {
   username: string;
+  /** The user's stored time zone (null: none yet); read here so a page needs no query of its own. */
+  time_zone: string | null;
 }
 
 /** `row.password_generation`: the user's password generation the sign-in was checked against (issue 11 class 1). */
@@ -39,7 +41,7 @@ const sessionWithUser = preparedQuery<{ idHash: string } & SessionCutoff, Sessio
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .selectAll('s')
-    .select('u.username as username')
+    .select(['u.username as username', 'u.time_zone as time_zone'])
     .where('s.id_hash', '=', p('idHash'))
     .where(liveSession({ nowMs: p('nowMs'), lastSeenAfterMs: p('lastSeenAfterMs') })),
 );

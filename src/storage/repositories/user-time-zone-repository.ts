@@ -1,12 +1,6 @@
 /** The user's time zone for the pages (users.time_zone, migration 006). */
 import type { Db, Trx } from '../storage.js';
 
-/** The stored IANA name, or null when the user has none (or is gone). */
-export async function findTimeZone(db: Db | Trx, userId: string): Promise<string | null> {
-  const row = await db.selectFrom('users').select('time_zone').where('id', '=', userId).executeTakeFirst();
-  return row?.time_zone ?? null;
-}
-
 /** Saves the user's choice. */
 export async function saveTimeZone(db: Db | Trx, userId: string, timeZone: string): Promise<void> {
   await db.updateTable('users').set({ time_zone: timeZone }).where('id', '=', userId).execute();

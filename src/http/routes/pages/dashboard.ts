@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { balanceHistory } from '../../../app/balance-history.js';
-import { timeZoneOf } from '../../../app/time-zone-preference.js';
 import { listOwnedAccountTransactions } from '../../../app/list-transactions.js';
 import { balanceChart } from '../../pages/balance-chart.js';
 import { formatAccountNumber, formatMoney } from '../../pages/format.js';
@@ -15,12 +14,12 @@ export default async function dashboardPage(app: FastifyInstance): Promise<void>
   app.get('/dashboard', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
     const account = await primaryAccount(app.ctx, session.userId);
-    const [recent, history, timeZone] = await Promise.all([
+    const [recent, history] = await Promise.all([
       // The primary account was just read as the user's own: no need to check it twice more.
       listOwnedAccountTransactions(app.ctx, account, { limit: RECENT }),
       balanceHistory(app.ctx, account, 30),
-      timeZoneOf(app.ctx, session.userId),
     ]);
+    const timeZone = session.timeZone;
     return renderPage(reply, 'dashboard', {
       title: 'Dashboard',
       account: {

@@ -9,7 +9,7 @@ import type { ActiveSession } from '../../../app/resume-session.js';
 import { changePassword } from '../../../app/change-password.js';
 import { revokeOtherSessions, revokeSession } from '../../../app/end-session.js';
 import { listSessions } from '../../../app/list-sessions.js';
-import { chooseTimeZone, timeZoneOf } from '../../../app/time-zone-preference.js';
+import { chooseTimeZone } from '../../../app/time-zone-preference.js';
 import { knownTimeZones } from '../../../domain/time-zone.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { describeUserAgent, formatDateTime, isoTime } from '../../pages/format.js';
@@ -29,7 +29,8 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
 
 /** `activityBefore`: the id the activity list's "Older" link carries (keyset), absent for the newest page. */
 const showSettings = async (ctx: AppContext, reply: FastifyReply, session: ActiveSession, errors: FieldErrors, status: number, activityBefore?: string) => {
-  const [sessions, timeZone] = await Promise.all([listSessions(ctx, session.userId, session.idHash), timeZoneOf(ctx, session.userId)]);
+  const sessions = await listSessions(ctx, session.userId, session.idHash);
+  const timeZone = session.timeZone;
   const activity = await securityTimeline(ctx, session.userId, timeZone, activityBefore);
   return renderPage(
     reply,

@@ -6,7 +6,6 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { listTransactions, PAGE_SIZE_MAX, type TransactionQuery } from '../../../app/list-transactions.js';
 import type { AppContext } from '../../../app/context.js';
-import { timeZoneOf } from '../../../app/time-zone-preference.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { formatDecimal } from '../../../domain/money.js';
 import { csvLine, csvText, csvValue } from '../../pages/csv.js';
@@ -22,8 +21,13 @@ const PAGE_SIZE = 20;
 const CSV_HEADER = ['date', 'transaction_id', 'type', 'direction', 'amount', 'balance', 'currency', 'counterparty', 'counterparty_account', 'memo'];
 
 export default async function transactionsPages(app: FastifyInstance): Promise<void> {
-  const ctx = app.ctx;
+  historyPage(app);
+  csvExport(app);
+}
 
+/** GET /transactions: the history, filtered and paged (keyset), with the running balance. */
+function historyPage(app: FastifyInstance): void {
+  const ctx = app.ctx;
   app.get('/transactions', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
     const account = await primaryAccount(ctx, session.userId);
@@ -34,11 +38,8 @@ export default async function transactionsPages(app: FastifyInstance): Promise<v
     let hasMore = false;
     if (Object.keys(filter.errors).length === 0) {
       try {
-        const [page, timeZone] = await Promise.all([
-          listTransactions(ctx, session.userId, { accountId: account.id, limit: PAGE_SIZE, startingAfter: after, ...filter.query }),
-          timeZoneOf(ctx, session.userId),
-        ]);
-        rows = page.data.map((t) => transactionRow(t, timeZone));
+        const page = await listTransactions(ctx, session.userId, { accountId: account.id, limit: PAGE_SIZE, startingAfter: after, ...filter.query });
+        rows = page.data.map((t) => transactionRow(t, session.timeZone));
         hasMore = page.hasMore;
       } catch (error) {
         if (!isDomainError(error) || error.param !== 'starting_after') throw error;
@@ -65,7 +66,11 @@ export default async function transactionsPages(app: FastifyInstance): Promise<v
       Object.keys(filter.errors).length > 0 ? 400 : 200,
     );
   });
+}
 
+/** GET /transactions.csv: the same history as a file, safe in every spreadsheet dialect (csv.ts). */
+function csvExport(app: FastifyInstance): void {
+  const ctx = app.ctx;
   app.get('/transactions.csv', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
     const account = await primaryAccount(ctx, session.userId);
