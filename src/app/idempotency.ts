@@ -12,7 +12,7 @@ import { claimKey, findKey, storeResponse } from '../storage/repositories/idempo
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { savepoint } from '../storage/savepoint.js';
-import type { StoredOutcome } from './stored-outcome.js';
+import { TYPED_OUTCOME_STATUS, type StoredOutcome } from './stored-outcome.js';
 
 export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
 
@@ -104,6 +104,8 @@ export async function runIdempotent<T>(
   ctx.inFlightKeys.add(inFlight);
   try {
     return await ctx.storage.writeTransaction(async (trx) => {
+      const legacyKey = await legacyWebKeyInUse(trx, scope);
+      if (legacyKey !== null) return { outcome: codec.read(await replay(trx, { ...scope, key: legacyKey })), replayed: true };
       const claimed = await claimKey(trx, { ...scope, nowMs: nowMsBig(ctx) });
       if (!claimed) return { outcome: codec.read(await replay(trx, scope)), replayed: true };
       let outcome: T;
@@ -120,6 +122,22 @@ export async function runIdempotent<T>(
   } finally {
     ctx.inFlightKeys.delete(inFlight);
   }
+}
+
+/**
+ * Before web keys had their own namespace, the previous version stored a form's key as
+ * "web:<form key>" (with the API's HTTP answer, never TYPED_OUTCOME_STATUS). Such a row, kept up to
+ * IDEMPOTENCY_KEY_TTL_HOURS, is the same form sent before an upgrade: a resubmission after it must
+ * replay that answer, not move the money again. Rows written since (typed outcomes) are never read
+ * this way, so a new API key "web:K" and a form's key K still never meet (issue 11 class 11).
+ * Returns the legacy key to replay, or null. Can go once no deployment upgrades from before this rule.
+ */
+async function legacyWebKeyInUse(trx: Trx, scope: { userId: string; key: NamespacedKey }): Promise<string | null> {
+  const prefix = `web${NAMESPACE_SEPARATOR}`;
+  if (!scope.key.startsWith(prefix)) return null;
+  const legacyKey = `web:${scope.key.slice(prefix.length)}`;
+  const row = await findKey(trx, scope.userId, legacyKey);
+  return row && row.responseStatus !== null && row.responseStatus !== TYPED_OUTCOME_STATUS ? legacyKey : null;
 }
 
 /** The stored outcome of an earlier request with this key, if it was the same request and has finished. */

@@ -120,6 +120,48 @@ for (const dialect of await dialects()) {
       assert.equal(await h.balance(carol.accountId), 100n, 'the replayed refusal moved nothing');
     });
 
+    it('replays a form sent before the upgrade, whose key the previous version stored as web:<key>, instead of moving the money again', async () => {
+      const { browser, user } = await signedIn(h, 'legacy-erin');
+      await browser.get('/deposit');
+      const key = browser.formKey();
+      assert.equal((await browser.post('/deposit', { amount: '5.00', idempotency_key: key })).status, 303);
+      // What the previous version left behind: the key as web:<key>, the API's HTTP answer as the outcome.
+      const stored = await storedRow(user);
+      const old = movementResponse(readStoredOutcome({ status: Number(stored.response_status), body: stored.response_body ?? '' }));
+      await db()
+        .updateTable('idempotency_keys')
+        .set({ key: `web:${key}` })
+        .where('user_id', '=', user.userId)
+        .execute();
+      await storeAsPreviousVersion(user, old.status, old.body);
+
+      const again = await browser.post('/deposit', { amount: '5.00', idempotency_key: key });
+      assert.equal(again.status, 303);
+      assert.match((await browser.get(again.location ?? '')).body, /Added \$5\.00\./);
+      assert.equal(await h.balance(user.accountId), 500n, 'the resubmitted form moved nothing');
+      const keys = await db().selectFrom('idempotency_keys').select('key').where('user_id', '=', user.userId).execute();
+      assert.deepEqual(
+        keys.map((r) => r.key),
+        [`web:${key}`],
+        'no second claim under the new namespace',
+      );
+    });
+
+    it("never reads a web:<key> row written since the upgrade as a form's: an API key web:K and the form key K stay apart", async () => {
+      const { browser, user } = await signedIn(h, 'legacy-frank');
+      await browser.get('/deposit');
+      const key = browser.formKey();
+      const api = await h.inject({
+        method: 'POST',
+        url: '/api/v1/deposits',
+        headers: { ...auth(user), 'idempotency-key': `web:${key}` },
+        payload: { account_id: user.accountId, amount: 700 },
+      });
+      assert.equal(api.statusCode, 201, api.body);
+      assert.equal((await browser.post('/deposit', { amount: '0.03', idempotency_key: key })).status, 303);
+      assert.equal(await h.balance(user.accountId), 703n, 'both moved: the form did not replay the API request');
+    });
+
     it('replays a web deposit and a web refusal stored as the old JSON answer as the same page outcome', async () => {
       const { browser, user } = await signedIn(h, 'legacy-dave');
       await browser.get('/deposit');
