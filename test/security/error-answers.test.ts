@@ -182,6 +182,8 @@ for (const dialect of await dialects()) {
         const page = await browser.get(url);
         assert.equal(page.status, status, url);
         assert.match(page.body, /data-testid="signed-in-user"/, url);
+        // The whole navigation, as on every other page (the error page renders through renderPage).
+        assert.match(page.body, /href="\/deposit"/, url);
       }
     });
   });

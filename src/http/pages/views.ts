@@ -32,10 +32,20 @@ export interface LayoutData extends PageData {
   selfServiceDeposits: boolean;
 }
 
+/**
+ * True when the pages' own hooks ran for this request and this reply (cookies read, the cookie policy
+ * and CSRF on the reply's instance). Answers from outside the pages (a 404 from the static files, a
+ * 429 from the global limit, a 405, an undecodable URL) have no CSRF token or flash to show.
+ */
+function passedThroughPages(reply: FastifyReply): boolean {
+  const instance = reply.server as { cookiePolicy?: unknown };
+  return reply.request.cookies != null && instance.cookiePolicy !== undefined && typeof (reply as { generateCsrf?: unknown }).generateCsrf === 'function';
+}
+
 /** Renders `template` inside the layout and sends it as HTML with `status`. */
 export function renderPage(reply: FastifyReply, template: string, data: PageData, status = 200): FastifyReply {
   const request = reply.request;
-  const hasCsrf = typeof (reply as { generateCsrf?: unknown }).generateCsrf === 'function';
+  const hasCsrf = passedThroughPages(reply);
   const session = (request as { session?: { username: string } | null }).session ?? null;
   const full: LayoutData = {
     ...data,

@@ -2,11 +2,11 @@
  * Friendly error pages (404, 403, 500, …) for everything outside /api, through the hook that
  * errors.ts offers. A 5xx page says only that something failed, with the request id to quote.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { resumeSession } from '../../app/resume-session.js';
 import type { DomainError } from '../../domain/errors.js';
-import { eta, renderPage } from '../pages/views.js';
+import { renderPage } from '../pages/views.js';
 import { cookiePolicy } from './cookies.js';
 
 const TITLES: Record<number, string> = {
@@ -22,15 +22,6 @@ const TITLES: Record<number, string> = {
   500: 'Something went wrong',
   503: 'minibank is busy',
 };
-
-/**
- * True when the pages' own hooks ran for this request and this reply (cookies read, the cookie policy
- * and CSRF on the reply's instance), so renderPage may add the CSRF token and the flash.
- */
-function passedThroughPages(request: FastifyRequest, reply: FastifyReply): boolean {
-  const instance = reply.server as { cookiePolicy?: unknown };
-  return request.cookies != null && instance.cookiePolicy !== undefined && typeof (reply as { generateCsrf?: unknown }).generateCsrf === 'function';
-}
 
 export default fp(
   async function htmlErrors(app: FastifyInstance) {
@@ -61,18 +52,7 @@ export default fp(
             : error.message;
       reply.header('cache-control', 'no-store');
       const data = { title, status, code: error.code, message, requestId: status >= 500 ? request.id : null };
-      if (passedThroughPages(request, reply)) return renderPage(reply, 'error', data, status);
-      // A 404 from the static files, a 429 from the global limit (before cookies are read), a 405 or
-      // an undecodable URL: no CSRF token or flash to show, only the layout and the signed-in name.
-      const session = request.session ?? null;
-      const html = eta.render('./error', {
-        ...data,
-        user: session ? { username: session.username } : null,
-        csrf: null,
-        flash: null,
-        path: request.url.split('?')[0] ?? '/',
-      });
-      return reply.code(status).type('text/html; charset=utf-8').send(html);
+      return renderPage(reply, 'error', data, status);
     });
   },
   { name: 'html-errors' },
