@@ -18,16 +18,6 @@ export const INT64_MAX = 9_223_372_036_854_775_807n;
  */
 export const MAX_BALANCE_MINOR = 2n ** 53n - 1n;
 
-/** The lowest balance an account of this kind may hold: users never go negative, the bank's cash may. */
-export function balanceFloor(kind: 'user' | 'system'): bigint {
-  return kind === 'system' ? -MAX_BALANCE_MINOR : 0n;
-}
-
-/** True when a stored value is an integer within the bound for an account of this kind. */
-export function isStorableBalance(value: unknown, kind: 'user' | 'system'): value is bigint {
-  return typeof value === 'bigint' && value >= balanceFloor(kind) && value <= MAX_BALANCE_MINOR;
-}
-
 /**
  * Checks an amount that arrived as a JSON number (already proven an integer by the request schema)
  * against the contract's rules: positive and at most the configured per-operation maximum.

@@ -30,6 +30,11 @@ declare module 'fastify' {
   }
 }
 
+/** True when an API route needs a bearer token: it says so, or says nothing (the strict default). */
+export function needsBearer(route: Pick<RouteOptions, 'config'>): boolean {
+  return (route.config?.auth ?? 'bearer') === 'bearer';
+}
+
 /**
  * The routes that are deliberately not fully protected (no authentication, no CSRF check, or no
  * rate limit), keyed `METHOD path` (a GET covers its HEAD; a trailing `*` covers a prefix), with why. The one list of exceptions;

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import fp from 'fastify-plugin';
 import { authenticateToken, type Principal } from '../../app/authenticate-token.js';
 import { DomainError } from '../../domain/errors.js';
-import { prependHook } from '../route-needs.js';
+import { needsBearer, prependHook } from '../route-needs.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,7 +45,7 @@ export async function requireApiUser(request: FastifyRequest, reply: FastifyRepl
 export const apiAuth = fp(
   async function apiAuth(app: FastifyInstance) {
     app.addHook('onRoute', (route: RouteOptions) => {
-      if ((route.config?.auth ?? 'bearer') === 'bearer') prependHook(route, 'onRequest', requireApiUser);
+      if (needsBearer(route)) prependHook(route, 'onRequest', requireApiUser);
     });
   },
   { name: 'api-auth' },

@@ -12,9 +12,9 @@
 import fs from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { requireApiUser } from './api-auth.js';
+import { needsBearer } from '../route-needs.js';
 import { errorCodesFor, errorResponsesFor, errorSchema } from '../openapi-errors.js';
 import { DOCS_PREFIX } from './security-headers.js';
 
@@ -32,11 +32,6 @@ const DESCRIPTION = [
   'More in docs/api.md.',
 ].join('\n\n');
 
-/** True when the route authenticates with a bearer token (its onRequest or preHandler hook is requireApiUser). */
-function usesBearer(route: RouteOptions): boolean {
-  return [route.onRequest, route.preHandler].flat().includes(requireApiUser);
-}
-
 export default fp(
   async function openapi(app: FastifyInstance) {
     await app.register(swagger, {
@@ -52,7 +47,7 @@ export default fp(
         if (!url.startsWith(`${API_PREFIX}/`) || (route.config as { methodNotAllowed?: boolean } | undefined)?.methodNotAllowed) {
           return { schema: { ...schema, hide: true }, url };
         }
-        const bearer = usesBearer(route);
+        const bearer = needsBearer(route);
         const method = [route.method].flat()[0]!;
         const declared = Object.fromEntries(Object.entries((schema?.response ?? {}) as Record<string, unknown>).filter(([status]) => /^[1-3]/.test(status)));
         return {
