@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
+import semver from 'semver';
 
 const require = createRequire(import.meta.url);
 const lock = JSON.parse(fs.readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8')) as {
-  packages: Record<string, { version?: string; engines?: { node?: string } }>;
+  packages: Record<string, { version?: string; dev?: boolean; engines?: { node?: string } }>;
 };
 
 const versionParts = (v: string) => v.split('.').map(Number) as [number, number, number];
@@ -31,13 +32,31 @@ describe('dependencies (issue 11 class 15)', () => {
     }
   });
 
-  it('locks no package that declares it needs a newer Node than the one running the tests', () => {
-    const running = Number(process.versions.node.split('.')[0]);
-    const tooNew = Object.entries(lock.packages).flatMap(([name, p]) => {
-      const min = /^\s*>=\s*(\d+)\s*$/.exec(p.engines?.node ?? '');
-      return min && Number(min[1]) > running ? [`${name} ${p.version} needs node ${p.engines!.node}`] : [];
+  // What the project promises (package.json): `engines` for running the server, `devEngines` for
+  // `npm test` (its linter). Every locked package must run on the lowest Node each one allows.
+  const floors = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    engines: { node: string };
+    devEngines: { runtime: { name: string; version: string } };
+  };
+  const needsNewerNode = (floor: string, dev: boolean) =>
+    Object.entries(lock.packages).flatMap(([name, p]) => {
+      if (name === '' || Boolean(p.dev) !== dev || !p.engines?.node) return [];
+      return semver.satisfies(floor, p.engines.node) ? [] : [`${name} ${p.version} needs node ${p.engines.node}`];
     });
-    assert.deepEqual(tooNew, []);
+
+  it('locks no runtime package that needs a newer Node than package.json engines promises', () => {
+    const floor = semver.minVersion(floors.engines.node)!.version;
+    assert.deepEqual(needsNewerNode(floor, false), []);
+  });
+
+  it('locks no development package (the test suite and its linter) that needs a newer Node than devEngines says', () => {
+    assert.equal(floors.devEngines.runtime.name, 'node');
+    const floor = semver.minVersion(floors.devEngines.runtime.version)!.version;
+    assert.deepEqual(needsNewerNode(floor, true), []);
+  });
+
+  it('can fail: a package needing Node 22 is caught at the floor', () => {
+    assert.equal(semver.satisfies(semver.minVersion(floors.engines.node)!.version, '>=22'), false);
   });
 
   it('keeps the cookie parser @fastify/cookie loads on the API it calls (the override to cookie 1.x)', async () => {
