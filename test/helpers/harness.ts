@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Clock, FaultHooks } from '../../src/app/context.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -112,6 +113,16 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
   throw new Error(`gave up waiting for ${what} after ${attempts} polls`);
+}
+
+/** PostgreSQL only: waits until some session of the test's database is blocked on a row lock (pg_stat_activity). */
+export async function waitForLockWait(h: Harness): Promise<void> {
+  await waitFor('a session to wait for a row lock', async () => {
+    const rows = await sql<{ n: bigint }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+      h.app.ctx.storage.db,
+    );
+    return BigInt(rows.rows[0]!.n) > 0n;
+  });
 }
 
 export const auth = (user: { token: string }) => ({ authorization: `Bearer ${user.token}` });

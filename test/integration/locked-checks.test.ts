@@ -6,10 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
 import pg from 'pg';
 import { verifyBooks } from '../../src/app/verify-books.js';
-import { auth, createHarness, dialects, ledgerSnapshot, type Harness, type TestUser } from '../helpers/harness.js';
+import { auth, createHarness, dialects, ledgerSnapshot, waitForLockWait, type Harness, type TestUser } from '../helpers/harness.js';
 
 type Status = 'active' | 'frozen';
 
@@ -147,13 +146,3 @@ for (const dialect of await dialects()) {
 }
 
 /** Waits until some session of this test's database is waiting for a lock (bounded by count, not time). */
-async function waitForLockWait(h: Harness): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const rows = await sql<{ n: bigint }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
-      h.app.ctx.storage.db,
-    );
-    if (BigInt(rows.rows[0]!.n) > 0n) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the movement never waited for the lock');
-}

@@ -13,7 +13,7 @@ import { applyMovement } from '../../src/app/move-money.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
 import { MAX_BALANCE_MINOR } from '../../src/domain/money.js';
 import { buildApp } from '../../src/http/app.js';
-import { auth, createHarness, dialects, ledgerSnapshot, PASSWORD, type Harness, type TestUser, withHarness } from '../helpers/harness.js';
+import { auth, createHarness, dialects, ledgerSnapshot, waitForLockWait, PASSWORD, type Harness, type TestUser, withHarness } from '../helpers/harness.js';
 
 for (const dialect of await dialects()) {
   describe(`one-query payee, one-statement movement (${dialect})`, () => {
@@ -206,13 +206,3 @@ for (const dialect of await dialects()) {
 }
 
 /** Waits until some session of this test's database is waiting for a row lock. */
-async function waitForLockWait(h: Harness): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const rows = await sql<{ n: bigint }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
-      h.app.ctx.storage.db,
-    );
-    if (BigInt(rows.rows[0]!.n) > 0n) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the transfer never waited for the lock');
-}

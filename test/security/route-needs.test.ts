@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { PUBLIC_ROUTES, publicRouteEntry, type RegisteredRoute } from '../../src/http/route-needs.js';
-import { createHarness, dialects, type HarnessOptions } from '../helpers/harness.js';
-import type { Dialect } from '../../src/storage/storage.js';
+import { dialects, withHarness } from '../helpers/harness.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const AUTH = new Set(['bearer', 'session', 'public']);
@@ -41,20 +40,11 @@ function routeUses(app: FastifyInstance): RouteUse[] {
 /** A concrete URL for a route path: parameters and wildcards filled with something plausible but wrong. */
 const concrete = (url: string) => url.replace(/:[A-Za-z_]+/g, 'abc').replace(/\*$/, 'app.css');
 
-async function withApp(dialect: Dialect, options: HarnessOptions, run: (app: FastifyInstance) => Promise<void>): Promise<void> {
-  const h = await createHarness(dialect, options);
-  try {
-    await run(h.app);
-  } finally {
-    await h.close();
-  }
-}
-
 const DIALECTS = await dialects();
 
 describe('route needs', () => {
   it('every route declares its auth and limit, and only the documented public routes are less than fully protected', async () => {
-    await withApp('sqlite', {}, async (app) => {
+    await withHarness('sqlite', {}, async ({ app }) => {
       const uses = routeUses(app);
       assert.ok(uses.length > 20, `only ${uses.length} routes seen`);
       const problems: string[] = [];
@@ -81,7 +71,7 @@ describe('route needs', () => {
   for (const dialect of DIALECTS) {
     describe(dialect, () => {
       it('GET /api/v1/accounts/abc/transactions?limit=abc without a token is 401, not 400 (the issue example)', async () => {
-        await withApp(dialect, {}, async (app) => {
+        await withHarness(dialect, {}, async ({ app }) => {
           const res = await app.inject({ method: 'GET', url: '/api/v1/accounts/abc/transactions?limit=abc' });
           assert.equal(res.statusCode, 401);
           assert.equal(res.json().error.code, 'unauthenticated');
@@ -90,7 +80,7 @@ describe('route needs', () => {
       });
 
       it('every bearer route answers 401 without a token before it looks at a bad query, body or parameter', async () => {
-        await withApp(dialect, {}, async (app) => {
+        await withHarness(dialect, {}, async ({ app }) => {
           const bearer = routeUses(app).filter((u) => u.config.auth === 'bearer');
           assert.ok(bearer.length >= 8, `only ${bearer.length} bearer routes`);
           for (const use of bearer) {
@@ -112,7 +102,7 @@ describe('route needs', () => {
       });
 
       it('every signed-in page sends a signed-out visitor to sign in, and every page post without a CSRF token is 403', async () => {
-        await withApp(dialect, {}, async (app) => {
+        await withHarness(dialect, {}, async ({ app }) => {
           const pages = routeUses(app).filter((u) => !u.url.startsWith('/api/'));
           const signedIn = pages.filter((u) => u.config.auth === 'session' && SAFE.has(u.method));
           assert.ok(signedIn.length >= 6, `only ${signedIn.length} signed-in pages`);
@@ -137,7 +127,7 @@ describe('route needs', () => {
 
       it('every route but the probes meets the global rate limit', async () => {
         const config = { rateLimits: true, rateLimitGlobalPerMinute: 2, rateLimitAuthPerMinute: 1000, rateLimitMoneyPerMinute: 1000 };
-        await withApp(dialect, { config }, async (app) => {
+        await withHarness(dialect, { config }, async ({ app }) => {
           const uses = routeUses(app);
           let address = 0;
           for (const use of uses) {
