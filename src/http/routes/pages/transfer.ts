@@ -47,8 +47,8 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
   transferForm(app, sealer);
 }
 
-const showForm = async (ctx: AppContext, reply: FastifyReply, userId: string, values: TransferFields, errors: FieldErrors, status: number) => {
-  const account = await primaryAccount(ctx, userId);
+/** The form again, with the account the caller has already read (no second read). */
+const showForm = (reply: FastifyReply, account: AccountView, values: TransferFields, errors: FieldErrors, status: number) => {
   return renderPage(
     reply,
     'transfer',
@@ -108,7 +108,7 @@ function reviewPage(app: FastifyInstance, sealer: ReviewSealer): void {
     const fields: TransferFields = { ...sealed };
     // Checked again on every view: the balance or the payee may have changed since the form was posted.
     const review = await reviewTransfer(ctx, session.userId, account, fields);
-    if (!review.ok) return showForm(ctx, reply, session.userId, fields, review.errors, review.status);
+    if (!review.ok) return showForm(reply, account, fields, review.errors, review.status);
     return renderPage(reply, 'transfer-review', {
       title: 'Check and send',
       values: fields,
@@ -127,7 +127,8 @@ function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
   app.get('/transfer', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const to = (request.query as { to?: unknown }).to;
     const prefill = typeof to === 'string' ? to.slice(0, PAYEE_MAX_CHARS) : '';
-    return showForm(ctx, reply, sessionOf(request).userId, { to: prefill, amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200);
+    const account = await primaryAccount(ctx, sessionOf(request).userId);
+    return showForm(reply, account, { to: prefill, amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200);
   });
 
   app.post('/transfer', { config: { auth: 'session', csrf: true, limit: 'money' } }, async (request, reply) => {
@@ -137,18 +138,18 @@ function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
     const step = field(request, 'step');
     const keepKey = parseFormKey(fields.formKey) ?? ctx.random.uuid();
 
-    if (step === 'edit') return showForm(ctx, reply, session.userId, { ...fields, formKey: keepKey }, {}, 200);
+    if (step === 'edit') return showForm(reply, account, { ...fields, formKey: keepKey }, {}, 200);
 
     if (step !== 'confirm') {
       const review = await reviewTransfer(ctx, session.userId, account, fields);
-      if (!review.ok) return showForm(ctx, reply, session.userId, { ...fields, formKey: keepKey }, review.errors, review.status);
+      if (!review.ok) return showForm(reply, account, { ...fields, formKey: keepKey }, review.errors, review.status);
       const token = await sealer.seal({ ...fields, formKey: review.parsed.formKey }, session.handle, ctx.clock.nowMs());
       return reply.redirect(`/transfer/review?r=${token}`, 303);
     }
 
     const errors: FieldErrors = {};
     const parsed = parseTransfer(ctx, fields, account, errors);
-    if (!parsed) return showForm(ctx, reply, session.userId, { ...fields, formKey: keepKey }, errors, 400);
+    if (!parsed) return showForm(reply, account, { ...fields, formKey: keepKey }, errors, 400);
 
     const outcome = await runMovement(
       ctx,
@@ -169,6 +170,8 @@ function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
       return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `Sent ${formatMoney(parsed.amountMinor, account.currency)} to ${payee}.` });
     }
     errors[refusalField(outcome.error)] = refusalMessage(outcome.error);
-    return showForm(ctx, reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code]);
+    // Read again: a refusal such as insufficient_funds may come from money that left meanwhile.
+    const current = await primaryAccount(ctx, session.userId);
+    return showForm(reply, current, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code]);
   });
 }
