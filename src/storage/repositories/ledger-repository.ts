@@ -1,6 +1,4 @@
-import { sql } from 'kysely';
-import type { Db, Trx } from '../storage.js';
-
+/** A new ledger transaction's row, shared by both databases' journal writers (dialects/<name>/movement-sql.ts). */
 export interface NewLedgerTransaction {
   id: string;
   type: 'deposit' | 'withdrawal' | 'transfer';
@@ -24,12 +22,3 @@ export const transactionRow = (txn: NewLedgerTransaction) => ({
   actorSessionId: txn.actorSessionId ?? null,
   createdAt: txn.createdAtMs,
 });
-
-/** Used by tests and `verify`: how many entries exist in all. */
-export async function countEntries(db: Db | Trx): Promise<bigint> {
-  const row = await db
-    .selectFrom('entries')
-    .select(sql<bigint>`count(*)`.as('n'))
-    .executeTakeFirstOrThrow();
-  return BigInt(row.n);
-}
