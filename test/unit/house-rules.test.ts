@@ -1,7 +1,8 @@
 /**
  * Issue 12 item 5: the house rules run. No source file in src/ over 300 lines, no function over 70,
  * src/domain/ imports nothing outside itself, and the database schema type (src/storage/schema.ts)
- * is imported only under src/storage/. The layers and their import rules: docs/architecture.md.
+ * is imported only under src/storage/, and no SQL, query builder or test of the database type lives
+ * outside src/storage/ (item 1). The layers and their import rules: docs/architecture.md.
  * Each measure is first shown to catch a made-up offender, so a rule cannot pass by measuring nothing.
  */
 import assert from 'node:assert/strict';
@@ -20,12 +21,27 @@ const FUNCTION_LENGTH_EXEMPT = 'src/storage/migrations/';
 // added here with its reason; node:crypto, node:fs and the like never.
 const PURE_NODE_MODULES_FOR_DOMAIN: readonly string[] = [];
 
+/** A test of which database it is: `dialect === 'x'`, `'x' !== …dialect`, or a switch on it (issue 12 item 1). */
+const DIALECT_TEST = /\bdialect\s*[!=]==|[!=]==\s*[\w.]*\bdialect\b|switch\s*\([^)]*\bdialect\b/;
+/** SQL or a Kysely query builder (issue 12 item 1: only src/storage/ talks to the database). */
+const QUERY_BUILDER = /\bsql`|\bsql\.(raw|ref|lit|join)\b|\.(selectFrom|insertInto|updateTable|deleteFrom|selectNoFrom)\(|\bdb\.schema\b|from 'kysely'/;
+
 const sources = () => typescriptFiles(ROOT, 'src').map((file) => ({ file, text: fs.readFileSync(ROOT + file, 'utf8') }));
 
 /** A made-up function of `bodyLines` statements, for the measures' own tests. */
 const fakeFunction = (bodyLines: number) => `export function big(): number {\n${'  x++;\n'.repeat(bodyLines)}  return x;\n}\n`;
 
 describe('house rules: the measures themselves', () => {
+  it('sees a test of the database type and a query, however they are written', () => {
+    for (const offender of ["if (ctx.storage.dialect === 'postgres') x();", "if ('sqlite' !== storage.dialect) x();", 'switch (ctx.storage.dialect) {}']) {
+      assert.ok(DIALECT_TEST.test(offender), offender);
+    }
+    assert.ok(!DIALECT_TEST.test('const dialects = await dialects();'));
+    for (const offender of ["await db.selectFrom('users').execute();", 'await sql`select 1`.execute(db);', "import { sql } from 'kysely';"]) {
+      assert.ok(QUERY_BUILDER.test(offender), offender);
+    }
+  });
+
   it('counts a function from its first token to its closing brace, arrows, methods and nested ones included', () => {
     assert.deepEqual(functionLengths('f.ts', fakeFunction(3)), [{ name: 'big', line: 1, lines: 6 }]);
     const text = 'class A {\n  m() {\n    const inner = () => {\n      return 1;\n    };\n    return inner();\n  }\n}\n';
@@ -105,5 +121,21 @@ describe('house rules (issue 12 item 5)', () => {
           .map(() => file),
       );
     assert.deepEqual(leaks, [], 'outside storage/, use the row types a repository exports');
+  });
+
+  it('tests the database type nowhere outside src/storage/ (issue 12 item 1)', () => {
+    const offenders = sources().filter(({ file, text }) => !file.startsWith('src/storage/') && DIALECT_TEST.test(text));
+    assert.deepEqual(
+      offenders.map(({ file }) => file),
+      [],
+    );
+  });
+
+  it('writes no SQL and builds no query outside src/storage/ (issue 12 item 1)', () => {
+    const offenders = sources().filter(({ file, text }) => !file.startsWith('src/storage/') && QUERY_BUILDER.test(text));
+    assert.deepEqual(
+      offenders.map(({ file }) => file),
+      [],
+    );
   });
 });
