@@ -94,7 +94,11 @@ export async function withHarness<T>(dialect: Dialect, fn: (h: Harness) => Promi
 export async function withHarness<T>(dialect: Dialect, options: HarnessOptions, fn: (h: Harness) => Promise<T>): Promise<T>;
 export async function withHarness<T>(dialect: Dialect, ...args: [(h: Harness) => Promise<T>] | [HarnessOptions, (h: Harness) => Promise<T>]): Promise<T> {
   const [options, fn] = args.length === 1 ? [{}, args[0]] : args;
-  const h = await createHarness(dialect, options);
+  return closingAfter(await createHarness(dialect, options), fn);
+}
+
+/** Runs `fn` with a harness a suite built its own way (a clock, a config) and closes it however `fn` ends. */
+export async function closingAfter<T>(h: Harness, fn: (h: Harness) => Promise<T>): Promise<T> {
   try {
     return await fn(h);
   } finally {

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import type { FailureCounter } from '../../src/app/login-throttle.js';
 import { memoryFailureCounter, redisFailureCounter } from '../../src/services/failure-counters.js';
 import { checkCredentials, issueDeviceToken } from '../../src/app/sign-in.js';
-import { createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+import { createHarness, dialects, PASSWORD, type Harness, closingAfter } from '../helpers/harness.js';
 import { redisAvailable, TEST_REDIS_URL } from '../helpers/redis.js';
 
 const FREE = 3;
@@ -101,8 +101,7 @@ for (const dialect of await dialects()) {
         });
 
       it(`verifies at most LOGIN_FREE_FAILURES of ${AT_ONCE} wrong passwords sent at once for one username (the issue example)`, async () => {
-        const h = await make();
-        try {
+        await closingAfter(await make(), async (h) => {
           const name = uniqueName('alice');
           await h.user(name);
           const verified = countVerifications(h);
@@ -112,26 +111,20 @@ for (const dialect of await dialects()) {
           assert.equal(statuses.filter((s) => s === 401).length, verified.count, 'each verified guess failed');
           assert.equal(statuses.filter((s) => s === 429).length, AT_ONCE - verified.count, 'every other guess waits');
           assert.equal((await login(h, name, PASSWORD)).statusCode, 429, 'the right password waits too');
-        } finally {
-          await h.close();
-        }
+        });
       });
 
       it('does the same for a username that does not exist', async () => {
-        const h = await make();
-        try {
+        await closingAfter(await make(), async (h) => {
           const verified = countVerifications(h);
           const answers = await storm(h, uniqueName('ghost'), (i) => `wrong password number ${i}`);
           assert.ok(verified.count >= 1 && verified.count <= FREE, `verified ${verified.count}`);
           assert.equal(answers.filter((r) => r.statusCode === 429).length, AT_ONCE - verified.count);
-        } finally {
-          await h.close();
-        }
+        });
       });
 
       it('counts a known device on its own key, with the same bound', async () => {
-        const h = await make();
-        try {
+        await closingAfter(await make(), async (h) => {
           const name = uniqueName('carol');
           await h.user(name);
           const device = await issueDeviceToken(h.app.ctx, name);
@@ -148,14 +141,11 @@ for (const dialect of await dialects()) {
           assert.equal(codes.filter((c) => c === 'unauthenticated').length, verified.count);
           assert.equal(codes.filter((c) => c === 'rate_limited').length, AT_ONCE - verified.count);
           assert.equal((await login(h, name, PASSWORD)).statusCode, 200, 'the username itself was not charged');
-        } finally {
-          await h.close();
-        }
+        });
       });
 
       it('with right and wrong passwords mixed, verifies at most LOGIN_FREE_FAILURES per success, and only attempts that got a slot', async () => {
-        const h = await make();
-        try {
+        await closingAfter(await make(), async (h) => {
           const name = uniqueName('dora');
           await h.user(name);
           const verified = countVerifications(h);
@@ -165,9 +155,7 @@ for (const dialect of await dialects()) {
           answers.forEach((r, i) => assert.ok(right(i) ? [200, 429].includes(r.statusCode) : [401, 429].includes(r.statusCode), `${i}: ${r.statusCode}`));
           assert.ok(verified.count >= 1 && verified.count <= FREE * (1 + successes), `verified ${verified.count} with ${successes} successes`);
           assert.equal(answers.filter((r) => r.statusCode !== 429).length, verified.count, 'only reserved attempts were verified');
-        } finally {
-          await h.close();
-        }
+        });
       });
     });
   }

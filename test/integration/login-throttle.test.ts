@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { waitRemainingMs } from '../../src/app/login-throttle.js';
 import { checkCredentials, issueDeviceToken } from '../../src/app/sign-in.js';
-import { createHarness, dialects, PASSWORD, type Harness } from '../helpers/harness.js';
+import { createHarness, dialects, PASSWORD, type Harness, closingAfter } from '../helpers/harness.js';
 import { Browser } from '../pages/browser.js';
 
 const policy = { freeFailures: 5, maxLockMs: 900_000 };
@@ -31,17 +31,14 @@ for (const dialect of await dialects()) {
     const login = (h: Harness, username: string, password: string) => h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password } });
 
     it('after LOGIN_FREE_FAILURES failures the next try waits (429, Retry-After), even with the right password', async () => {
-      const h = await make();
-      try {
+      await closingAfter(await make(), async (h) => {
         await h.user('alice');
         for (let i = 0; i < 3; i++) assert.equal((await login(h, 'alice', 'wrong password attempt')).statusCode, 401);
         const locked = await login(h, 'alice', PASSWORD);
         assert.equal(locked.statusCode, 429);
         assert.equal(locked.json().error.code, 'rate_limited');
         assert.equal(locked.headers['retry-after'], '1');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('throttles an unknown username exactly like an existing one: same statuses, bodies and Retry-After', async () => {
@@ -63,8 +60,7 @@ for (const dialect of await dialects()) {
     });
 
     it('never locks for good: the wait grows, stops at the cap, and once it passes the right password signs in', async () => {
-      const h = await make();
-      try {
+      await closingAfter(await make(), async (h) => {
         await h.user('alice');
         const waits: string[] = [];
         for (let i = 0; i < 12; i++) {
@@ -82,14 +78,11 @@ for (const dialect of await dialects()) {
         clock.now += 60_000;
         assert.equal((await login(h, 'alice', PASSWORD)).statusCode, 200);
         assert.equal((await login(h, 'alice', 'wrong password attempt')).statusCode, 401, 'success reset the count');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('lets the owner in from a known device while an attacker keeps the username locked', async () => {
-      const h = await make();
-      try {
+      await closingAfter(await make(), async (h) => {
         await h.user('alice');
         const device = await issueDeviceToken(h.app.ctx, 'alice');
         assert.ok(device);
@@ -98,14 +91,11 @@ for (const dialect of await dialects()) {
         const client = { ip: '203.0.113.5', userAgent: 'owner browser' };
         const user = await checkCredentials(h.app.ctx, { username: 'alice', password: PASSWORD }, { client, deviceToken: device, audit: true });
         assert.equal(user.username, 'alice');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('lets the owner sign in on the login page from a browser that signed in before, while the username is locked for everyone else', async () => {
-      const h = await make();
-      try {
+      await closingAfter(await make(), async (h) => {
         await h.user('alice');
         const owner = new Browser(h.app);
         await owner.get('/login');
@@ -120,14 +110,11 @@ for (const dialect of await dialects()) {
         await owner.get('/login');
         const back = await owner.post('/login', { username: 'alice', password: PASSWORD });
         assert.equal(back.status, 303, 'the known browser gets in');
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('does not let a device token for one username past the lock of another', async () => {
-      const h = await make();
-      try {
+      await closingAfter(await make(), async (h) => {
         await h.user('alice');
         await h.user('mallory');
         const malloryDevice = await issueDeviceToken(h.app.ctx, 'mallory');
@@ -136,14 +123,11 @@ for (const dialect of await dialects()) {
           checkCredentials(h.app.ctx, { username: 'alice', password: PASSWORD }, { client: { ip: null, userAgent: null }, deviceToken: malloryDevice }),
           (e: Error & { code?: string }) => e.code === 'rate_limited',
         );
-      } finally {
-        await h.close();
-      }
+      });
     });
 
     it('records failed, throttled and successful logins in the audit trail with IP and user agent, and never the password', async () => {
-      const h = await make();
-      try {
+      await closingAfter(await make(), async (h) => {
         const alice = await h.user('alice');
         for (let i = 0; i < 4; i++) {
           await h.inject({
@@ -165,9 +149,7 @@ for (const dialect of await dialects()) {
         const text = JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
         assert.ok(!text.includes('wrong password attempt'));
         assert.ok(!text.includes(PASSWORD));
-      } finally {
-        await h.close();
-      }
+      });
     });
   });
 }

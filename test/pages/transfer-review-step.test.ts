@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, dialects, ledgerSnapshot, type Harness } from '../helpers/harness.js';
+import { createHarness, dialects, ledgerSnapshot, type Harness, withHarness } from '../helpers/harness.js';
 import { manualClock, MINUTE, signedIn, anotherBrowser } from './browser.js';
 
 const text = (body: string) => body.replace(/\u00a0/g, ' ');
@@ -172,8 +172,7 @@ describe('the amount hint follows the currency', () => {
     ['CLF', '12.5000'],
   ] as const) {
     it(`offers "For example ${example}" for ${currency} on every money form`, async () => {
-      const h = await createHarness('sqlite', { config: { currency } });
-      try {
+      await withHarness('sqlite', { config: { currency } }, async (h) => {
         const { browser } = await signedIn(h, 'hinted');
         for (const path of ['/deposit', '/withdraw', '/transfer']) {
           const page = await browser.get(path);
@@ -183,9 +182,7 @@ describe('the amount hint follows the currency', () => {
             `${currency} ${path}`,
           );
         }
-      } finally {
-        await h.close();
-      }
+      });
     });
   }
 });
