@@ -43,6 +43,23 @@ export interface LedgerTransactionsTable {
   actor_token_id?: string | null;
   /** The web session (its public handle) that made this movement, if it came from a page (migration 003). */
   actor_session_id?: string | null;
+  /** PostgreSQL only (migration 012): the writing transaction's id (xid8, as text), for the chain sealer. */
+  commit_xid?: string | null;
+}
+
+/** The hash chain over the ledger (migration 012, docs/ledger.md "The chain"): one row per sealed transaction. */
+export interface LedgerChainTable {
+  /** The transaction's place in the one global order: 1, 2, 3... */
+  position: bigint;
+  transaction_seq: bigint;
+  transaction_id: string;
+  /** Version of the canonical encoding hashed (1 today). */
+  encoding: number;
+  /** Lower-case hex SHA-256 of the encoding, which includes the previous position's hash. */
+  hash: string;
+  sealed_at: bigint;
+  /** PostgreSQL: pg_snapshot_xmin when sealed (as a bigint); null on SQLite. */
+  horizon: bigint | null;
 }
 
 export interface EntriesTable {
@@ -117,6 +134,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   security_events: SecurityEventsTable;
   sessions: SessionsTable;
+  ledger_chain: LedgerChainTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

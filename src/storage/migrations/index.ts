@@ -10,6 +10,7 @@ import * as securityEvents from './003-security-events.js';
 import * as credentialGeneration from './004-credential-generation.js';
 import * as auditNoise from './005-audit-noise.js';
 import * as userTimeZone from './006-user-time-zone.js';
+import * as ledgerChain from './012-ledger-chain.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -20,6 +21,7 @@ const all: Record<string, DialectMigration> = {
   '004-credential-generation': credentialGeneration,
   '005-audit-noise': auditNoise,
   '006-user-time-zone': userTimeZone,
+  '012-ledger-chain': ledgerChain,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
