@@ -12,6 +12,7 @@ import {
   text,
   flag,
   currency,
+  currencyList,
   databaseUrl,
   secret,
   publicUrl,
@@ -57,6 +58,12 @@ export const settings = {
     '',
     'Earlier signing secrets, comma-separated (each at least 32 bytes): tokens they signed stay valid until they expire, so SECRET can be rotated without logging everyone out.',
     secretList,
+  ),
+  statementKeyFile: setting(
+    'STATEMENT_KEY_FILE',
+    '',
+    'The Ed25519 key file that signs monthly statements (mode 0600; current key and the public halves of earlier ones). Empty: DATA_DIR/statement-key.json, generated on first use. Several instances (PostgreSQL) must all point at the same file.',
+    text,
   ),
   trustProxy: setting(
     'TRUST_PROXY',
@@ -108,6 +115,13 @@ export const settings = {
   tokenIssuer: setting('TOKEN_ISSUER', 'minibank', 'The `iss` claim of issued tokens, checked on every request.', text),
   tokenAudience: setting('TOKEN_AUDIENCE', 'minibank-api', 'The `aud` claim of issued tokens, checked on every request.', text),
   currency: setting('CURRENCY', 'USD', 'ISO 4217 currency of newly opened accounts.', currency),
+  currencies: setting(
+    'CURRENCIES',
+    'USD,EUR,GBP,JPY',
+    'ISO 4217 currencies a user may open further accounts in (POST /api/v1/accounts, the dashboard), comma-separated.',
+    currencyList,
+  ),
+  maxAccountsPerUser: setting('MAX_ACCOUNTS_PER_USER', '5', 'Most accounts one user may hold open at once (closed ones do not count).', integer(1, 100)),
   selfServiceDeposits: setting(
     'SELF_SERVICE_DEPOSITS',
     'on',
@@ -119,6 +133,12 @@ export const settings = {
     '100000000',
     'Largest amount of one deposit, withdrawal or transfer, in minor units (cents).',
     integer(1, 9_000_000_000_000),
+  ),
+  maxPendingRequests: setting(
+    'MAX_PENDING_REQUESTS',
+    '20',
+    'Most payment requests one user may have waiting for an answer (not yet paid, declined, cancelled or expired); one more is 422 `limit_reached`, so nobody can flood an inbox.',
+    integer(1, 10_000),
   ),
   bodyLimitBytes: setting('BODY_LIMIT_BYTES', '16384', 'Largest request body accepted; larger is 413.', integer(1024, 1_048_576)),
   idempotencyKeyTtlHours: setting('IDEMPOTENCY_KEY_TTL_HOURS', '48', 'How long idempotency keys are remembered (at least 24).', integer(24, 24 * 365)),
@@ -191,6 +211,24 @@ export const settings = {
   sessionIdleMinutes: setting('SESSION_IDLE_MINUTES', '30', 'A web session ends after this many minutes without a request.', integer(1, 24 * 60)),
   sessionAbsoluteHours: setting('SESSION_ABSOLUTE_HOURS', '12', 'A web session ends this many hours after sign-in, however active.', integer(1, 24 * 30)),
   sessionsPerUserMax: setting('SESSIONS_PER_USER_MAX', '20', 'Most open web sessions one user may have; signing in again ends the oldest.', integer(1, 1000)),
+  stepUpMinor: setting(
+    'STEP_UP_MINOR',
+    '100000',
+    'With a second factor on, a transfer, hold or request payment of at least this many minor units needs a fresh code (API header `MFA-Code`).',
+    integer(1, 9_000_000_000_000),
+  ),
+  secondFactorPendingMinutes: setting(
+    'SECOND_FACTOR_PENDING_MINUTES',
+    '5',
+    'After a correct password on /login with a second factor on, how long the browser has to give its code before signing in starts again.',
+    integer(1, 60),
+  ),
+  secondFactorPendingTries: setting(
+    'SECOND_FACTOR_PENDING_TRIES',
+    '5',
+    'Wrong codes on the second sign-in page before that half-finished sign-in ends (each also counts toward the login throttle).',
+    integer(1, 20),
+  ),
 } as const;
 
 type Settings = typeof settings;

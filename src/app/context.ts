@@ -8,6 +8,7 @@ import type { AppObserver } from './observer.js';
 import type { PasswordHasher } from '../services/password-hasher.js';
 import type { SecurityServices } from './security-services.js';
 import type { TokenSigner } from '../services/token-signer.js';
+import type { SecretBox } from '../services/secret-box.js';
 
 export interface Clock {
   nowMs(): number;
@@ -40,6 +41,8 @@ export interface AppContext {
   readonly observer?: AppObserver;
   /** Idempotency keys whose first request is still running in this process (user id + key). */
   readonly inFlightKeys: Set<string>;
+  /** Seals secrets at rest (TOTP) under keys derived from SECRET; absent in tools that never enrol a second factor. */
+  readonly secrets?: SecretBox;
 }
 
 export const nowMsBig = (ctx: Pick<AppContext, 'clock'>): bigint => BigInt(ctx.clock.nowMs());

@@ -25,6 +25,14 @@ export const securityEventTypes = [
   'token_revoked',
   'rate_limited',
   'csrf_failed',
+  'totp_enrolled',
+  'totp_disabled',
+  'recovery_code_used',
+  'second_factor_failed',
+  'step_up_passed',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_failed',
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

@@ -2,6 +2,7 @@
  * Builds the Fastify application (without listening): the composition root that wires storage,
  * use cases and plugins together. Tests call it with their own config, clock and fault hooks.
  */
+import { createSecretBox } from '../services/secret-box.js';
 import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext, Clock, FaultHooks, Randomness } from '../app/context.js';
@@ -120,6 +121,7 @@ async function createContext(options: BuildOptions, storage: Storage, secret: st
     }),
     security,
     inFlightKeys: new Set(),
+    secrets: createSecretBox({ secret, previousSecrets: config.secretPrevious }),
   };
   return { ctx, metrics };
 }

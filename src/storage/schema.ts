@@ -29,6 +29,12 @@ export interface AccountsTable {
   balance: bigint;
   status: 'active' | 'frozen';
   created_at: bigint;
+  /** Sum of this account's pending holds as payer (migration 010); available = balance - held. */
+  held: Generated<bigint>;
+  /** 1..40 characters; "Main" for accounts opened before migration 009. */
+  name: Generated<string>;
+  /** When the owner closed it (epoch ms), or null while open (migration 009: status `closed` is derived from it). */
+  closed_at: Generated<bigint | null>;
 }
 
 export interface LedgerTransactionsTable {
@@ -125,6 +131,110 @@ export interface SecurityEventsTable {
   aggregate_key: string | null;
 }
 
+/** A hold, a two-phase transfer (migration 010): reserved on the payer's `held`, entries only at capture. */
+export interface HoldsTable {
+  id: string;
+  from_account_id: string;
+  to_account_id: string;
+  amount: bigint;
+  captured_amount: Generated<bigint>;
+  currency: string;
+  status: Generated<'pending' | 'captured' | 'voided' | 'expired'>;
+  memo: string | null;
+  /** Epoch ms; after it a pending hold reads `expired` and the sweeper settles it. */
+  expires_at: bigint;
+  created_at: bigint;
+  resolved_at: bigint | null;
+  /** The capture's ledger transaction, once captured. */
+  transaction_id: string | null;
+  actor_user_id: string | null;
+}
+
+/** A user's TOTP secrets, sealed (migration 007): the active one and one awaiting its first code. */
+export interface TotpCredentialsTable {
+  user_id: string;
+  secret_sealed: string | null;
+  enabled_at: bigint | null;
+  pending_sealed: string | null;
+  pending_at: bigint | null;
+  /** The last TOTP time step accepted for this user (0: none); only a greater one is accepted. */
+  last_step: Generated<bigint>;
+}
+
+/** SHA-256 of each single-use recovery code (migration 007). */
+export interface RecoveryCodesTable {
+  code_hash: string;
+  user_id: string;
+  created_at: bigint;
+  used_at: bigint | null;
+}
+
+/** A browser past the password that still owes its second factor (migration 007); SHA-256 of its cookie. */
+export interface PendingSignInsTable {
+  id_hash: string;
+  user_id: string;
+  password_generation: bigint;
+  throttle_key: string;
+  next_path: string | null;
+  failures: Generated<number>;
+  created_at: bigint;
+  expires_at: bigint;
+}
+
+/** A payment request (migration 011): asks `payer_user_id` to pay into `to_account_id`; moves nothing until paid. */
+export interface PaymentRequestsTable {
+  /** Internal order, for keyset pagination; never shown. */
+  seq: Generated<bigint>;
+  id: string;
+  requester_user_id: string;
+  to_account_id: string;
+  payer_user_id: string;
+  /** Minor units of `currency` (the requester's account's), > 0. */
+  amount: bigint;
+  currency: string;
+  memo: string | null;
+  /** `expired` is never stored: a pending row past `expires_at` reads expired. */
+  status: Generated<'pending' | 'paid' | 'declined' | 'cancelled'>;
+  /** Epoch ms. */
+  expires_at: bigint;
+  created_at: bigint;
+  resolved_at: bigint | null;
+  /** The paying transfer's ledger transaction, once paid. */
+  transaction_id: string | null;
+}
+
+/** A registered passkey, a WebAuthn credential (migration 008). */
+export interface PasskeysTable {
+  /** The credential id, base64url; how an assertion names its key. */
+  id: string;
+  user_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  /** The authenticator's last signature counter (0: it keeps none). */
+  counter: Generated<bigint>;
+  /** Comma-separated transport hints ('internal,hybrid'), '' when unknown. */
+  transports: Generated<string>;
+  /** 'singleDevice' or 'multiDevice' (the BE flag). */
+  device_type: string;
+  /** 1 when the credential is backed up (the BS flag), else 0. */
+  backed_up: Generated<bigint>;
+  name: string;
+  created_at: bigint;
+  last_used_at: bigint | null;
+}
+
+/** A single-use WebAuthn challenge (migration 008), keyed by the SHA-256 of its browser's cookie. */
+export interface WebauthnChallengesTable {
+  id_hash: string;
+  /** base64url. */
+  challenge: string;
+  purpose: string;
+  /** The user it was issued to (registration, step-up); null for a sign-in. */
+  user_id: string | null;
+  created_at: bigint;
+  expires_at: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   accounts: AccountsTable;
@@ -134,6 +244,13 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   security_events: SecurityEventsTable;
   sessions: SessionsTable;
+  totp_credentials: TotpCredentialsTable;
+  recovery_codes: RecoveryCodesTable;
+  pending_sign_ins: PendingSignInsTable;
+  holds: HoldsTable;
+  payment_requests: PaymentRequestsTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
   ledger_chain: LedgerChainTable;
 }
 
@@ -142,3 +259,4 @@ export type AccountRow = Selectable<AccountsTable>;
 export type NewAccountRow = Insertable<AccountsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
+export type PaymentRequestRow = Selectable<PaymentRequestsTable>;

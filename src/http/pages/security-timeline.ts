@@ -18,6 +18,14 @@ const WORDS: Record<SecurityEventType, string> = {
   token_revoked: 'API token revoked',
   rate_limited: 'Requests slowed down (too many at once)',
   csrf_failed: 'A form post was refused (expired or from another site)',
+  totp_enrolled: 'Authenticator app turned on (new recovery codes)',
+  totp_disabled: 'Authenticator app turned off',
+  recovery_code_used: 'A recovery code was used',
+  second_factor_failed: 'Wrong authenticator or recovery code',
+  step_up_passed: 'Large payment confirmed with a code',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey removed',
+  passkey_failed: 'A passkey was refused',
 };
 
 export interface TimelineItem {

@@ -10,6 +10,11 @@ import * as securityEvents from './003-security-events.js';
 import * as credentialGeneration from './004-credential-generation.js';
 import * as auditNoise from './005-audit-noise.js';
 import * as userTimeZone from './006-user-time-zone.js';
+import * as secondFactor from './007-second-factor.js';
+import * as passkeys from './008-passkeys.js';
+import * as accounts from './009-accounts.js';
+import * as holds from './010-holds.js';
+import * as paymentRequests from './011-payment-requests.js';
 import * as ledgerChain from './012-ledger-chain.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -21,6 +26,11 @@ const all: Record<string, DialectMigration> = {
   '004-credential-generation': credentialGeneration,
   '005-audit-noise': auditNoise,
   '006-user-time-zone': userTimeZone,
+  '007-second-factor': secondFactor,
+  '008-passkeys': passkeys,
+  '009-accounts': accounts,
+  '010-holds': holds,
+  '011-payment-requests': paymentRequests,
   '012-ledger-chain': ledgerChain,
 };
 
