@@ -4,6 +4,7 @@
  * passkeys in this file (src/app/second-factor-status.ts); everything that needs "has a second
  * factor" then includes passkeys at once.
  */
+import { countPasskeysOfUser } from '../storage/repositories/passkey-repository.js';
 import { findTotp } from '../storage/repositories/second-factor-repository.js';
 import type { Db, Trx } from '../storage/storage.js';
 import type { AppContext } from './context.js';
@@ -11,14 +12,14 @@ import type { AppContext } from './context.js';
 export interface SecondFactorStatus {
   /** TOTP confirmed and on. */
   totp: boolean;
-  /** How many passkeys the user has (0 until part B counts them here). */
+  /** How many passkeys the user has (migration 008). */
   passkeys: number;
 }
 
 /** The user's second factors, as `GET /api/v1/me` shows them (contract "Second factor"). */
 export async function secondFactorStatus(_ctx: AppContext, db: Db | Trx, userId: string): Promise<SecondFactorStatus> {
   const totp = await findTotp(db, userId);
-  return { totp: Boolean(totp?.secretSealed), passkeys: 0 };
+  return { totp: Boolean(totp?.secretSealed), passkeys: await countPasskeysOfUser(db, userId) };
 }
 
 /** True when the user has any second factor on (sign-in asks for it; large movements step up). */

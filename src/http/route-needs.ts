@@ -51,6 +51,8 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /index': 'home page',
   'GET /login': 'sign-in form',
   'POST /login': 'signs in (CSRF-checked against login CSRF; auth rate limit)',
+  'POST /login/passkey/options': 'a sign-in challenge for a passkey (CSRF-checked; auth rate limit; one row per call, swept on expiry)',
+  'POST /login/passkey': 'signs in with a passkey (CSRF-checked; auth rate limit)',
   'GET /signup': 'sign-up form',
   'POST /signup': 'creates the user (CSRF-checked; auth rate limit)',
   'POST /logout': 'signing out needs no live session (CSRF-checked)',

@@ -15,6 +15,7 @@ import authPages from './auth.js';
 import dashboardPage from './dashboard.js';
 import homePage from './home.js';
 import moneyPages from './money.js';
+import passkeyPages from './passkeys.js';
 import settingsPages from './settings.js';
 import staticFiles from './static-files.js';
 import transactionsPages from './transactions.js';
@@ -56,4 +57,5 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(transferPages);
   await app.register(transactionsPages);
   await app.register(settingsPages);
+  await app.register(passkeyPages);
 }

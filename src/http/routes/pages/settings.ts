@@ -15,6 +15,7 @@ import { isDomainError } from '../../../domain/errors.js';
 import { describeUserAgent, formatDateTime, isoTime } from '../../pages/format.js';
 import { errorItems, field, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
+import { passkeySettingsData } from '../../pages/passkey-settings.js';
 import { securityTimeline } from '../../pages/security-timeline.js';
 import { renderPage } from '../../pages/views.js';
 import { clientInfo } from '../../client-info.js';
@@ -54,6 +55,7 @@ const showSettings = async (ctx: AppContext, reply: FastifyReply, session: Activ
         lastSeenIso: isoTime(s.lastSeenAtMs),
       })),
       otherCount: sessions.filter((s) => !s.current).length,
+      ...(await passkeySettingsData(ctx, session.userId, timeZone)),
       securityEvents: activity.items,
       activityIsNewest: activityBefore === undefined,
       activityOlderUrl: activity.olderBefore ? `/settings?activity_before=${activity.olderBefore}#security-heading` : null,

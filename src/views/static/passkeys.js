@@ -1,0 +1,102 @@
+// Passkeys (issue 13 part B). Progressive enhancement: the passkey controls are rendered hidden and
+// only shown here when the browser supports WebAuthn; without JavaScript the pages work as before.
+// Each ceremony asks the server for options (a CSRF-checked form post answered with JSON), runs the
+// browser's dialog through @simplewebauthn/browser (static/vendor), puts the answer in the form's
+// hidden `credential` field and submits the form: the server answers with a redirect, as for any form.
+(function () {
+  var lib = window.SimpleWebAuthnBrowser;
+  if (!lib || !lib.browserSupportsWebAuthn()) return;
+
+  function fields(form, names) {
+    var body = new URLSearchParams();
+    names.forEach(function (name) {
+      var input = form.elements.namedItem(name);
+      if (input && typeof input.value === 'string') body.append(name, input.value);
+    });
+    return body;
+  }
+
+  function askOptions(url, body) {
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: body.toString(),
+    }).then(function (res) {
+      return res.json().then(
+        function (json) {
+          if (!res.ok) throw new Error((json && json.error && json.error.message) || 'Something went wrong. Reload the page and try again.');
+          return json.options;
+        },
+        function () {
+          throw new Error('Something went wrong. Reload the page and try again.');
+        },
+      );
+    });
+  }
+
+  function say(form, text) {
+    var box = form.querySelector('[data-passkey-message]');
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = text === '';
+  }
+
+  function explain(error) {
+    // The user closed the dialog or it timed out: the browser's NotAllowedError.
+    if (error && error.name === 'NotAllowedError') return 'The passkey dialog was closed. Try again when you are ready.';
+    return (error && error.message) || 'The passkey could not be used.';
+  }
+
+  // Sign in with a passkey: /login (discoverable credential, no username or password typed).
+  document.querySelectorAll('form[data-passkey-sign-in]').forEach(function (form) {
+    form.hidden = false;
+    form.addEventListener('submit', function (event) {
+      if (form.elements.namedItem('credential').value !== '') return;
+      event.preventDefault();
+      say(form, '');
+      var zone = form.elements.namedItem('time_zone');
+      if (zone) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+      askOptions(form.getAttribute('data-options-url'), fields(form, ['_csrf']))
+        .then(function (options) {
+          return lib.startAuthentication({ optionsJSON: options });
+        })
+        .then(function (answer) {
+          form.elements.namedItem('credential').value = JSON.stringify(answer);
+          form.submit();
+        })
+        .catch(function (error) {
+          say(form, explain(error));
+        });
+    });
+  });
+
+  // Add a passkey: /settings (the password, and a code when one is on, are checked first).
+  document.querySelectorAll('form[data-passkey-register]').forEach(function (form) {
+    form.hidden = false;
+    document.querySelectorAll('[data-passkey-nojs]').forEach(function (note) {
+      note.hidden = true;
+    });
+    form.addEventListener('submit', function (event) {
+      if (form.elements.namedItem('credential').value !== '') return;
+      event.preventDefault();
+      say(form, '');
+      askOptions(form.getAttribute('data-options-url'), fields(form, ['_csrf', 'current_password', 'otp']))
+        .then(function (options) {
+          return lib.startRegistration({ optionsJSON: options });
+        })
+        .then(function (answer) {
+          form.elements.namedItem('credential').value = JSON.stringify(answer);
+          // The password was checked with the options; it is not sent again.
+          ['current_password', 'otp'].forEach(function (name) {
+            var input = form.elements.namedItem(name);
+            if (input) input.disabled = true;
+          });
+          form.submit();
+        })
+        .catch(function (error) {
+          say(form, explain(error));
+        });
+    });
+  });
+})();
