@@ -12,6 +12,9 @@ import type { Db, Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { recordSecurityEvent, type ClientInfo } from './security-events.js';
 
+/** Characters in a recovery code without its dashes (recovery codes: totp-enrolment.ts). */
+export const RECOVERY_CODE_LENGTH = 16;
+
 export type SecondFactorProof = 'totp' | 'recovery_code';
 
 /** Why a code is being checked (kept on the failure event). */
@@ -61,7 +64,11 @@ export async function acceptSecondFactorCode(
   if (code === '') return null;
   const totp = await findTotp(db, input.userId);
   if (totp?.secretSealed && (await acceptTotpAgainst(ctx, db, input.userId, totp.secretSealed, code))) return 'totp';
-  if (input.allowRecovery && !/^[0-9\s]+$/.test(code) && (await useRecoveryCode(db, input.userId, recoveryCodeHash(input.userId, code), nowMsBig(ctx)))) {
+  if (
+    input.allowRecovery &&
+    normaliseRecoveryCode(code).length === RECOVERY_CODE_LENGTH &&
+    (await useRecoveryCode(db, input.userId, recoveryCodeHash(input.userId, code), nowMsBig(ctx)))
+  ) {
     const left = await countUnusedRecoveryCodes(db, input.userId);
     await recordSecurityEvent(
       ctx,

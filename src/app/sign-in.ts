@@ -7,6 +7,8 @@ import { deviceKey, FAILURE_MEMORY_MS, usernameKey } from './login-throttle.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo, type SecurityEventInput } from './security-events.js';
 import type { User } from '../storage/repositories/user-repository.js';
 import type { Trx } from '../storage/storage.js';
+import { acceptSecondFactorCode } from './second-factor-code.js';
+import { hasSecondFactor, secondFactorStatus } from './second-factor-status.js';
 
 export const BAD_CREDENTIALS_MESSAGE = 'Username or password is incorrect.';
 
@@ -33,7 +35,8 @@ export async function checkCredentials(
   input: { username: string; password: string },
   attempt: LoginAttempt = { client: UNKNOWN_CLIENT, audit: false },
 ): Promise<User> {
-  const { user, succeeded } = await verifyCredentials(ctx, input, attempt);
+  const { user, succeeded, throttleKey } = await verifyCredentials(ctx, input, attempt);
+  await clearThrottle(ctx, throttleKey);
   if (succeeded) await recordSecurityEvent(ctx, succeeded);
   return user;
 }
@@ -48,7 +51,7 @@ async function verifyCredentials(
   ctx: AppContext,
   input: { username: string; password: string },
   attempt: LoginAttempt,
-): Promise<{ user: User; succeeded: SecurityEventInput | null }> {
+): Promise<{ user: User; succeeded: SecurityEventInput | null; throttleKey: string }> {
   const username = input.username.trim().toLowerCase();
   const nowMs = ctx.clock.nowMs();
   const throttle = ctx.security?.throttle ?? null;
@@ -87,7 +90,8 @@ async function verifyCredentials(
       });
     throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
   }
-  await throttle?.counter.clear(key);
+  // The attempt stays counted until the caller clears it: with a second factor on, only the right
+  // code makes it a success (a wrong code then counts like a wrong password, issue 13).
   if (check.rehash || ctx.passwords.needsRehash(user.password_hash)) {
     // Only while the password is still the one just checked: a racing change must not be undone.
     await rehashPassword(ctx.storage.db, user.id, BigInt(user.password_generation), await ctx.passwords.hash(input.password));
@@ -95,7 +99,25 @@ async function verifyCredentials(
   const succeeded: SecurityEventInput | null = attempt.audit
     ? { type: 'login_succeeded', userId: user.id, client: attempt.client, details: deviceId ? { known_device: true } : undefined }
     : null;
-  return { user, succeeded };
+  return { user, succeeded, throttleKey: key };
+}
+
+/** After a complete sign-in (password, and code when one is on): the throttle key starts again from zero. */
+export async function clearThrottle(ctx: AppContext, throttleKey: string): Promise<void> {
+  await ctx.security?.throttle?.counter.clear(throttleKey);
+}
+
+/**
+ * The password step of a sign-in for callers that handle the second factor themselves (the web's
+ * two-page sign-in): the user, the login_succeeded event to write once the sign-in completes, and
+ * the throttle key whose attempt stays counted until then.
+ */
+export async function checkPassword(
+  ctx: AppContext,
+  input: { username: string; password: string },
+  attempt: LoginAttempt,
+): Promise<{ user: User; succeeded: SecurityEventInput | null; throttleKey: string }> {
+  return verifyCredentials(ctx, input, attempt);
 }
 
 /**
@@ -118,11 +140,31 @@ export interface IssuedToken {
 }
 
 /**
+ * With a second factor on, a sign-in needs a code too (contract "Second factor"): none is 401
+ * `mfa_required` (only ever reached after a right password); a wrong or used one is 401
+ * `unauthenticated` with the wrong-password message, and its attempt stays counted by the login
+ * throttle (reserved before the password was checked, so 40 at once are throttled like passwords).
+ */
+async function requireSignInCode(ctx: AppContext, userId: string, otp: string | undefined, client: ClientInfo): Promise<void> {
+  if (!hasSecondFactor(await secondFactorStatus(ctx, ctx.storage.db, userId))) return;
+  if (otp === undefined || otp.trim() === '')
+    throw new DomainError('mfa_required', 'This account has a second factor: send `otp`, a code from the authenticator app or a recovery code.');
+  const proof = await acceptSecondFactorCode(ctx, ctx.storage.db, { userId, code: otp, allowRecovery: true, purpose: 'sign_in', client });
+  if (proof === null) throw new DomainError('unauthenticated', BAD_CREDENTIALS_MESSAGE);
+}
+
+/**
  * Signs in and issues a short-lived API token, recorded server-side so it can be revoked, and bound
  * to the password generation its check read (issue 11 class 1): 401 when the password changed meanwhile.
  */
-export async function issueToken(ctx: AppContext, input: { username: string; password: string }, client: ClientInfo = UNKNOWN_CLIENT): Promise<IssuedToken> {
-  const { user, succeeded } = await verifyCredentials(ctx, input, { client, audit: true });
+export async function issueToken(
+  ctx: AppContext,
+  input: { username: string; password: string; otp?: string | undefined },
+  client: ClientInfo = UNKNOWN_CLIENT,
+): Promise<IssuedToken> {
+  const { user, succeeded, throttleKey } = await verifyCredentials(ctx, input, { client, audit: true });
+  await requireSignInCode(ctx, user.id, input.otp, client);
+  await clearThrottle(ctx, throttleKey);
   const nowMs = ctx.clock.nowMs();
   const jti = ctx.random.uuid();
   const accessToken = await ctx.tokens.sign({ userId: user.id, jti, nowMs });

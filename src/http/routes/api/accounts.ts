@@ -1,22 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { closeAccount } from '../../../app/close-account.js';
 import { getAccount, getProfile } from '../../../app/get-profile.js';
 import { listTransactions } from '../../../app/list-transactions.js';
+import { openUserAccount } from '../../../app/open-account.js';
+import { renameAccount } from '../../../app/rename-account.js';
 import { principalOf } from '../../plugins/api-auth.js';
-import { AccountParams, AccountSchema, errorResponses, TransactionSchema, TransactionsQuery, UserSchema } from './schemas.js';
+import { AccountParams, AccountSchema, errorResponses, NewAccountBody, RenameAccountBody, TransactionSchema, TransactionsQuery, UserSchema } from './schemas.js';
 import { accountJson, transactionJson, userJson } from './serialize.js';
+import { MfaStatusSchema } from './second-factor.js';
+import { secondFactorStatus } from '../../../app/second-factor-status.js';
 
 export default async function accountRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/me',
     {
       config: { auth: 'bearer', limit: 'global' },
-      schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema) }), ...errorResponses } },
+      schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema), mfa: MfaStatusSchema }), ...errorResponses } },
     },
     async (request) => {
       const principal = principalOf(request);
       const { user, accounts } = await getProfile(app.ctx, { id: principal.userId, username: principal.username, createdAtMs: principal.userCreatedAtMs });
-      return { user: userJson(user), accounts: accounts.map(accountJson) };
+      // Contract "Second factor": `mfa: {totp, passkeys}` (src/app/second-factor-status.ts).
+      const mfa = await secondFactorStatus(app.ctx, app.ctx.storage.db, principal.userId);
+      return { user: userJson(user), accounts: accounts.map(accountJson), mfa };
     },
   );
 
@@ -26,6 +33,38 @@ export default async function accountRoutes(app: FastifyInstance): Promise<void>
     async (request) => {
       const { account_id } = request.params as { account_id: string };
       return accountJson(await getAccount(app.ctx, principalOf(request).userId, account_id));
+    },
+  );
+
+  // Issue 14 item 1 (contract "Accounts (round 2)"): open, rename and close one's own accounts.
+  app.post(
+    '/accounts',
+    { config: { auth: 'bearer', limit: 'money' }, schema: { body: NewAccountBody, response: { 201: AccountSchema, ...errorResponses } } },
+    async (request, reply) => {
+      const body = request.body as { currency?: string; name?: string };
+      return reply.code(201).send(accountJson(await openUserAccount(app.ctx, principalOf(request).userId, body)));
+    },
+  );
+
+  app.patch(
+    '/accounts/:account_id',
+    {
+      config: { auth: 'bearer', limit: 'money' },
+      schema: { params: AccountParams, body: RenameAccountBody, response: { 200: AccountSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const { account_id } = request.params as { account_id: string };
+      const { name } = request.body as { name: string };
+      return accountJson(await renameAccount(app.ctx, principalOf(request).userId, account_id, name));
+    },
+  );
+
+  app.post(
+    '/accounts/:account_id/close',
+    { config: { auth: 'bearer', limit: 'money' }, schema: { params: AccountParams, response: { 200: AccountSchema, ...errorResponses } } },
+    async (request) => {
+      const { account_id } = request.params as { account_id: string };
+      return accountJson(await closeAccount(app.ctx, principalOf(request).userId, account_id));
     },
   );
 

@@ -7,6 +7,7 @@ import { clientInfo } from '../../client-info.js';
 import { principalOf } from '../../plugins/api-auth.js';
 import { AccountSchema, CredentialsBody, errorResponses, UserSchema } from './schemas.js';
 import { accountJson, userJson } from './serialize.js';
+import { Otp } from './second-factor.js';
 
 export default async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post(
@@ -30,7 +31,8 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     {
       config: { auth: 'public', limit: 'auth' },
       schema: {
-        body: CredentialsBody,
+        // The contract's credentials, plus `otp` (a TOTP or recovery code) when a second factor is on.
+        body: Type.Object({ ...CredentialsBody.properties, otp: Type.Optional(Otp) }, { additionalProperties: false }),
         response: {
           200: Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() }),
           ...errorResponses,
@@ -38,7 +40,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const token = await issueToken(app.ctx, request.body as { username: string; password: string }, clientInfo(request));
+      const token = await issueToken(app.ctx, request.body as { username: string; password: string; otp?: string }, clientInfo(request));
       return { access_token: token.accessToken, token_type: 'Bearer' as const, expires_in: token.expiresInSeconds };
     },
   );

@@ -3,8 +3,12 @@ import { DomainError } from '../../../domain/errors.js';
 import { apiAuth } from '../../plugins/api-auth.js';
 import accountRoutes from './accounts.js';
 import authRoutes from './auth.js';
+import holdRoutes from './holds.js';
 import moneyRoutes from './money.js';
 import payeeRoutes from './payees.js';
+import secondFactorRoutes from './second-factor.js';
+import paymentRequestRoutes from './payment-requests.js';
+import statementRoutes from './statements.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -23,5 +27,9 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes);
   await app.register(accountRoutes);
   await app.register(moneyRoutes);
+  await app.register(holdRoutes);
   await app.register(payeeRoutes);
+  await app.register(secondFactorRoutes);
+  await app.register(paymentRequestRoutes);
+  await app.register(statementRoutes);
 }

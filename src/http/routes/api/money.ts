@@ -3,6 +3,8 @@ import { apiIdempotencyKey, requestFingerprint } from '../../../app/idempotency.
 import type { MovementRequest } from '../../../app/move-money.js';
 import type { MovementOutcome } from '../../../app/movement-outcome.js';
 import { postMovement } from '../../../app/post-movement.js';
+import { requireStepUpUnlessReplay } from '../../../app/step-up.js';
+import { clientInfo } from '../../client-info.js';
 import { parseMemo } from '../../../domain/memo.js';
 import { checkAmountMinor } from '../../../domain/money.js';
 import { assertSelfServiceDepositsOn } from '../../../domain/self-service-deposits.js';
@@ -44,11 +46,17 @@ export default async function moneyRoutes(app: FastifyInstance): Promise<void> {
     const movement = toMovement(body, checkAmountMinor(body.amount, maxAmount), parseMemo(body.memo));
     const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
     const principal = principalOf(request);
+    const namespacedKey = key === undefined ? undefined : apiIdempotencyKey(key);
+    // Issue 13 step-up: a large transfer needs a fresh TOTP code in `MFA-Code` (else 403, nothing moves).
+    if (movement.type === 'transfer') {
+      const code = (request.headers as { 'mfa-code'?: string })['mfa-code'];
+      await requireStepUpUnlessReplay(app.ctx, principal.userId, movement.amountMinor, code, namespacedKey, clientInfo(request));
+    }
     const result = await postMovement(
       app.ctx,
       principal.userId,
       movement,
-      key === undefined ? undefined : { key: apiIdempotencyKey(key), requestHash: requestFingerprint([request.method, request.routeOptions.url, body]) },
+      namespacedKey === undefined ? undefined : { key: namespacedKey, requestHash: requestFingerprint([request.method, request.routeOptions.url, body]) },
       { tokenId: principal.tokenId },
     );
     if (result.replayed) reply.header('idempotent-replayed', 'true');
