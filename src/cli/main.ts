@@ -12,8 +12,10 @@ import { restore } from './commands/restore.js';
 import { serve } from './commands/serve.js';
 import { stats } from './commands/stats.js';
 import { verify } from './commands/verify.js';
+import { statementKey } from './commands/statement-key.js';
+import { verifyStatement } from './commands/verify-statement.js';
 
-const commands: Command[] = [serve, migrate, verify, backup, restore, stats];
+const commands: Command[] = [serve, migrate, verify, backup, restore, stats, verifyStatement, statementKey];
 
 const HELP = `minibank: a small self-hostable bank
 

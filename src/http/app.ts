@@ -42,6 +42,7 @@ import htmlErrorsPlugin from './plugins/html-errors.js';
 import wellFormedInputPlugin from './plugins/well-formed-input.js';
 import { addMethodNotAllowedRoutes, collectRouteMethods } from './plugins/method-not-allowed.js';
 import pageRoutes from './routes/pages/index.js';
+import statementKeyRoute from './routes/well-known/statement-key.js';
 import { recordRoutes } from './route-needs.js';
 
 declare module 'fastify' {
@@ -204,6 +205,8 @@ async function registerRoutes(app: FastifyInstance): Promise<void> {
   // Before the API routes: it notes each one as it is registered (GET /api/v1/openapi.json, /docs/api).
   await app.register(openapiPlugin);
   await app.register(apiRoutes, { prefix: '/api/v1' });
+  // The public statement keys (JWK Set), outside the API's prefix as RFC 8615 places them.
+  await app.register(statementKeyRoute);
   // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.
   await app.register(htmlErrorsPlugin);
   await app.register(pageRoutes);

@@ -59,6 +59,7 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /static/*': 'stylesheet, script, images',
   'GET /api/v1/openapi.json': 'the API reference document (issue 12 item 6)',
   'GET /docs/api*': 'the rendered API reference (Swagger UI) and its assets',
+  'GET /.well-known/minibank/statement-key': 'public statement keys (JWK Set) for checking signed statements offline (issue 16 item 3)',
 };
 
 /** The PUBLIC_ROUTES entry covering `key` (`METHOD path`; an entry ending in `*` covers a prefix), or undefined. */
