@@ -147,7 +147,8 @@ for (const dialect of await dialects()) {
         const { secret, recoveryCodes } = await enrolTotp(h, alice, clock);
         clock.advanceSteps(1);
         const before = await ledgerSnapshot(h.app);
-        for (const headers of [{}, { 'mfa-code': codeAt(secret, clock, 4) }, { 'mfa-code': recoveryCodes[0]! }, { 'mfa-code': '' }]) {
+        const attempts: Record<string, string>[] = [{}, { 'mfa-code': codeAt(secret, clock, 4) }, { 'mfa-code': recoveryCodes[0]! }, { 'mfa-code': '' }];
+        for (const headers of attempts) {
           const res = await transfer(h, alice, 100_000, headers);
           assert.equal(res.statusCode, 403, JSON.stringify(headers));
           assert.equal(res.json().error.code, 'step_up_required');
