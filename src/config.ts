@@ -178,6 +178,12 @@ export const settings = {
     integer(0, 60_000),
   ),
   readyTimeoutMs: setting('READY_TIMEOUT_MS', '1000', 'GET /readyz answers 503 when the database takes longer than this to answer.', integer(10, 60_000)),
+  chainSealMaxDelayMs: setting(
+    'CHAIN_SEAL_MAX_DELAY_MS',
+    '1000',
+    "A committed ledger transaction is sealed into the hash chain within this time (docs/ledger.md); 0 turns the server's sealer off (benchmarks).",
+    integer(0, 600_000),
+  ),
   shutdownTimeoutMs: setting(
     'SHUTDOWN_TIMEOUT_MS',
     '10000',

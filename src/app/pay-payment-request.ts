@@ -1,0 +1,88 @@
+/**
+ * Paying a payment request (contract "Payment requests (round 2)"): an ordinary `transfer` from one
+ * of the payer's accounts into the requester's, written in the same database transaction as the
+ * request's change from pending to paid, so the request is paid exactly once: a second payment, in
+ * parallel or later, with the same Idempotency-Key or without one, moves nothing.
+ */
+import { DomainError, isDomainError } from '../domain/errors.js';
+import { requestNotFound, requestNotPending, requestStatusAt } from '../domain/payment-request.js';
+import { claimPendingRequest, findPaymentRequest, resolvePaymentRequest, type RequestRole } from '../storage/repositories/payment-request-repository.js';
+import type { Trx } from '../storage/storage.js';
+import { nowMsBig, type AppContext } from './context.js';
+import { runIdempotent, type IdempotentResult, type NamespacedKey } from './idempotency.js';
+import { applyMovement, type ActorCredential } from './move-money.js';
+import { refusedBy } from './movement-outcome.js';
+import { isPlausibleId } from './owned-account.js';
+import { paidView, paymentOutcomeCodec, type PaymentOutcome } from './payment-request-outcome.js';
+import { paymentRequestView } from './payment-request-view.js';
+
+export interface PayRequestInput {
+  requestId: string;
+  /** One of the payer's accounts, in the request's currency. */
+  fromAccountId: string;
+}
+
+/**
+ * Pays the request as `payerUserId`; idempotent when a key is given (idempotency.ts). Returns the
+ * typed outcome: paid, or refused with nothing moved and the request unchanged.
+ * Refusals: not_found (no such request, or the caller is not its payer; from_account_id not theirs),
+ * request_not_pending (paid, declined, cancelled or expired), and a transfer's own (insufficient_funds,
+ * currency_mismatch with param from_account_id, account_frozen, account_closed...).
+ * @throws DomainError idempotency_conflict; any fault that is not a business refusal.
+ */
+export async function payPaymentRequest(
+  ctx: AppContext,
+  payerUserId: string,
+  input: PayRequestInput,
+  idempotency: { key: NamespacedKey; requestHash: string } | undefined,
+  via: ActorCredential = {},
+): Promise<IdempotentResult<PaymentOutcome>> {
+  const work = (trx: Trx) => payInside(ctx, trx, payerUserId, input, via);
+  if (idempotency) return runIdempotent(ctx, { userId: payerUserId, ...idempotency }, work, paymentOutcomeCodec);
+  try {
+    return { outcome: await ctx.storage.writeTransaction(work), replayed: false };
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    return { outcome: refusedBy(error), replayed: false };
+  }
+}
+
+async function payInside(ctx: AppContext, trx: Trx, payerUserId: string, input: PayRequestInput, via: ActorCredential): Promise<PaymentOutcome> {
+  const nowMs = nowMsBig(ctx);
+  await claimOrRefuse(trx, { id: input.requestId, userId: payerUserId, role: 'incoming', nowMs });
+  const row = await findPaymentRequest(trx, input.requestId);
+  if (!row) throw new Error('payment request: claimed but not found');
+  const moved = await applyMovement(
+    ctx,
+    trx,
+    payerUserId,
+    { type: 'transfer', fromAccountId: input.fromAccountId, to: row.to_account_number, amountMinor: BigInt(row.amount), memo: row.memo },
+    via,
+  ).catch((error: unknown) => {
+    throw asPayRefusal(error);
+  });
+  if (!(await resolvePaymentRequest(trx, { id: row.id, status: 'paid', nowMs, transactionId: moved.transaction.id }))) {
+    throw new Error('payment request: claimed but could not be resolved');
+  }
+  return { kind: 'paid', ...moved, paymentRequest: paidView(paymentRequestView(row, nowMs), moved.transaction.id) };
+}
+
+/**
+ * Takes the request for this change (claimPendingRequest), or throws why not: not_found when it is
+ * not the caller's on that side (or does not exist), request_not_pending when it no longer waits.
+ */
+export async function claimOrRefuse(trx: Trx, request: { id: string; userId: string; role: RequestRole; nowMs: bigint }): Promise<void> {
+  if (!isPlausibleId(request.id)) throw requestNotFound();
+  if (await claimPendingRequest(trx, request)) return;
+  const row = await findPaymentRequest(trx, request.id);
+  const party = request.role === 'incoming' ? row?.payer_user_id : row?.requester_user_id;
+  if (!row || party !== request.userId) throw requestNotFound();
+  throw requestNotPending(requestStatusAt(row.status, BigInt(row.expires_at), request.nowMs));
+}
+
+/** A transfer's refusal in the words of this request: the payee is the request, so a currency clash is the payer's account. */
+function asPayRefusal(error: unknown): unknown {
+  if (!isDomainError(error)) return error;
+  if (error.code === 'currency_mismatch') return new DomainError(error.code, 'That account holds another currency than this request.', 'from_account_id');
+  return error;
+}
