@@ -7,13 +7,15 @@
  * A prepared query is written with the ordinary builder, using `p('name')` where a value goes. It is
  * compiled on first use for each dialect, with a unique marker object in each value's place; the
  * markers' positions in the compiled parameter list are remembered, and later runs only fill the
- * list in. The SQL text is the builder's own, so it stays parameterised (no value is ever spliced
- * into SQL) and better-sqlite3's statement cache (statement-cache.ts) sees one text per query.
+ * list in. The SQL text is the builder's own, so it stays parameterised (no value of a call is ever
+ * spliced into SQL; on SQLite the query's own constants are, see `compile`) and better-sqlite3's
+ * statement cache (statement-cache.ts) sees one text per query.
  *
  * Only queries whose SQL does not depend on the values may be prepared: no `in` lists of varying
  * length, no optional clauses. A value used where the SQL would change with it cannot be a marker.
  */
-import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely } from 'kysely';
+import { CompiledQuery, SqliteAdapter, type Compilable, type DialectAdapter, type Kysely } from 'kysely';
+import { inlineConstants } from './dialects/sqlite-sql-text.js';
 import type { Database } from './schema.js';
 import type { Db, Trx } from './storage.js';
 
@@ -52,11 +54,7 @@ export function preparedQuery<P, R = never>(build: (db: Kysely<Database>, p: Val
     let compiled = byAdapter.get(adapter);
     if (!compiled) {
       const marker = ((name: string) => ({ [MARKER]: name })) as unknown as ValueOf<P>;
-      const query = build(db, marker).compile();
-      compiled = {
-        sql: query.sql,
-        slots: query.parameters.map((value) => (isMarker(value) ? { name: value[MARKER] } : { constant: value })),
-      };
+      compiled = compile(build(db, marker).compile(), adapter);
       byAdapter.set(adapter, compiled);
       registerFixedText(compiled.sql);
     }
@@ -74,6 +72,18 @@ export function preparedQuery<P, R = never>(build: (db: Kysely<Database>, p: Val
     first: async (db, values) => (await execute(db, values)).rows[0],
     changed: async (db, values) => Number((await execute(db, values)).numAffectedRows ?? 0n),
   };
+}
+
+/**
+ * The SQL and parameter slots of a query compiled with markers. On SQLite the query's constants are
+ * written into the SQL as literals: a bound constant compared with a partial index's condition or
+ * used as a LIMIT makes SQLite re-prepare the statement on every run (dialects/sqlite-sql-text.ts).
+ */
+function compile(query: CompiledQuery, adapter: DialectAdapter): Compiled {
+  const slots: Slot[] = query.parameters.map((value) => (isMarker(value) ? { name: value[MARKER] } : { constant: value }));
+  if (!(adapter instanceof SqliteAdapter)) return { sql: query.sql, slots };
+  const inlined = inlineConstants(query.sql, query.parameters, (index) => 'constant' in slots[index]!);
+  return { sql: inlined.sql, slots: inlined.bound.map((index) => slots[index]!) };
 }
 
 function valueOf<P>(values: P, name: string): unknown {

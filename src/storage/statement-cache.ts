@@ -6,9 +6,13 @@
  *
  * Reusing a statement is safe here because better-sqlite3 runs each one to completion
  * synchronously (`all`/`run`), and minibank never streams (`iterate`) a query.
+ *
+ * The cache only saves JavaScript's prepares: SQLite itself re-prepares a cached statement on every
+ * run when a bound value may change its plan; dialects/sqlite-sql-text.ts keeps the SQL clear of that.
  */
 import type SqliteDatabase from 'better-sqlite3';
 import type { SqliteDatabase as KyselySqliteDatabase, SqliteStatement } from 'kysely';
+import { unplannedLimits } from './dialects/sqlite-sql-text.js';
 
 export function cachingStatements(raw: SqliteDatabase.Database, maxStatements = 256): KyselySqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
@@ -16,7 +20,8 @@ export function cachingStatements(raw: SqliteDatabase.Database, maxStatements = 
     prepare(sql: string): SqliteStatement {
       let statement = cache.get(sql);
       if (statement) return statement;
-      statement = raw.prepare(sql);
+      // A bound LIMIT would make SQLite re-prepare the statement on every run (sqlite-sql-text.ts).
+      statement = raw.prepare(unplannedLimits(sql));
       if (cache.size >= maxStatements) cache.delete(cache.keys().next().value as string);
       cache.set(sql, statement);
       return statement;

@@ -51,7 +51,8 @@ export function historyQuery(db: Db | Trx, dialect: Dialect, filter: EntryFilter
     .selectFrom(entriesByAccount[dialect])
     .innerJoin('ledger_transactions as t', 't.seq', 'e.transaction_seq')
     .leftJoin('entries as other', (join) => join.onRef('other.transaction_seq', '=', 'e.transaction_seq').onRef('other.account_id', '<>', 'e.account_id'))
-    .leftJoin('accounts as oa', (join) => join.onRef('oa.id', '=', 'other.account_id').on('oa.kind', '=', 'user'))
+    // 'user' as a literal: bound, SQLite would re-prepare the query on every run (dialects/sqlite-sql-text.ts).
+    .leftJoin('accounts as oa', (join) => join.onRef('oa.id', '=', 'other.account_id').on('oa.kind', '=', sql.lit('user')))
     .leftJoin('users as ou', 'ou.id', 'oa.user_id')
     .select([
       'e.seq as entrySeq',
