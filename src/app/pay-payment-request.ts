@@ -47,6 +47,16 @@ export async function payPaymentRequest(
   }
 }
 
+/**
+ * The amount (minor units) `payerUserId` would pay for the request, when it is theirs to pay; else
+ * undefined (paying then answers not_found). The edges ask it before paying, for the step-up rule
+ * (step-up.ts: a request payment of at least STEP_UP_MINOR needs a fresh code, as a transfer does).
+ */
+export async function amountToPay(ctx: AppContext, payerUserId: string, requestId: string): Promise<bigint | undefined> {
+  const row = isPlausibleId(requestId) ? await findPaymentRequest(ctx.storage.db, requestId) : undefined;
+  return row && row.payer_user_id === payerUserId ? BigInt(row.amount) : undefined;
+}
+
 async function payInside(ctx: AppContext, trx: Trx, payerUserId: string, input: PayRequestInput, via: ActorCredential): Promise<PaymentOutcome> {
   const nowMs = nowMsBig(ctx);
   await claimOrRefuse(trx, { id: input.requestId, userId: payerUserId, role: 'incoming', nowMs });

@@ -8,7 +8,9 @@ import { answerPaymentRequest, type RequestAnswer } from '../../../app/answer-pa
 import { createPaymentRequest } from '../../../app/create-payment-request.js';
 import { apiIdempotencyKey, requestFingerprint } from '../../../app/idempotency.js';
 import { getPaymentRequest, listPaymentRequests } from '../../../app/list-payment-requests.js';
-import { payPaymentRequest } from '../../../app/pay-payment-request.js';
+import { amountToPay, payPaymentRequest } from '../../../app/pay-payment-request.js';
+import { requireStepUpUnlessReplay } from '../../../app/step-up.js';
+import { clientInfo } from '../../client-info.js';
 import { parseMemo } from '../../../domain/memo.js';
 import { checkAmountMinor } from '../../../domain/money.js';
 import { errorBody, errorStatus } from '../../error-status.js';
@@ -67,8 +69,15 @@ export default async function paymentRequestRoutes(app: FastifyInstance): Promis
       const body = request.body as { from_account_id: string };
       const principal = principalOf(request);
       const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+      const namespacedKey = key === undefined ? undefined : apiIdempotencyKey(key);
+      // Issue 13 step-up, exactly as for a transfer: a large payment needs a fresh code in `MFA-Code`.
+      const amountMinor = await amountToPay(ctx, principal.userId, id);
+      if (amountMinor !== undefined) {
+        const code = (request.headers as { 'mfa-code'?: string })['mfa-code'];
+        await requireStepUpUnlessReplay(ctx, principal.userId, amountMinor, code, namespacedKey, clientInfo(request));
+      }
       const idempotency =
-        key === undefined ? undefined : { key: apiIdempotencyKey(key), requestHash: requestFingerprint(['POST', '/payment-requests/:id/pay', id, body]) };
+        namespacedKey === undefined ? undefined : { key: namespacedKey, requestHash: requestFingerprint(['POST', '/payment-requests/:id/pay', id, body]) };
       const result = await payPaymentRequest(ctx, principal.userId, { requestId: id, fromAccountId: body.from_account_id }, idempotency, {
         tokenId: principal.tokenId,
       });
