@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dialects, ledgerSnapshot, PASSWORD, withHarness, type Harness } from '../helpers/harness.js';
+import { auth as bearer, dialects, ledgerSnapshot, PASSWORD, withHarness, type Harness } from '../helpers/harness.js';
 import { SoftAuthenticator, type CeremonyOverrides } from '../helpers/soft-authenticator.js';
 import { Browser, signedIn } from '../pages/browser.js';
 
@@ -73,6 +73,8 @@ for (const dialect of await dialects()) {
         assert.equal(row.user_id, user.userId);
         assert.equal(row.device_type, 'multiDevice');
         assert.equal(BigInt(row.backed_up), 1n);
+        const me = await h.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(user) });
+        assert.deepEqual(me.json().mfa, { totp: false, passkeys: 1 }, 'GET /api/v1/me counts the passkey');
 
         const { browser: fresh, challenge } = await startSignIn(h);
         const res = await fresh.post('/login/passkey', { credential: JSON.stringify(auth.assert(challenge)), next: '/transactions' });
