@@ -51,6 +51,9 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /index': 'home page',
   'GET /login': 'sign-in form',
   'POST /login': 'signs in (CSRF-checked against login CSRF; auth rate limit)',
+  'GET /login/second-factor': 'the second sign-in page: only with a live half-signed-in cookie (issue 13), else back to /login',
+  'POST /login/second-factor': 'completes a sign-in with a code (CSRF-checked; auth rate limit and login throttle)',
+  'POST /login/second-factor/cancel': 'ends a half-finished sign-in (CSRF-checked; auth rate limit)',
   'POST /login/passkey/options': 'a sign-in challenge for a passkey (CSRF-checked; auth rate limit; one row per call, swept on expiry)',
   'POST /login/passkey': 'signs in with a passkey (CSRF-checked; auth rate limit)',
   'GET /signup': 'sign-up form',
@@ -59,6 +62,7 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /static/*': 'stylesheet, script, images',
   'GET /api/v1/openapi.json': 'the API reference document (issue 12 item 6)',
   'GET /docs/api*': 'the rendered API reference (Swagger UI) and its assets',
+  'GET /api/v1/ledger/head': 'the hash chain head, public so anyone can record it (issue 16 item 1); global rate limit, one indexed read',
   'GET /.well-known/minibank/statement-key': 'public statement keys (JWK Set) for checking signed statements offline (issue 16 item 3)',
 };
 

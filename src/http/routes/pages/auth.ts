@@ -5,7 +5,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
 import { endSession } from '../../../app/end-session.js';
-import { checkCredentials, issueDeviceToken } from '../../../app/sign-in.js';
+import { checkPassword, clearThrottle, issueDeviceToken } from '../../../app/sign-in.js';
+import { cancelPendingSignIn, startPendingSignIn } from '../../../app/pending-sign-in.js';
+import { hasSecondFactor, secondFactorStatus } from '../../../app/second-factor-status.js';
+import { recordSecurityEvent } from '../../../app/security-events.js';
+import { readPendingCookie, setPendingCookie } from '../../pages/pending-sign-in-cookie.js';
+import { secondFactorRoutes } from './second-factor-sign-in.js';
 import { signUp } from '../../../app/sign-up.js';
 import { startSession } from '../../../app/start-session.js';
 import { adoptBrowserTimeZone } from '../../../app/time-zone-preference.js';
@@ -22,6 +27,7 @@ import { clearSessionCookie, setSessionCookie } from '../../plugins/session.js';
 
 export default async function authPages(app: FastifyInstance): Promise<void> {
   signInRoutes(app);
+  secondFactorRoutes(app, completeSignIn);
   signUpRoutes(app);
   signOutRoutes(app);
 }
@@ -34,6 +40,19 @@ async function signIn(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
 }
 
 const nextOf = (request: FastifyRequest) => safeNextPath((request.query as { next?: unknown }).next);
+
+/** The session, the known-device cookie and the redirect that end every successful page sign-in. */
+async function completeSignIn(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: { userId: string; username: string; passwordGeneration: bigint; next: string | null },
+) {
+  await signIn(ctx, request, reply, done.userId, done.passwordGeneration);
+  const device = await issueDeviceToken(ctx, done.username);
+  if (device) setDeviceCookie(reply, device);
+  return reply.redirect(done.next ?? '/dashboard', 303);
+}
 
 /** GET and POST /login. */
 function signInRoutes(app: FastifyInstance): void {
@@ -54,12 +73,26 @@ function signInRoutes(app: FastifyInstance): void {
     if (password === '') errors.password = 'Enter your password.';
     if (Object.keys(errors).length === 0) {
       try {
-        const user = await checkCredentials(ctx, { username, password }, { client: clientInfo(request), deviceToken: readDeviceCookie(request), audit: true });
-        await signIn(ctx, request, reply, user.id, BigInt(user.password_generation));
+        const client = clientInfo(request);
+        const checked = await checkPassword(ctx, { username, password }, { client, deviceToken: readDeviceCookie(request), audit: true });
+        const { user } = checked;
         await adoptBrowserTimeZone(ctx, user.id, field(request, 'time_zone'));
-        const device = await issueDeviceToken(ctx, user.username);
-        if (device) setDeviceCookie(reply, device);
-        return reply.redirect(next ?? '/dashboard', 303);
+        if (hasSecondFactor(await secondFactorStatus(ctx, ctx.storage.db, user.id))) {
+          // Half signed in (issue 13): no session yet, only this browser's own short-lived cookie.
+          await cancelPendingSignIn(ctx, readPendingCookie(request));
+          const passwordGeneration = BigInt(user.password_generation);
+          const pending = await startPendingSignIn(ctx, { userId: user.id, passwordGeneration, throttleKey: checked.throttleKey, nextPath: next });
+          setPendingCookie(reply, pending.id, pending.maxAgeSeconds);
+          return reply.redirect('/login/second-factor', 303);
+        }
+        await clearThrottle(ctx, checked.throttleKey);
+        if (checked.succeeded) await recordSecurityEvent(ctx, checked.succeeded);
+        return await completeSignIn(ctx, request, reply, {
+          userId: user.id,
+          username: user.username,
+          passwordGeneration: BigInt(user.password_generation),
+          next,
+        });
       } catch (error) {
         if (!isDomainError(error) || error.code !== 'unauthenticated') throw error;
         errors.username = error.message;
