@@ -44,6 +44,16 @@ export const currency: Parser<string> = (raw, env) => {
   return raw;
 };
 
+/** A comma-separated list of ISO 4217 codes, at least one, no repeats (CURRENCIES). */
+export const currencyList: Parser<readonly string[]> = (raw, env) => {
+  const codes = raw.split(',').map((x) => x.trim());
+  for (const code of codes) {
+    if (!isKnownCurrency(code)) throw new ConfigError(`${env} must be comma-separated ISO 4217 currency codes such as USD,EUR, got "${code}"`);
+  }
+  if (new Set(codes).size !== codes.length) throw new ConfigError(`${env} names a currency twice`);
+  return Object.freeze(codes);
+};
+
 export const databaseUrl: Parser<string> = (raw, env) => {
   if (raw !== '' && !/^postgres(ql)?:\/\//.test(raw)) {
     throw new ConfigError(`${env} must be empty (embedded SQLite) or a postgres:// URL`);

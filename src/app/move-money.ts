@@ -5,7 +5,7 @@
  */
 import { DomainError } from '../domain/errors.js';
 import { transferJournal } from '../domain/journal.js';
-import { refusalOf, sameAccount } from '../domain/movement-rules.js';
+import { isOpen, refusalOf, sameAccount } from '../domain/movement-rules.js';
 import { parsePayee } from '../domain/payee.js';
 import {
   findAccountByNumberWithOwner,
@@ -157,7 +157,8 @@ async function cashAccount(trx: Trx, currency: string): Promise<Account> {
 /**
  * The payee's account, read by parsePayee's rule (issue 11 class 3): from an account number (check
  * digits verified; a number-shaped typo is 400 invalid_request, never a username) or a username
- * (their first account in `currency`, else their first account; no currency: their first account).
+ * (their first open account in `currency`, else their first open account; no currency: their first
+ * open account; closed accounts are skipped).
  * @throws DomainError invalid_request or not_found, both with param "to".
  */
 export async function resolvePayee(trx: Db | Trx, to: string, currency?: string): Promise<KnownAccount> {
@@ -171,7 +172,8 @@ export async function resolvePayee(trx: Db | Trx, to: string, currency?: string)
   const username = payee.username;
   const user = await findUserByUsername(trx, username);
   if (!user) throw payeeNotFound();
-  const accounts = await findAccountsByUser(trx, user.id);
+  // A closed account receives nothing (issue 14 item 1): a username pays their first open account.
+  const accounts = (await findAccountsByUser(trx, user.id)).filter(isOpen);
   const account = accounts.find((a) => a.currency === currency) ?? accounts[0];
   if (!account) throw payeeNotFound();
   return { ...account, ownerUsername: user.username };

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { currencyMismatch, sameAccount } from '../domain/movement-rules.js';
+import { accountClosed, currencyMismatch, isOpen, sameAccount } from '../domain/movement-rules.js';
 import { resolvePayee } from './move-money.js';
 import type { AppContext } from './context.js';
 import { findOwnedAccount } from './owned-account.js';
@@ -20,6 +20,7 @@ export async function previewPayee(ctx: AppContext, userId: string, fromAccountI
     const payee = await resolvePayee(trx, to, from.currency);
     // The refusals are movement-rules' (issue 12 item 1): the same words as the transfer's.
     if (payee.id === from.id) throw sameAccount();
+    if (!isOpen(from) || !isOpen(payee)) throw accountClosed();
     if (payee.currency !== from.currency) throw currencyMismatch({ from: from.currency, to: payee.currency });
     // resolvePayee read the owner's name with the account (null only for an account without an owner).
     return { username: payee.ownerUsername ?? null, accountNumber: payee.number };

@@ -67,7 +67,11 @@ function typedOutcome(body: Json): MovementOutcome {
     number: text(a.number),
     currency: text(a.currency),
     balanceMinor: BigInt(text(a.balanceMinor)),
+    // Outcomes stored before holds (issue 14) have no available balance: nothing was held then.
+    availableMinor: BigInt(text(a.availableMinor ?? a.balanceMinor)),
     status: a.status as AccountView['status'],
+    // Outcomes stored before accounts had names (issue 14, migration 009) were all the "Main" account.
+    name: a.name === undefined ? 'Main' : text(a.name),
     createdAtMs: BigInt(text(a.createdAtMs)),
   };
   return { kind: 'moved', transaction, account };
@@ -97,7 +101,9 @@ function legacyOutcome(status: number, body: Json): MovementOutcome {
     number: text(a.number),
     currency: text(a.currency),
     balanceMinor: whole(a.balance),
+    availableMinor: whole(a.balance),
     status: 'active',
+    name: typeof a.name === 'string' ? a.name : 'Main',
     createdAtMs: epochMs(a.created_at),
   };
   return { kind: 'moved', transaction, account };

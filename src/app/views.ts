@@ -17,7 +17,12 @@ export interface AccountView {
   number: string;
   currency: string;
   balanceMinor: bigint;
-  status: 'active' | 'frozen';
+  /** balance minus the pending holds this account pays (issue 14 item 2): what it may still spend. */
+  availableMinor: bigint;
+  /** `closed` when its owner closed it (closed_at, migration 009), else what operators set. */
+  status: 'active' | 'frozen' | 'closed';
+  /** 1..40 characters, chosen by its owner. */
+  name: string;
   createdAtMs: bigint;
 }
 
@@ -46,7 +51,9 @@ export const accountView = (row: Account): AccountView => ({
   number: row.number,
   currency: row.currency,
   balanceMinor: BigInt(row.balance),
-  status: row.status,
+  availableMinor: BigInt(row.balance) - BigInt(row.held ?? 0n),
+  status: row.closed_at !== null && row.closed_at !== undefined ? 'closed' : row.status,
+  name: row.name,
   createdAtMs: BigInt(row.created_at),
 });
 

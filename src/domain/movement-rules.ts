@@ -17,17 +17,26 @@ export interface MovementParty {
   status: AccountStatus;
   currency: string;
   balance: bigint | number;
+  /**
+   * The sum of the account's pending holds as payer (issue 14 item 2, migration 010), reserved out of
+   * `balance`: what it may spend is `balance - held`, its available balance. Absent: nothing held.
+   */
+  held?: bigint | number;
+  /** When its owner closed it (issue 14 item 1, migration 009), or null/absent while open. */
+  closed_at?: bigint | number | null;
 }
 
 /** What a movement is decided on, read from the locked rows. */
 export interface MovementFacts {
+  /** Neither account is closed: a closed account neither sends nor receives (issue 14 item 1). */
+  open: boolean;
   /** Both accounts are `active` (not frozen). */
   active: boolean;
   /** Both accounts hold the same currency. */
   sameCurrency: boolean;
   /** Both new balances stay within -MAX_BALANCE_MINOR..MAX_BALANCE_MINOR (issue 11 class 5). */
   withinBounds: boolean;
-  /** The payer's balance covers the amount (the overdraft rule, `covers`). */
+  /** The payer's available balance (balance - held) covers the amount (the overdraft rule, `covers`). */
   covered: boolean;
 }
 
@@ -38,9 +47,15 @@ export interface MovementFacts {
  */
 export const KINDS_THAT_MAY_OVERDRAW: readonly AccountKind[] = ['system'];
 
-/** True when `payer` may pay `amountMinor`: its kind may overdraw, or its balance covers the amount. */
-export function covers(payer: Pick<MovementParty, 'kind' | 'balance'>, amountMinor: bigint): boolean {
-  return KINDS_THAT_MAY_OVERDRAW.includes(payer.kind) || (typeof payer.balance === 'bigint' && payer.balance >= amountMinor);
+/**
+ * True when `payer` may pay `amountMinor`: its kind may overdraw, or its available balance (balance
+ * minus what its pending holds reserve, issue 14 item 2) covers the amount. A hold reserves by this
+ * rule too, so every later withdrawal, transfer and hold sees the money already promised.
+ */
+export function covers(payer: Pick<MovementParty, 'kind' | 'balance' | 'held'>, amountMinor: bigint): boolean {
+  if (KINDS_THAT_MAY_OVERDRAW.includes(payer.kind)) return true;
+  const held = payer.held ?? 0n;
+  return typeof payer.balance === 'bigint' && typeof held === 'bigint' && payer.balance - held >= amountMinor;
 }
 
 /** True when a balance (as read: a float is not a whole number we trust) plus `deltaMinor` stays within the bound. */
@@ -53,6 +68,7 @@ export function staysWithinBound(balance: bigint | number, deltaMinor: bigint): 
 /** The facts of moving `amountMinor` from `from` to `to`, from rows the caller holds locked. */
 export function factsOf(from: MovementParty, to: MovementParty, amountMinor: bigint): MovementFacts {
   return {
+    open: isOpen(from) && isOpen(to),
     active: from.status === 'active' && to.status === 'active',
     sameCurrency: from.currency === to.currency,
     withinBounds: staysWithinBound(from.balance, -amountMinor) && staysWithinBound(to.balance, amountMinor),
@@ -62,15 +78,16 @@ export function factsOf(from: MovementParty, to: MovementParty, amountMinor: big
 
 /** True when every fact holds: the movement may be written. */
 export function approves(facts: MovementFacts): boolean {
-  return facts.active && facts.sameCurrency && facts.withinBounds && facts.covered;
+  return facts.open && facts.active && facts.sameCurrency && facts.withinBounds && facts.covered;
 }
 
 /**
  * The refusal of a movement whose facts do not all hold, by the one order (issue 11 classes 5 and
- * 6): `account_frozen`, `currency_mismatch`, `limit_reached`, `insufficient_funds`. Undefined when
+ * 6): `account_closed`, `account_frozen`, `currency_mismatch`, `limit_reached`, `insufficient_funds`. Undefined when
  * the facts approve it. `currencies` names both sides in the mismatch message.
  */
 export function refusalOf(facts: MovementFacts, currencies: { from: string; to: string }): DomainError | undefined {
+  if (!facts.open) return accountClosed();
   if (!facts.active) return accountFrozen();
   if (!facts.sameCurrency) return currencyMismatch(currencies);
   if (!facts.withinBounds) return limitReached();
@@ -85,6 +102,10 @@ export const sameAccount = () => new DomainError('same_account', 'You cannot sen
 export const currencyMismatch = (currencies: { from: string; to: string }) =>
   new DomainError('currency_mismatch', `The payee's account holds ${currencies.to}, not ${currencies.from}.`, 'to');
 
+/** True while the account's owner has not closed it. */
+export const isOpen = (account: Pick<MovementParty, 'closed_at'>): boolean => account.closed_at === null || account.closed_at === undefined;
+
+export const accountClosed = () => new DomainError('account_closed', 'This account is closed; no money can move in or out.');
 const accountFrozen = () => new DomainError('account_frozen', 'This account is frozen; no money can move in or out.');
 const limitReached = () =>
   new DomainError(

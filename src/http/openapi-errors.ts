@@ -46,9 +46,19 @@ const WITH_ACCOUNT: readonly ErrorCode[] = ['not_found'];
  */
 const OUTCOMES: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /api/v1/signup': ['username_taken'],
-  'POST /api/v1/deposits': ['forbidden', 'account_frozen', 'limit_reached'],
-  'POST /api/v1/withdrawals': ['insufficient_funds', 'account_frozen'],
-  'POST /api/v1/transfers': ['insufficient_funds', 'same_account', 'currency_mismatch', 'account_frozen', 'limit_reached', 'step_up_required'],
+  'POST /api/v1/deposits': ['forbidden', 'account_frozen', 'account_closed', 'limit_reached'],
+  'POST /api/v1/withdrawals': ['insufficient_funds', 'account_frozen', 'account_closed'],
+  'POST /api/v1/transfers': [
+    'insufficient_funds',
+    'same_account',
+    'currency_mismatch',
+    'account_frozen',
+    'account_closed',
+    'limit_reached',
+    'step_up_required',
+  ],
+  'POST /api/v1/accounts': ['limit_reached'],
+  'POST /api/v1/accounts/:account_id/close': ['last_account', 'account_not_empty', 'account_frozen'],
   'POST /api/v1/auth/token': ['mfa_required'],
   'GET /api/v1/payees': ['not_found'],
   'POST /api/v1/holds': ['insufficient_funds', 'same_account', 'currency_mismatch', 'account_frozen', 'account_closed', 'limit_reached', 'step_up_required'],

@@ -20,7 +20,7 @@ type Response = Awaited<ReturnType<Harness['inject']>>;
 
 const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const USER_KEYS = ['created_at', 'id', 'username'];
-const ACCOUNT_KEYS = ['balance', 'created_at', 'currency', 'id', 'number'];
+const ACCOUNT_KEYS = ['available_balance', 'balance', 'created_at', 'currency', 'id', 'name', 'number', 'status'];
 const TRANSACTION_KEYS = ['amount', 'balance_after', 'counterparty', 'created_at', 'currency', 'direction', 'id', 'memo', 'type'];
 const keysOf = (value: object) => Object.keys(value).sort();
 

@@ -25,7 +25,16 @@ const moved: MovementOutcome = {
     createdAtMs: 1_767_225_600_123n,
     cursor: 0n,
   },
-  account: { id: 'acc-1', number: '8596778805', currency: 'USD', balanceMinor: 0n, status: 'active', createdAtMs: 1_767_225_000_000n },
+  account: {
+    id: 'acc-1',
+    number: '8596778805',
+    currency: 'USD',
+    balanceMinor: 0n,
+    availableMinor: 0n,
+    status: 'active',
+    name: 'Savings',
+    createdAtMs: 1_767_225_000_000n,
+  },
 };
 
 describe('stored movement outcomes', () => {

@@ -41,6 +41,15 @@ describe('movement rules (issue 12 item 1)', () => {
     assert.equal(codeOf(user(4n), user(0n), 5n), 'insufficient_funds');
   });
 
+  it('refuses a closed account on either side before anything else (issue 14 item 1)', () => {
+    const closed = (balance: bigint, extra: Partial<MovementParty> = {}) => user(balance, { closed_at: 1n, ...extra });
+    assert.equal(codeOf(closed(100n), user(0n), 5n), 'account_closed');
+    assert.equal(codeOf(user(100n), closed(0n), 5n), 'account_closed');
+    assert.equal(codeOf(user(0n), closed(0n, { status: 'frozen', currency: 'EUR' }), 5n), 'account_closed', 'closed before frozen');
+    assert.equal(codeOf(cash(0n), closed(0n), 5n), 'account_closed', 'no deposit into it');
+    assert.equal(approves(factsOf(user(100n, { closed_at: null }), user(0n), 5n)), true, 'null closed_at is open');
+  });
+
   it('names both currencies and the fields at fault in its refusals', () => {
     const mismatch = refusalOf(factsOf(user(10n), user(0n, { currency: 'EUR' }), 5n), { from: 'USD', to: 'EUR' });
     assert.equal(mismatch?.message, "The payee's account holds EUR, not USD.");

@@ -6,7 +6,16 @@ import { listTransactions } from '../../../app/list-transactions.js';
 import { openUserAccount } from '../../../app/open-account.js';
 import { renameAccount } from '../../../app/rename-account.js';
 import { principalOf } from '../../plugins/api-auth.js';
-import { AccountParams, AccountSchema, errorResponses, NewAccountBody, RenameAccountBody, TransactionSchema, TransactionsQuery, UserSchema } from './schemas.js';
+import {
+  AccountParams,
+  AccountSchema,
+  errorResponses,
+  NewAccountBody,
+  RenameAccountBody,
+  TransactionSchema,
+  TransactionsQuery,
+  UserSchema,
+} from './schemas.js';
 import { accountJson, transactionJson, userJson } from './serialize.js';
 import { MfaStatusSchema } from './second-factor.js';
 import { secondFactorStatus } from '../../../app/second-factor-status.js';
@@ -36,7 +45,33 @@ export default async function accountRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  // Issue 14 item 1 (contract "Accounts (round 2)"): open, rename and close one's own accounts.
+  accountChangeRoutes(app);
+
+  app.get(
+    '/accounts/:account_id/transactions',
+    {
+      config: { auth: 'bearer', limit: 'global' },
+      schema: {
+        params: AccountParams,
+        querystring: TransactionsQuery,
+        response: { 200: Type.Object({ data: Type.Array(TransactionSchema), has_more: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { account_id } = request.params as { account_id: string };
+      const query = request.query as { limit?: string; starting_after?: string };
+      const page = await listTransactions(app.ctx, principalOf(request).userId, {
+        accountId: account_id,
+        limit: query.limit === undefined ? undefined : Number(query.limit),
+        startingAfter: query.starting_after,
+      });
+      return { data: page.data.map(transactionJson), has_more: page.hasMore };
+    },
+  );
+}
+
+/** Issue 14 item 1 (contract "Accounts (round 2)"): open, rename and close one's own accounts. */
+function accountChangeRoutes(app: FastifyInstance): void {
   app.post(
     '/accounts',
     { config: { auth: 'bearer', limit: 'money' }, schema: { body: NewAccountBody, response: { 201: AccountSchema, ...errorResponses } } },
@@ -65,28 +100,6 @@ export default async function accountRoutes(app: FastifyInstance): Promise<void>
     async (request) => {
       const { account_id } = request.params as { account_id: string };
       return accountJson(await closeAccount(app.ctx, principalOf(request).userId, account_id));
-    },
-  );
-
-  app.get(
-    '/accounts/:account_id/transactions',
-    {
-      config: { auth: 'bearer', limit: 'global' },
-      schema: {
-        params: AccountParams,
-        querystring: TransactionsQuery,
-        response: { 200: Type.Object({ data: Type.Array(TransactionSchema), has_more: Type.Boolean() }), ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { account_id } = request.params as { account_id: string };
-      const query = request.query as { limit?: string; starting_after?: string };
-      const page = await listTransactions(app.ctx, principalOf(request).userId, {
-        accountId: account_id,
-        limit: query.limit === undefined ? undefined : Number(query.limit),
-        startingAfter: query.starting_after,
-      });
-      return { data: page.data.map(transactionJson), has_more: page.hasMore };
     },
   );
 }

@@ -4,6 +4,7 @@
  */
 import { Type } from 'typebox';
 import { IDEMPOTENCY_KEY_MAX_CHARS } from '../../../app/idempotency.js';
+import { ACCOUNT_NAME_MAX_CHARS } from '../../../domain/account-name.js';
 import { MEMO_MAX_CHARS } from '../../../domain/memo.js';
 import { PASSWORD_MAX_CHARS } from '../../../app/password-policy.js';
 
@@ -18,8 +19,19 @@ const Money = Type.Integer();
 
 export const UserSchema = Type.Object({ id: Type.String(), username: Type.String(), created_at: Time }, { additionalProperties: false });
 
+const AccountStatus = Type.Union([Type.Literal('active'), Type.Literal('frozen'), Type.Literal('closed')]);
+
 export const AccountSchema = Type.Object(
-  { id: Type.String(), number: Type.String(), currency: Type.String(), balance: Money, created_at: Time },
+  {
+    id: Type.String(),
+    number: Type.String(),
+    currency: Type.String(),
+    balance: Money,
+    available_balance: Money,
+    created_at: Time,
+    name: Type.String(),
+    status: AccountStatus,
+  },
   { additionalProperties: false },
 );
 
@@ -67,6 +79,17 @@ export function moneyBodies(maxAmountMinor: number) {
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_CHARS })),
 });
+
+/**
+ * Opening an account (issue 14 item 1). Lengths here only bound the input: the currency list
+ * (CURRENCIES, 400 param currency) and the name rule (account-name.ts) are checked by the use case.
+ */
+export const NewAccountBody = Type.Object(
+  { currency: Type.Optional(Type.String({ minLength: 1, maxLength: 8 })), name: Type.Optional(Type.String({ maxLength: ACCOUNT_NAME_MAX_CHARS * 4 })) },
+  { additionalProperties: false },
+);
+
+export const RenameAccountBody = Type.Object({ name: Type.String({ maxLength: ACCOUNT_NAME_MAX_CHARS * 4 }) }, { additionalProperties: false });
 
 export const AccountParams = Type.Object({ account_id: Id }, { additionalProperties: false });
 

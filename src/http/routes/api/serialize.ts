@@ -10,7 +10,10 @@ export const accountJson = (a: AccountView) => ({
   number: a.number,
   currency: a.currency,
   balance: a.balanceMinor,
+  available_balance: a.availableMinor,
   created_at: rfc3339(a.createdAtMs),
+  name: a.name,
+  status: a.status,
 });
 
 export const transactionJson = (t: TransactionView) => ({

@@ -19,8 +19,12 @@
  *   constraint violation, or a refusal if the balance test were in the WHERE: a WHERE that fails on
  *   the snapshot's version is never re-checked on the newest). READ COMMITTED then applies each
  *   update to the newest (locked) version. The CHECK on user balances still stands behind it all.
+ *   The updates also set `held` (issue 14: the sum of pending holds) to its locked value, unchanged,
+ *   so the CHECK that balance - held stays >= 0 (migration 010) is tested on the locked values, never
+ *   on a snapshot's older `held` beside a new balance. The funds rule is on the available balance.
  * - Every condition of the movement is decided in `verdict` on the locked rows (issue 11 class 6):
- *   both accounts `active` (a freeze that committed while we waited for its lock is seen), one
+ *   both accounts open (`closed_at is null`: a close that committed while we waited is seen, issue
+ *   14 item 1) and `active` (a freeze that committed while we waited for its lock is seen), one
  *   currency, both new balances within the bound on stored amounts (`within_bounds`, issue 11 class
  *   5, MAX_BALANCE_MINOR in money.ts) and the payer's funds (`covered`). Bounds are compared against
  *   constants moved by the amount, and a new balance is only computed for a row within them, so no
@@ -48,6 +52,7 @@ type Values = TransactionValues & { from: string; to: string; amount: bigint };
 
 interface Row {
   found: boolean;
+  open: boolean;
   active: boolean;
   same_currency: boolean;
   within_bounds: boolean;
@@ -68,7 +73,7 @@ const movement = preparedQuery<Values, Row>((db, p) => {
   const createdAt = sql`${p('createdAt')}::bigint`;
   const query = sql<Row>`
     with locked as materialized (
-      select id, kind, balance, status, currency from accounts where id in (${from}, ${to}) order by id for update
+      select id, kind, balance, held, status, currency, closed_at from accounts where id in (${from}, ${to}) order by id for update
     ),
     bounded as materialized (
       select locked.*,
@@ -78,21 +83,22 @@ const movement = preparedQuery<Values, Row>((db, p) => {
     ),
     verdict as materialized (
       select count(*) = 2 and ${from} <> ${to} as found,
+             coalesce(bool_and(closed_at is null), false) as open,
              coalesce(bool_and(status = 'active'), false) as active,
              count(distinct currency) = 1 as same_currency,
              coalesce(bool_and(in_bounds), false) as within_bounds,
-             coalesce(bool_or(id = ${from} and (kind in (${mayOverdraw}) or balance >= ${amount})), false) as covered,
+             coalesce(bool_or(id = ${from} and (kind in (${mayOverdraw}) or balance - held >= ${amount})), false) as covered,
              max(balance - ${amount}) filter (where id = ${from} and in_bounds) as from_after,
              max(balance + ${amount}) filter (where id = ${to} and in_bounds) as to_after
       from bounded
     ),
     debited as (
-      update accounts set balance = (select from_after from verdict)
-      where id = ${from} and (select found and active and same_currency and within_bounds and covered from verdict)
+      update accounts set balance = (select from_after from verdict), held = (select held from locked where id = ${from})
+      where id = ${from} and (select found and open and active and same_currency and within_bounds and covered from verdict)
       returning balance
     ),
     credited as (
-      update accounts set balance = (select to_after from verdict)
+      update accounts set balance = (select to_after from verdict), held = (select held from locked where id = ${to})
       where id = ${to} and exists (select 1 from debited)
       returning balance
     ),
@@ -112,7 +118,7 @@ const movement = preparedQuery<Values, Row>((db, p) => {
       order by e.ord
       returning 1
     )
-    select v.found, v.active, v.same_currency, v.within_bounds, v.covered,
+    select v.found, v.open, v.active, v.same_currency, v.within_bounds, v.covered,
            (select balance from debited) as from_balance,
            (select balance from credited) as to_balance,
            (select count(*) from appended) as entries
@@ -129,7 +135,7 @@ export async function moveInOneStatement(trx: Trx, lines: readonly MovementLine[
   const { fromId, toId, amountMinor } = legsOf(lines);
   const row = await movement.first(trx, { from: fromId, to: toId, amount: amountMinor, ...transactionRow(txn) });
   if (!row?.found) throw new Error(`movement: accounts ${fromId} and ${toId} not both found`);
-  const facts: MovementFacts = { active: row.active, sameCurrency: row.same_currency, withinBounds: row.within_bounds, covered: row.covered };
+  const facts: MovementFacts = { open: row.open, active: row.active, sameCurrency: row.same_currency, withinBounds: row.within_bounds, covered: row.covered };
   if (row.from_balance === null || row.to_balance === null) {
     if (approves(facts)) throw new Error('movement: approved but not written');
     return { facts };
