@@ -1,0 +1,43 @@
+/**
+ * Expiry of holds (issue 14 item 2): a pending hold past its `expires_at` already reads `expired`
+ * (hold-views.ts `statusAt`); settling it gives its reserve back to the payer's available balance.
+ * The sweeper (http/hold-sweeper.ts) calls `sweepExpiredHolds` on an interval in every server
+ * process; placing a hold settles the payer's own due holds first. Safe with several instances:
+ * each hold is settled by one conditional update (pending and due → expired), and only the writer
+ * whose update changed the row releases the reserve; PostgreSQL sweepers also skip rows another
+ * sweeper has locked (SKIP LOCKED) instead of queueing behind it.
+ */
+import { duePendingHolds, duePendingHoldsOf, expirePendingHold, releaseHeld } from '../storage/repositories/hold-repository.js';
+import type { Trx } from '../storage/storage.js';
+import { nowMsBig, type AppContext } from './context.js';
+
+/** Most holds one sweep settles in one transaction (a bound on its length); the next tick takes the rest. */
+export const SWEEP_BATCH = 100;
+
+/** Settles one hold if it is still pending and due at `nowMs` (ms); true when this call settled it. */
+export async function settleExpiredHold(trx: Trx, holdId: string, nowMs: bigint): Promise<boolean> {
+  const expired = await expirePendingHold(trx, holdId, nowMs);
+  if (!expired) return false;
+  await releaseHeld(trx, expired.from_account_id, BigInt(expired.amount));
+  return true;
+}
+
+/** Settles the due holds one account pays (before it reserves again), inside the caller's transaction. */
+export async function settleDueHoldsOf(trx: Trx, accountId: string, nowMs: bigint): Promise<void> {
+  for (const id of await duePendingHoldsOf(trx, accountId, nowMs)) await settleExpiredHold(trx, id, nowMs);
+}
+
+/**
+ * One sweep: settles up to SWEEP_BATCH due holds in one write transaction. Returns how many this
+ * call settled (another instance may have taken some). Never throws for a hold someone else settled.
+ */
+export async function sweepExpiredHolds(ctx: AppContext): Promise<number> {
+  const nowMs = nowMsBig(ctx);
+  return ctx.storage.writeTransaction(async (trx) => {
+    let settled = 0;
+    for (const id of await duePendingHolds(trx, ctx.storage.dialect, nowMs, SWEEP_BATCH)) {
+      if (await settleExpiredHold(trx, id, nowMs)) settled += 1;
+    }
+    return settled;
+  });
+}
