@@ -64,6 +64,20 @@ const OUTCOMES: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /api/v1/holds': ['insufficient_funds', 'same_account', 'currency_mismatch', 'account_frozen', 'account_closed', 'limit_reached', 'step_up_required'],
   'POST /api/v1/holds/:hold_id/capture': ['hold_not_pending', 'amount_exceeds_hold', 'account_frozen', 'account_closed', 'limit_reached'],
   'POST /api/v1/holds/:hold_id/void': ['hold_not_pending'],
+  'POST /api/v1/payment-requests': ['not_found', 'same_account', 'currency_mismatch', 'account_frozen', 'account_closed', 'limit_reached'],
+  'POST /api/v1/payment-requests/:id/pay': [
+    'not_found',
+    'request_not_pending',
+    'insufficient_funds',
+    'currency_mismatch',
+    'account_frozen',
+    'account_closed',
+    'limit_reached',
+    'step_up_required',
+  ],
+  'POST /api/v1/payment-requests/:id/decline': ['not_found', 'request_not_pending'],
+  'POST /api/v1/payment-requests/:id/cancel': ['not_found', 'request_not_pending'],
+  'GET /api/v1/payment-requests/:id': ['not_found'],
 };
 
 export interface RouteShape {
