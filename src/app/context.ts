@@ -25,6 +25,8 @@ export interface Randomness {
 /** Seams for tests that must prove a failure half-way through a money movement moves nothing. */
 export interface FaultHooks {
   afterDebit?(): void | Promise<void>;
+  /** After each chunk of chain rows a sealing round inserts (app/seal-chain.ts): a throw here is a sealer killed mid-way. */
+  afterChainChunk?(): void | Promise<void>;
 }
 
 export interface AppContext {

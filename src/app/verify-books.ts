@@ -10,6 +10,8 @@
 import { MAX_BALANCE_MINOR } from '../domain/money.js';
 import * as books from '../storage/repositories/books-repository.js';
 import type { Db } from '../storage/storage.js';
+import { verifyHolds } from './verify-holds.js';
+import { verifyChain } from './verify-chain.js';
 
 export interface BooksReport {
   ok: boolean;
@@ -66,6 +68,10 @@ export async function verifyBooks(db: Db): Promise<BooksReport> {
   await checkTransactions(db, found);
   await checkCachedBalances(db, found);
   await checkBalanceRules(db, found);
+  // Issue 14 item 2: held == the sum of pending holds per account, and available >= 0.
+  await found.check('held amounts against pending holds', async () => void found.problems.push(...(await verifyHolds(db)).problems));
+  // Issue 16 item 2: the hash chain, so an edit with balances "fixed" to match is still found.
+  await found.check('the hash chain', async () => void found.problems.push(...(await verifyChain(db)).problems));
   const problems = found.problems;
   const count = async (table: 'ledger_transactions' | 'entries' | 'accounts') => {
     const n = exact(await books.countRows(db, table));

@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { startChainSealer, type ChainSealer } from '../app/chain-sealer.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
 
@@ -26,7 +27,12 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     await app.close();
     throw error;
   }
-  installSignalHandlers(app, config, () => logger.flush());
+  // The hash chain's sealer (issue 16 item 1): only a serving instance seals; 0 turns it off.
+  const sealer =
+    config.chainSealMaxDelayMs > 0
+      ? startChainSealer(app.ctx, config.chainSealMaxDelayMs, (error) => app.log.warn({ err: error }, 'chain sealing failed'))
+      : null;
+  installSignalHandlers(app, config, () => logger.flush(), sealer);
   // One line for the person who typed `npm start`, on stderr: stdout carries only JSON log lines (contract "Operations").
   process.stderr.write(`${startLine(config, app.server.address())}\n`);
   return app;
@@ -54,7 +60,7 @@ function withoutPassword(databaseUrl: string): string {
   }
 }
 
-function installSignalHandlers(app: FastifyInstance, config: Config, flushLogs: () => void): void {
+function installSignalHandlers(app: FastifyInstance, config: Config, flushLogs: () => void, sealer: ChainSealer | null): void {
   let stopping = false;
   const exit = (code: number) => {
     flushLogs();
@@ -84,18 +90,21 @@ function installSignalHandlers(app: FastifyInstance, config: Config, flushLogs: 
     }, config.shutdownTimeoutMs + CLOSE_GRACE_MS);
     lastResort.unref();
 
-    app.close().then(
-      () => {
-        clearInterval(sweep);
-        clearTimeout(deadline);
-        app.log.info({ cut }, 'shutdown complete');
-        exit(cut ? 1 : 0);
-      },
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        exit(1);
-      },
-    );
+    // The sealer stops before the database closes under it.
+    (sealer ? sealer.stop() : Promise.resolve())
+      .then(() => app.close())
+      .then(
+        () => {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+          app.log.info({ cut }, 'shutdown complete');
+          exit(cut ? 1 : 0);
+        },
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          exit(1);
+        },
+      );
   };
 
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -9,6 +9,7 @@ import payeeRoutes from './payees.js';
 import secondFactorRoutes from './second-factor.js';
 import paymentRequestRoutes from './payment-requests.js';
 import statementRoutes from './statements.js';
+import ledgerRoutes from './ledger.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -32,4 +33,5 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(secondFactorRoutes);
   await app.register(paymentRequestRoutes);
   await app.register(statementRoutes);
+  await app.register(ledgerRoutes);
 }

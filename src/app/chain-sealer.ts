@@ -1,0 +1,42 @@
+/**
+ * The server's background sealer (issue 16 item 1): runs `sealChain` every quarter of
+ * CHAIN_SEAL_MAX_DELAY_MS, so a transaction committed on this instance or any other is sealed
+ * within the delay (one tick to notice it, the round itself well under the rest). Ticks never
+ * overlap; a failed round is reported and the next tick tries again. Batching by tick, rather than
+ * one round per commit, keeps the sealer from competing with the money path for SQLite's write lock.
+ */
+import type { AppContext } from './context.js';
+import { sealChain } from './seal-chain.js';
+
+export interface ChainSealer {
+  /** Stops the ticks and waits for a round in progress to finish. */
+  stop(): Promise<void>;
+}
+
+/** The tick, ms: a quarter of the allowed delay, at least 10 ms. */
+export const sealTickMs = (maxDelayMs: number): number => Math.max(10, Math.floor(maxDelayMs / 4));
+
+/** Starts ticking now; `onError` hears a round that failed (logged by the caller, never thrown). */
+export function startChainSealer(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>, maxDelayMs: number, onError: (error: unknown) => void): ChainSealer {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = sealChain(ctx)
+      .then(
+        () => undefined,
+        (error: unknown) => onError(error),
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, sealTickMs(maxDelayMs));
+      });
+  };
+  tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

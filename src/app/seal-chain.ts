@@ -1,0 +1,77 @@
+/**
+ * Seals committed ledger transactions into the hash chain (issue 16 item 1, docs/ledger.md "The
+ * chain"): each gets the next position and hash = SHA-256(encodeChainLink(txn, position, previous)).
+ *
+ * Runs after commits, never inside a movement's transaction, so the money path never waits for it.
+ * One round is one database transaction holding the sealer's lock (PostgreSQL advisory lock; SQLite's
+ * write lock): a sealer killed mid-round leaves nothing behind, and the next one starts from the last
+ * committed row. Positions and transactions are unique keys, so even two sealers that somehow ran at
+ * once could not seal one transaction twice or give one position two transactions.
+ */
+import crypto from 'node:crypto';
+import { CHAIN_ENCODING_VERSION, GENESIS_HASH, encodeChainLink, type ChainedTransaction } from '../domain/chain-encoding.js';
+import { chainedTransactions, insertChainRows, openSealRound, type NewChainRow } from '../storage/repositories/chain-seal-repository.js';
+import type { Trx } from '../storage/storage.js';
+import { nowMsBig, type AppContext } from './context.js';
+
+/** Most transactions one round seals: bounds how long a round holds SQLite's write lock. */
+const BATCH = 500;
+/** Rows per insert statement; a round of several chunks is what the kill test interrupts. */
+const CHUNK = 100;
+/** Rounds one call runs back to back before yielding to the next tick. */
+const MAX_ROUNDS = 20;
+
+export interface SealOutcome {
+  /** Transactions sealed by this call. */
+  sealed: number;
+  /** True when another sealer held the lock, so this one sealed nothing more. */
+  busy: boolean;
+}
+
+/** SHA-256 of a chain link, lower-case hex. */
+export function chainHash(txn: ChainedTransaction, position: bigint, previousHash: string): string {
+  return crypto
+    .createHash('sha256')
+    .update(encodeChainLink(txn, position, previousHash))
+    .digest('hex');
+}
+
+/**
+ * Seals everything committed and not yet sealed, in rounds of at most BATCH. Returns how many it
+ * sealed; `busy` when another sealer was at work (it will seal what this one left). Throws what the
+ * database throws (a lock timeout on SQLite): the caller's next tick tries again.
+ */
+export async function sealChain(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>): Promise<SealOutcome> {
+  let sealed = 0;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const result = await ctx.storage.writeTransaction((trx) => sealRound(ctx, trx));
+    if (result === 'busy') return { sealed, busy: true };
+    sealed += result.sealed;
+    if (!result.more) break;
+  }
+  return { sealed, busy: false };
+}
+
+async function sealRound(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>, trx: Trx): Promise<{ sealed: number; more: boolean } | 'busy'> {
+  const round = await openSealRound(trx, ctx.storage.dialect, BATCH);
+  if (round === 'busy') return 'busy';
+  if (round.candidates.length === 0) return { sealed: 0, more: false };
+  const txns = await chainedTransactions(trx, round.candidates);
+  const sealedAtMs = nowMsBig(ctx);
+  let position = round.previous?.position ?? 0n;
+  let previous = round.previous?.hash ?? GENESIS_HASH;
+  const rows: NewChainRow[] = [];
+  for (const seq of round.candidates) {
+    const txn = txns.get(seq);
+    // A candidate read a moment ago is committed and immutable; its absence is a bug, not a race.
+    if (!txn) throw new Error(`ledger transaction seq ${seq} vanished while sealing`);
+    position += 1n;
+    previous = chainHash(txn, position, previous);
+    rows.push({ position, transactionSeq: seq, transactionId: txn.id, encoding: CHAIN_ENCODING_VERSION, hash: previous, sealedAtMs, horizon: round.horizon });
+  }
+  for (let at = 0; at < rows.length; at += CHUNK) {
+    await insertChainRows(trx, rows.slice(at, at + CHUNK));
+    await ctx.faults.afterChainChunk?.();
+  }
+  return { sealed: rows.length, more: round.more };
+}
