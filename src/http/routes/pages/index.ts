@@ -11,12 +11,14 @@ import { DomainError } from '../../../domain/errors.js';
 import { illFormedTextError, illFormedUrlencodedField } from '../../well-formed-text.js';
 import csrfPlugin from '../../plugins/csrf.js';
 import sessionPlugin from '../../plugins/session.js';
+import accountPages from './accounts.js';
 import authPages from './auth.js';
 import dashboardPage from './dashboard.js';
 import homePage from './home.js';
 import moneyPages from './money.js';
 import passkeyPages from './passkeys.js';
 import settingsPages from './settings.js';
+import statementPages from './statements.js';
 import staticFiles from './static-files.js';
 import transactionsPages from './transactions.js';
 import transferPages from './transfer.js';
@@ -53,9 +55,11 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(homePage);
   await app.register(authPages);
   await app.register(dashboardPage);
+  await app.register(accountPages);
   await app.register(moneyPages);
   await app.register(transferPages);
   await app.register(transactionsPages);
   await app.register(settingsPages);
+  await app.register(statementPages);
   await app.register(passkeyPages);
 }
