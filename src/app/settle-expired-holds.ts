@@ -41,3 +41,31 @@ export async function sweepExpiredHolds(ctx: AppContext): Promise<number> {
     return settled;
   });
 }
+
+/**
+ * Runs sweepExpiredHolds every HOLD_SWEEP_INTERVAL_MS (ms; 0: never) in this process, one sweep at
+ * a time, and at once on start. Returns the stop function, which waits for a sweep in progress.
+ * Failures go to `onError` (logged) and the next tick tries again.
+ */
+export function scheduleHoldSweep(ctx: AppContext, onError: (error: unknown) => void): () => Promise<void> {
+  const intervalMs = ctx.config.holdSweepIntervalMs;
+  if (intervalMs === 0) return async () => {};
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const run = () => {
+    if (running || stopped) return;
+    running = sweepExpiredHolds(ctx)
+      .then(() => undefined, onError)
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  run();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}

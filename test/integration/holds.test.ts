@@ -173,8 +173,9 @@ for (const dialect of await dialects()) {
       assert.equal(late.statusCode, 409);
       assert.equal(late.json().error.code, 'hold_not_pending');
       assert.equal(await snapshot(h), before);
-      assert.ok((await sweepExpiredHolds(h.app.ctx)) >= 1);
+      await sweepExpiredHolds(h.app.ctx);
       assert.equal(await sweepExpiredHolds(h.app.ctx), 0, 'a second sweep finds nothing left');
+      assert.equal((await h.app.ctx.storage.db.selectFrom('holds').select('status').where('id', '=', hold.id).executeTakeFirstOrThrow()).status, 'expired');
       assert.equal((await account(payer)).available_balance, 900);
       assert.equal((await capture(bob, hold.id)).statusCode, 409);
       assert.deepEqual((await verifyBooks(h.app.ctx.storage.db)).problems, []);
@@ -289,6 +290,43 @@ for (const dialect of await dialects()) {
       const asPayee = await list(carol, 'role=payee&status=voided');
       assert.ok(asPayee.data.some((x: { id: string }) => x.id === ids[0]));
       assert.equal((await list(bob, 'role=payee')).data.filter((x: { id: string }) => ids.includes(x.id)).length, 0, 'not his holds');
+    });
+
+    it('refuses to close an account that pays or receives a pending hold (422 account_not_empty)', async () => {
+      const payer = await h.user(`closer${++n}`);
+      const extra = (await h.inject({ method: 'POST', url: '/api/v1/accounts', headers: auth(payer), payload: { name: 'Pot' } })).json();
+      await h.deposit(payer, 100);
+      const payee = await h.user(`closee${++n}`);
+      const side = (await h.inject({ method: 'POST', url: '/api/v1/accounts', headers: auth(payee), payload: { name: 'Side' } })).json();
+      const moved = await h.inject({
+        method: 'POST',
+        url: '/api/v1/transfers',
+        headers: auth(payer),
+        payload: { from_account_id: payer.accountId, to: extra.number, amount: 100 },
+      });
+      assert.equal(moved.statusCode, 201, moved.body);
+      const hold = await h.inject({
+        method: 'POST',
+        url: '/api/v1/holds',
+        headers: auth(payer),
+        payload: { from_account_id: extra.id, to: side.number, amount: 100 },
+      });
+      assert.equal(hold.statusCode, 201, hold.body);
+      const withdrawn = await h.inject({ method: 'POST', url: '/api/v1/withdrawals', headers: auth(payer), payload: { account_id: extra.id, amount: 100 } });
+      assert.equal(withdrawn.statusCode, 422, 'the money is on hold');
+      const before = await snapshot(h);
+      for (const [user, id] of [
+        [payee, side.id],
+        [payer, extra.id],
+      ] as const) {
+        const res = await h.inject({ method: 'POST', url: `/api/v1/accounts/${id}/close`, headers: auth(user) });
+        assert.equal(res.statusCode, 422, res.body);
+        assert.equal(res.json().error.code, 'account_not_empty');
+      }
+      assert.equal(await snapshot(h), before);
+      assert.equal((await voidIt(payee, hold.json().hold.id)).statusCode, 200);
+      const closeSide = await h.inject({ method: 'POST', url: `/api/v1/accounts/${side.id}/close`, headers: auth(payee) });
+      assert.equal(closeSide.statusCode, 200, closeSide.body);
     });
 
     it('makes verify report a held amount that is not the sum of pending holds', async () => {

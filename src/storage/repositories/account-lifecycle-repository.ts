@@ -63,7 +63,21 @@ type AccountCondition = (eb: ExpressionBuilder<Database, 'accounts'>) => Express
  * `account_not_empty` whichever condition failed. For a race-free close your writers must lock the
  * account row (FOR UPDATE, as movements do) before checking `closed_at` themselves.
  */
-export const CLOSE_REQUIRES: readonly AccountCondition[] = [(eb) => eb('balance', '=', 0n)];
+export const CLOSE_REQUIRES: readonly AccountCondition[] = [
+  (eb) => eb('balance', '=', 0n),
+  // Holds (issue 14 item 2): nothing reserved as payer (held is the sum of its pending holds), and no pending hold paying into it.
+  (eb) => eb('held', '=', 0n),
+  (eb) =>
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('holds')
+          .select('holds.id')
+          .whereRef('holds.to_account_id', '=', 'accounts.id')
+          .where('holds.status', '=', 'pending'),
+      ),
+    ),
+];
 
 /**
  * Closes the account in one conditional statement: only if it is the user's, open, `active` (a
