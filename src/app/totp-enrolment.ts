@@ -10,7 +10,14 @@
  */
 import { DomainError } from '../domain/errors.js';
 import { TOTP_SECRET_BYTES, totpSecretFromBytes, totpUri } from '../services/totp.js';
-import { activatePendingTotp, clearTotp, findTotp, replaceRecoveryCodes, savePendingTotp } from '../storage/repositories/second-factor-repository.js';
+import {
+  activatePendingTotp,
+  clearTotp,
+  countUnusedRecoveryCodes,
+  findTotp,
+  replaceRecoveryCodes,
+  savePendingTotp,
+} from '../storage/repositories/second-factor-repository.js';
 import { findUserById } from '../storage/repositories/user-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { acceptSecondFactorCode, acceptTotpAgainst, recoveryCodeHash } from './second-factor-code.js';
@@ -120,4 +127,9 @@ export async function disableTotp(
     await replaceRecoveryCodes(trx, userId, [], nowMsBig(ctx));
     await recordSecurityEvent(ctx, { type: 'totp_disabled', userId, client }, trx);
   });
+}
+
+/** How many unused recovery codes the user has (the settings page; the dashboard warns below three). */
+export async function unusedRecoveryCodes(ctx: AppContext, userId: string): Promise<number> {
+  return countUnusedRecoveryCodes(ctx.storage.db, userId);
 }

@@ -12,7 +12,7 @@ import { listSessions } from '../../../app/list-sessions.js';
 import { chooseTimeZone } from '../../../app/time-zone-preference.js';
 import { knownTimeZones } from '../../../domain/time-zone.js';
 import { isDomainError } from '../../../domain/errors.js';
-import { describeUserAgent, formatDateTime, isoTime } from '../../pages/format.js';
+import { describeUserAgent, formatDateTime, formatMoney, isoTime } from '../../pages/format.js';
 import { errorItems, field, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
 import { passkeySettingsData } from '../../pages/passkey-settings.js';
@@ -20,12 +20,27 @@ import { securityTimeline } from '../../pages/security-timeline.js';
 import { renderPage } from '../../pages/views.js';
 import { clientInfo } from '../../client-info.js';
 import { sessionOf } from '../../plugins/session.js';
+import { totpSettingsRoutes } from './totp-settings.js';
+import { secondFactorStatus } from '../../../app/second-factor-status.js';
+import { pendingTotpSecret, unusedRecoveryCodes } from '../../../app/totp-enrolment.js';
 
 export default async function settingsPages(app: FastifyInstance): Promise<void> {
   settingsPage(app);
   timeZoneRoute(app);
   passwordRoute(app);
   sessionRoutes(app);
+  totpSettingsRoutes(app, (request, reply, errors, status) => showSettings(app.ctx, reply, sessionOf(request), errors, status));
+}
+
+/** The authenticator-app section's state (issue 13): on, pending enrolment (secret shown), codes left. */
+async function totpState(ctx: AppContext, userId: string) {
+  const status = await secondFactorStatus(ctx, ctx.storage.db, userId);
+  return {
+    on: status.totp,
+    pending: await pendingTotpSecret(ctx, userId),
+    codesLeft: status.totp ? await unusedRecoveryCodes(ctx, userId) : 0,
+    stepUpAmount: formatMoney(BigInt(ctx.config.stepUpMinor), ctx.config.currency),
+  };
 }
 
 /** `activityBefore`: the id the activity list's "Older" link carries (keyset), absent for the newest page. */
@@ -39,7 +54,8 @@ const showSettings = async (ctx: AppContext, reply: FastifyReply, session: Activ
     {
       title: 'Settings',
       username: session.username,
-      errors: errorItems(errors, ['current_password', 'new_password']),
+      errors: errorItems(errors, ['current_password', 'new_password', 'password_code', 'totp_password', 'totp_code', 'totp_off_password', 'totp_off_code']),
+      totp: await totpState(ctx, session.userId),
       timeZone,
       timeZones: knownTimeZones(),
       timeZoneError: errors.time_zone ?? null,
