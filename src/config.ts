@@ -217,6 +217,12 @@ export const settings = {
   sessionIdleMinutes: setting('SESSION_IDLE_MINUTES', '30', 'A web session ends after this many minutes without a request.', integer(1, 24 * 60)),
   sessionAbsoluteHours: setting('SESSION_ABSOLUTE_HOURS', '12', 'A web session ends this many hours after sign-in, however active.', integer(1, 24 * 30)),
   sessionsPerUserMax: setting('SESSIONS_PER_USER_MAX', '20', 'Most open web sessions one user may have; signing in again ends the oldest.', integer(1, 1000)),
+  staffSessionIdleMinutes: setting(
+    'STAFF_SESSION_IDLE_MINUTES',
+    '10',
+    "On the operators' console (/admin), a staff member's session counts as ended after this many minutes without a request (they sign in again); shorter than SESSION_IDLE_MINUTES.",
+    integer(1, 24 * 60),
+  ),
   stepUpMinor: setting(
     'STEP_UP_MINOR',
     '100000',

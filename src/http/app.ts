@@ -45,6 +45,7 @@ import pageRoutes from './routes/pages/index.js';
 import statementKeyRoute from './routes/well-known/statement-key.js';
 import { recordRoutes } from './route-needs.js';
 
+import staffAccessPlugin from './plugins/staff-access.js';
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
@@ -205,6 +206,8 @@ async function registerRoutes(app: FastifyInstance): Promise<void> {
   // Before the API routes: it notes each one as it is registered (GET /api/v1/openapi.json, /docs/api).
   await app.register(openapiPlugin);
   await app.register(apiRoutes, { prefix: '/api/v1' });
+  // Before any route: a route that says `staff` gets the staff check (issue 15, route-needs.ts).
+  await app.register(staffAccessPlugin);
   // The public statement keys (JWK Set), outside the API's prefix as RFC 8615 places them.
   await app.register(statementKeyRoute);
   // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.

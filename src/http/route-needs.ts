@@ -12,6 +12,9 @@
  * - `limit`: which rate limit on top of the per-IP global one (plugins/rate-limit.ts, numbers in
  *   config): 'auth' (credentials tried), 'money' (per user), 'global' (only the global one) or
  *   'none' (not even that).
+ * - `staff`: the staff role the route needs (issue 15; plugins/staff-access.ts): 'support' (support
+ *   or admin) or 'admin'. Every /admin and /api/v1/admin route must say one; the check reads the
+ *   user's roles and second factor afresh on every request and refuses with 403 `forbidden`.
  *
  * A route that says nothing gets the strict choice: bearer in the API, a session on the pages,
  * CSRF on a page's POST. test/security/route-needs.test.ts walks every registered route and proves
@@ -21,18 +24,26 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 
 export type AuthNeed = 'bearer' | 'session' | 'public';
 export type LimitNeed = 'auth' | 'money' | 'global' | 'none';
+/** A staff role a route can need; 'support' is met by support and admin (issue 15). */
+export type StaffNeed = 'support' | 'admin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthNeed;
     csrf?: boolean;
     limit?: LimitNeed;
+    staff?: StaffNeed;
   }
 }
 
 /** True when an API route needs a bearer token: it says so, or says nothing (the strict default). */
 export function needsBearer(route: Pick<RouteOptions, 'config'>): boolean {
   return (route.config?.auth ?? 'bearer') === 'bearer';
+}
+
+/** True for a path of the operators' console or API, where a route must declare `staff` (issue 15). */
+export function isStaffPath(url: string): boolean {
+  return /^\/(api\/v1\/)?admin(\/|$)/.test(url);
 }
 
 /**

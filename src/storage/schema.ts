@@ -235,6 +235,23 @@ export interface WebauthnChallengesTable {
   expires_at: bigint;
 }
 
+/** A staff role held by a user (migration 015); every user is a customer without a row. */
+export interface UserRolesTable {
+  user_id: string;
+  role: 'support' | 'admin';
+  granted_at: bigint;
+  /** The admin who granted it, or null when granted on the command line. */
+  granted_by: string | null;
+}
+
+/** Why and when staff froze an account (migration 015): one row while it is frozen. */
+export interface AccountFreezesTable {
+  account_id: string;
+  /** The staff member's reason, shown to the owner. */
+  reason: string;
+  frozen_at: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   accounts: AccountsTable;
@@ -252,6 +269,8 @@ export interface Database {
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
   ledger_chain: LedgerChainTable;
+  user_roles: UserRolesTable;
+  account_freezes: AccountFreezesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { PUBLIC_ROUTES, publicRouteEntry, type RegisteredRoute } from '../../src/http/route-needs.js';
+import { isStaffPath, PUBLIC_ROUTES, publicRouteEntry, type RegisteredRoute } from '../../src/http/route-needs.js';
 import { dialects, withHarness } from '../helpers/harness.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -57,6 +57,10 @@ describe('route needs', () => {
         if (!isApi && auth === 'bearer') problems.push(`${use.key}: a page with a bearer token`);
         const fullyProtected = (auth === 'bearer' || auth === 'session') && limit !== 'none' && (isApi || SAFE.has(use.method) || csrf === true);
         if (!fullyProtected && !listed) problems.push(`${use.key}: not fully protected (auth=${auth} csrf=${csrf} limit=${limit}) and not on PUBLIC_ROUTES`);
+        // Issue 15: the operators' console and API say which staff role they need.
+        const staff = (use.config as { staff?: string }).staff;
+        if (isStaffPath(use.url) && staff !== 'support' && staff !== 'admin') problems.push(`${use.key}: a staff path without staff: 'support' | 'admin'`);
+        if (staff !== undefined && !isStaffPath(use.url)) problems.push(`${use.key}: staff: ${staff} outside /admin and /api/v1/admin`);
         // A public page that changes state still needs its CSRF token (login CSRF).
         if (!isApi && !SAFE.has(use.method) && csrf !== true) problems.push(`${use.key}: a page post without csrf: true`);
       }

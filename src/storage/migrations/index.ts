@@ -16,6 +16,7 @@ import * as accounts from './009-accounts.js';
 import * as holds from './010-holds.js';
 import * as paymentRequests from './011-payment-requests.js';
 import * as ledgerChain from './012-ledger-chain.js';
+import * as staffRoles from './015-staff-roles.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -32,6 +33,7 @@ const all: Record<string, DialectMigration> = {
   '010-holds': holds,
   '011-payment-requests': paymentRequests,
   '012-ledger-chain': ledgerChain,
+  '015-staff-roles': staffRoles,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
