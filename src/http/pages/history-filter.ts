@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 
 export interface HistoryFilter {
   /** As typed, for the form and links. */
-  values: { from: string; to: string; type: string };
+  values: { from: string; to: string; type: string; account: string };
   query: Pick<TransactionQuery, 'fromMs' | 'toMs' | 'types'>;
   errors: FieldErrors;
 }
@@ -29,7 +29,8 @@ function parseDay(text: string): number | null {
 }
 
 export function parseHistoryFilter(raw: Record<string, unknown>): HistoryFilter {
-  const values = { from: one(raw.from), to: one(raw.to), type: one(raw.type) };
+  // `account`: which of the user's accounts (issue 14 item 1); checked as theirs by the page (primary-account.ts).
+  const values = { from: one(raw.from), to: one(raw.to), type: one(raw.type), account: one(raw.account) };
   const errors: FieldErrors = {};
   const query: HistoryFilter['query'] = {};
   if (values.from) {
@@ -55,6 +56,7 @@ export function parseHistoryFilter(raw: Record<string, unknown>): HistoryFilter 
 /** The query string for a filter (and optional cursor), for links and the CSV download. */
 export function filterQueryString(values: HistoryFilter['values'], after?: string): string {
   const params = new URLSearchParams();
+  if (values.account) params.set('account', values.account);
   if (values.from) params.set('from', values.from);
   if (values.to) params.set('to', values.to);
   if (values.type && values.type !== 'all') params.set('type', values.type);

@@ -2,10 +2,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorStatus } from '../../error-status.js';
 import { amountExample, formatMoney } from '../../pages/format.js';
-import { errorItems, parseFormKey, type FieldErrors } from '../../pages/forms.js';
+import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
 import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields } from '../../pages/movement-form.js';
-import { primaryAccount } from '../../pages/primary-account.js';
+import { accountOption, pageAccounts, primaryAccount, requestedAccount } from '../../pages/primary-account.js';
 import { renderPage } from '../../pages/views.js';
 import { sessionOf } from '../../plugins/session.js';
 import { assertSelfServiceDepositsOn, SELF_SERVICE_DEPOSITS_EXPLAINED } from '../../../domain/self-service-deposits.js';
@@ -25,8 +25,9 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
 
   for (const [kind, page] of Object.entries(KINDS)) {
     const preHandler = kind === 'deposit' ? [depositsOn] : [];
-    const show = async (reply: FastifyReply, userId: string, values: MovementFields, errors: FieldErrors, status: number) => {
-      const account = await primaryAccount(ctx, userId);
+    // `accountId`: the account chosen on the page (issue 14 item 1; default the first open one).
+    const show = async (reply: FastifyReply, userId: string, values: MovementFields, errors: FieldErrors, status: number, accountId?: string) => {
+      const { accounts, account } = await pageAccounts(ctx, userId, accountId);
       return renderPage(
         reply,
         'money-form',
@@ -36,6 +37,8 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
           page,
           balance: formatMoney(account.balanceMinor, account.currency),
           currency: account.currency,
+          accountOptions: accounts.filter((a) => a.status !== 'closed' || a.id === account.id).map(accountOption),
+          accountId: account.id,
           amountExample: amountExample(account.currency),
           values,
           errors: errorItems(errors, ORDER),
@@ -45,16 +48,16 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
     };
 
     app.get(page.path, { preHandler, config: { auth: 'session', limit: 'global' } }, async (request, reply) =>
-      show(reply, sessionOf(request).userId, { amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200),
+      show(reply, sessionOf(request).userId, { amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200, requestedAccount(request.query)),
     );
 
     app.post(page.path, { preHandler, config: { auth: 'session', csrf: true, limit: 'money' } }, async (request, reply) => {
       const session = sessionOf(request);
-      const account = await primaryAccount(ctx, session.userId);
+      const account = await primaryAccount(ctx, session.userId, field(request, 'account'));
       const fields = readMovementFields(request);
       const errors: FieldErrors = {};
       const parsed = parseMovementFields(ctx, fields, account.currency, errors);
-      if (!parsed) return show(reply, session.userId, { ...fields, formKey: parseFormKey(fields.formKey) ?? ctx.random.uuid() }, errors, 400);
+      if (!parsed) return show(reply, session.userId, { ...fields, formKey: parseFormKey(fields.formKey) ?? ctx.random.uuid() }, errors, 400, account.id);
       const outcome = await runMovement(
         ctx,
         session.userId,
@@ -73,7 +76,7 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
       }
       // The key is now spent on this refusal; a corrected form needs a fresh one.
       errors[refusalField(outcome.error)] = refusalMessage(outcome.error);
-      return show(reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code]);
+      return show(reply, session.userId, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code], account.id);
     });
   }
 }

@@ -12,7 +12,7 @@ import { csvLine, csvText, csvValue } from '../../pages/csv.js';
 import { formatMoney, isoDate, isoTime } from '../../pages/format.js';
 import { errorItems } from '../../pages/forms.js';
 import { filterQueryString, parseHistoryFilter } from '../../pages/history-filter.js';
-import { primaryAccount } from '../../pages/primary-account.js';
+import { accountOption, pageAccounts } from '../../pages/primary-account.js';
 import { transactionRow } from '../../pages/transaction-rows.js';
 import { renderPage } from '../../pages/views.js';
 import { sessionOf } from '../../plugins/session.js';
@@ -30,9 +30,9 @@ function historyPage(app: FastifyInstance): void {
   const ctx = app.ctx;
   app.get('/transactions', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
-    const account = await primaryAccount(ctx, session.userId);
     const raw = request.query as Record<string, unknown>;
     const filter = parseHistoryFilter(raw);
+    const { accounts, account } = await pageAccounts(ctx, session.userId, filter.values.account);
     const after = typeof raw.after === 'string' && raw.after !== '' ? raw.after : undefined;
     let rows: ReturnType<typeof transactionRow>[] = [];
     let hasMore = false;
@@ -55,6 +55,8 @@ function historyPage(app: FastifyInstance): void {
         title: 'Transactions',
         balance: formatMoney(account.balanceMinor, account.currency),
         filter: filter.values,
+        accountOptions: accounts.map(accountOption),
+        accountId: account.id,
         errors: errorItems(filter.errors, ['from', 'to', 'type']),
         rows,
         isFirstPage: after === undefined,
@@ -73,8 +75,8 @@ function csvExport(app: FastifyInstance): void {
   const ctx = app.ctx;
   app.get('/transactions.csv', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const session = sessionOf(request);
-    const account = await primaryAccount(ctx, session.userId);
     const filter = parseHistoryFilter(request.query as Record<string, unknown>);
+    const { accounts, account } = await pageAccounts(ctx, session.userId, filter.values.account);
     if (Object.keys(filter.errors).length > 0) {
       return renderPage(
         reply,
@@ -83,6 +85,8 @@ function csvExport(app: FastifyInstance): void {
           title: 'Transactions',
           balance: formatMoney(account.balanceMinor, account.currency),
           filter: filter.values,
+          accountOptions: accounts.map(accountOption),
+          accountId: account.id,
           errors: errorItems(filter.errors, ['from', 'to', 'type']),
           rows: [],
           isFirstPage: true,
