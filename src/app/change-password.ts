@@ -7,6 +7,8 @@ import { normalizePassword } from '../services/password-hasher.js';
 import { checkPassword } from './password-policy.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 import { checkCredentials } from './sign-in.js';
+import { acceptSecondFactorCode } from './second-factor-code.js';
+import { hasSecondFactor, secondFactorStatus } from './second-factor-status.js';
 import type { User } from '../storage/repositories/user-repository.js';
 
 /**
@@ -22,7 +24,7 @@ import type { User } from '../storage/repositories/user-repository.js';
  */
 export async function changePassword(
   ctx: AppContext,
-  input: { userId: string; currentSessionIdHash: string; currentPassword: string; newPassword: string },
+  input: { userId: string; currentSessionIdHash: string; currentPassword: string; newPassword: string; code?: string },
   client: ClientInfo = UNKNOWN_CLIENT,
 ): Promise<void> {
   const user = await findUserById(ctx.storage.db, input.userId);
@@ -35,6 +37,17 @@ export async function changePassword(
       throw wrongCurrentPassword();
     }
     throw error;
+  }
+  // Issue 13: with a second factor on, a change also needs a code (TOTP or recovery code).
+  if (hasSecondFactor(await secondFactorStatus(ctx, ctx.storage.db, user.id))) {
+    const proof = await acceptSecondFactorCode(ctx, ctx.storage.db, {
+      userId: user.id,
+      code: input.code ?? '',
+      allowRecovery: true,
+      purpose: 'password_change',
+      client,
+    });
+    if (proof === null) throw new DomainError('invalid_request', 'Enter a current code from your authenticator app, or a recovery code.', 'password_code');
   }
   await checkPassword(input.newPassword, user.username, 'new_password');
   if (normalizePassword(input.newPassword) === normalizePassword(input.currentPassword)) {

@@ -119,14 +119,18 @@ function passwordRoute(app: FastifyInstance): void {
     if (newPassword === '') errors.new_password = 'Enter a new password.';
     if (Object.keys(errors).length === 0) {
       try {
-        await changePassword(ctx, { userId: session.userId, currentSessionIdHash: session.idHash, currentPassword, newPassword }, clientInfo(request));
+        await changePassword(
+          ctx,
+          { userId: session.userId, currentSessionIdHash: session.idHash, currentPassword, newPassword, code: field(request, 'password_code') },
+          clientInfo(request),
+        );
         return redirectWithFlash(reply, '/settings', {
           kind: 'success',
           text: 'Password changed. You were signed out everywhere else, and API tokens were revoked.',
         });
       } catch (error) {
         if (!isDomainError(error)) throw error;
-        errors[error.param === 'current_password' ? 'current_password' : 'new_password'] = error.message;
+        errors[error.param === 'current_password' || error.param === 'password_code' ? error.param : 'new_password'] = error.message;
       }
     }
     return showSettings(ctx, reply, session, errors, 400);
