@@ -120,7 +120,7 @@ for (const dialect of await dialects()) {
         assert.equal((await pay(h, bob, small)).statusCode, 201, 'below the threshold no code is asked');
         const large = await ask(h, alice, 'bob', 100_000);
         const before = await ledgerSnapshot(h.app);
-        for (const headers of [{}, { 'mfa-code': codeAt(secret, clock, 4) }]) {
+        for (const headers of [{}, { 'mfa-code': codeAt(secret, clock, 4) }] as Record<string, string>[]) {
           const res = await pay(h, bob, large, headers);
           assert.equal(res.statusCode, 403, res.body);
           assert.equal(res.json().error.code, 'step_up_required');

@@ -14,9 +14,12 @@ import sessionPlugin from '../../plugins/session.js';
 import accountPages from './accounts.js';
 import authPages from './auth.js';
 import dashboardPage from './dashboard.js';
+import holdPages from './holds.js';
 import homePage from './home.js';
 import moneyPages from './money.js';
 import passkeyPages from './passkeys.js';
+import requestPayPages from './request-pay.js';
+import requestPages from './requests.js';
 import settingsPages from './settings.js';
 import statementPages from './statements.js';
 import staticFiles from './static-files.js';
@@ -62,4 +65,7 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(settingsPages);
   await app.register(statementPages);
   await app.register(passkeyPages);
+  await app.register(requestPages);
+  await app.register(holdPages);
+  await app.register(requestPayPages);
 }
