@@ -199,3 +199,27 @@ for (const dialect of await dialects()) {
     });
   });
 }
+
+for (const dialect of await dialects()) {
+  describe(`second factor: wrong codes and the login throttle (${dialect})`, () => {
+    it('of 40 wrong codes sent at once with the right password, at most LOGIN_FREE_FAILURES are checked; the rest wait (429), and the right code waits too', async () => {
+      const clock = manualClock();
+      await withHarness(
+        dialect,
+        { clock, config: { rateLimits: true, rateLimitAuthPerMinute: 10_000, loginFreeFailures: 3, loginMaxLockSeconds: 60 } },
+        async (h) => {
+          const alice = await h.user('alice');
+          const { secret } = await enrolTotp(h, alice, clock);
+          clock.advanceSteps(1);
+          const wrong = codeAt(secret, clock, 7);
+          const answers = await Promise.all(Array.from({ length: 40 }, () => token(h, { username: 'alice', password: PASSWORD, otp: wrong })));
+          const statuses = answers.map((r) => r.statusCode);
+          const checked = statuses.filter((s) => s === 401).length;
+          assert.ok(checked >= 1 && checked <= 3, `checked ${checked}`);
+          assert.equal(statuses.filter((s) => s === 429).length, 40 - checked);
+          assert.equal((await token(h, { username: 'alice', password: PASSWORD, otp: codeAt(secret, clock) })).statusCode, 429);
+        },
+      );
+    });
+  });
+}
