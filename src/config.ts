@@ -52,6 +52,12 @@ export const settings = {
     'SQLite: most write transactions (transfers, sign-ups...) that arrive together and share one durable commit, each in its own savepoint. 1 commits each alone.',
     integer(1, 1000),
   ),
+  sqliteWalAutocheckpoint: setting(
+    'SQLITE_WAL_AUTOCHECKPOINT',
+    '1000',
+    "SQLite: pages the write-ahead log may grow to before a commit folds it back into the database file (SQLite's wal_autocheckpoint; chosen by measurement, docs/performance.md). 0 turns automatic checkpoints off.",
+    integer(0, 1_000_000),
+  ),
   secret: setting('SECRET', '', 'Signing secret for tokens, at least 32 bytes. Empty: generated once into DATA_DIR/secret (mode 0600).', secret),
   secretPrevious: setting(
     'SECRET_PREVIOUS',
@@ -222,6 +228,12 @@ export const settings = {
     '10',
     "On the operators' console (/admin), a staff member's session counts as ended after this many minutes without a request (they sign in again); shorter than SESSION_IDLE_MINUTES.",
     integer(1, 24 * 60),
+  ),
+  holdSweepIntervalMs: setting(
+    'HOLD_SWEEP_INTERVAL_MS',
+    '5000',
+    'How often each server process settles holds past their expiry (gives the reserve back to the available balance; reads already show them expired). 0 turns the sweeper off.',
+    integer(0, 3_600_000),
   ),
   stepUpMinor: setting(
     'STEP_UP_MINOR',

@@ -10,6 +10,7 @@ import { createKnownDevices } from '../services/known-device.js';
 import { createPasswordHasher } from '../services/password-hasher.js';
 import type { SecurityServices } from '../app/security-services.js';
 import { schedulePurge } from '../app/purge-expired.js';
+import { scheduleHoldSweep } from '../app/settle-expired-holds.js';
 import { systemRandomness } from '../services/system-randomness.js';
 import { createTokenSigner } from '../services/token-signer.js';
 import { memoryFailureCounter, redisFailureCounter } from '../services/failure-counters.js';
@@ -44,8 +45,8 @@ import { addMethodNotAllowedRoutes, collectRouteMethods } from './plugins/method
 import pageRoutes from './routes/pages/index.js';
 import statementKeyRoute from './routes/well-known/statement-key.js';
 import { recordRoutes } from './route-needs.js';
-
 import staffAccessPlugin from './plugins/staff-access.js';
+
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
@@ -163,7 +164,9 @@ function addLifecycle(app: FastifyInstance, ctx: AppContext, ownedStorage: Stora
     reply.header('x-request-id', request.id);
   });
   const stopPurge = schedulePurge(ctx, (error) => app.log.warn({ err: error }, 'purge of expired keys and tokens failed'));
+  const stopHoldSweep = scheduleHoldSweep(ctx, (error) => app.log.warn({ err: error }, 'sweep of expired holds failed'));
   app.addHook('onClose', async () => {
+    await stopHoldSweep();
     await stopPurge();
     if (ownedStorage) await ownedStorage.close();
   });
@@ -203,11 +206,11 @@ async function registerProtection(app: FastifyInstance, redis: Redis | null): Pr
 
 /** The API under /api/v1 with its OpenAPI document, then the web pages. */
 async function registerRoutes(app: FastifyInstance): Promise<void> {
+  // Before any route: a route that says `staff` gets the staff check (issue 15, route-needs.ts).
+  await app.register(staffAccessPlugin);
   // Before the API routes: it notes each one as it is registered (GET /api/v1/openapi.json, /docs/api).
   await app.register(openapiPlugin);
   await app.register(apiRoutes, { prefix: '/api/v1' });
-  // Before any route: a route that says `staff` gets the staff check (issue 15, route-needs.ts).
-  await app.register(staffAccessPlugin);
   // The public statement keys (JWK Set), outside the API's prefix as RFC 8615 places them.
   await app.register(statementKeyRoute);
   // The web pages: own scope (cookies, sessions, CSRF, form bodies never reach /api); HTML error pages.
