@@ -50,6 +50,7 @@ for (const dialect of await dialects()) {
     after(() => h.close());
 
     it('lists the current month as interim and links to its statement', async () => {
+      assert.match((await browser.get('/transactions')).body, /<a href="\/statements"[^>]*id="see-statements"/, 'reached from the history page');
       const page = await browser.get('/statements');
       assert.equal(page.status, 200);
       assert.match(
