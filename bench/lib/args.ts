@@ -27,11 +27,14 @@ export interface BenchArgs {
   writeDocs: boolean;
   /** Extra `node` flags for the server child (for example --cpu-prof). */
   serverNodeFlags: string[];
+  /** Requests per second a scenario of one-use requests (transfers) is built for, before its run. */
+  maxRate: number;
 }
 
 const USAGE = `Usage: npm run bench -- [flags]
   --backend sqlite|postgres   database under test (default sqlite)
-  --connections N             autocannon connections (default 50)
+  --connections N             keep-alive connections (default 50)
+  --max-rate N                transfers built before each run, per second of it (default 10000)
   --duration S                seconds per scenario (default 10)
   --warmup S                  unmeasured seconds before each scenario (default 2)
   --only a,b                  run only these scenarios: ${SCENARIOS.join(', ')}
@@ -57,6 +60,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     resultsDir: 'bench/results',
     writeDocs: false,
     serverNodeFlags: [],
+    maxRate: 10_000,
   };
   const number = (flag: string, raw: string | undefined, min: number): number => {
     const value = Number(raw);
@@ -75,6 +79,9 @@ export function parseArgs(argv: string[]): BenchArgs {
       }
       case '--connections':
         args.connections = Math.trunc(number(flag, value(), 1));
+        break;
+      case '--max-rate':
+        args.maxRate = Math.trunc(number(flag, value(), 1));
         break;
       case '--duration':
         args.durationS = number(flag, value(), 0.1);

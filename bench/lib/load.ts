@@ -1,6 +1,9 @@
-/** autocannon runs, reduced to the figures the table prints. */
+/**
+ * A scenario's load: its requests are all built and serialised before the run (raw-load.ts), so the
+ * load generator's own cost per request is the same for a transfer as for the hello-world.
+ */
 import crypto from 'node:crypto';
-import autocannon from 'autocannon';
+import { runRaw, serialise } from './raw-load.js';
 
 export interface LoadFigures {
   requestsPerSecond: number;
@@ -10,6 +13,8 @@ export interface LoadFigures {
   errors: number;
   total: number;
   statusCodes: Record<string, number>;
+  /** True when the prepared requests ran out before the time did (raise --max-rate). */
+  ranOut?: boolean;
   /** Server CPU time (user + system) per request during the measured run, in microseconds: far less
    * sensitive to other load on a shared machine than requests per second. */
   serverCpuUsPerRequest?: number | null;
@@ -22,49 +27,38 @@ export interface LoadRequest {
   path: string;
   headers?: Record<string, string>;
   body?: string;
-  /** Called per request to vary the token, body or key. */
+  /** Builds one variant (the token, body or key); called before the run, never during it. */
   vary?: () => { path?: string; headers?: Record<string, string>; body?: string };
+  /** Each variant may be sent once only (a fresh Idempotency-Key): build enough for the whole run. */
+  unique?: boolean;
 }
 
-export async function runLoad(url: string, request: LoadRequest, options: { connections: number; durationS: number }): Promise<LoadFigures> {
+/** Variants built for a request that may repeat (a random user's token): enough to spread the load. */
+const CYCLED_VARIANTS = 2000;
+
+export interface LoadOptions {
+  connections: number;
+  durationS: number;
+  /** Most requests per second a `unique` scenario can be sent at (its requests are built up front). */
+  maxRate?: number;
+}
+
+/** The scenario's requests as bytes, built before the run. */
+export function buildRequests(url: string, request: LoadRequest, options: LoadOptions): Buffer[] {
+  const host = new URL(url).host;
+  const base = { method: request.method, path: request.path, headers: request.headers, body: request.body };
   const vary = request.vary;
-  const result = await autocannon({
-    url,
-    connections: options.connections,
-    duration: options.durationS,
-    timeout: 30,
-    requests: [
-      {
-        method: request.method,
-        path: request.path,
-        headers: request.headers,
-        body: request.body,
-        ...(vary
-          ? {
-              setupRequest: (req: autocannon.Request) => {
-                const v = vary();
-                return {
-                  ...req,
-                  ...(v.path ? { path: v.path } : {}),
-                  headers: { ...req.headers, ...v.headers },
-                  ...(v.body !== undefined ? { body: v.body } : {}),
-                };
-              },
-            }
-          : {}),
-      },
-    ],
+  if (!vary) return [serialise(host, base)];
+  const count = request.unique ? Math.ceil(options.durationS * (options.maxRate ?? 10_000)) : CYCLED_VARIANTS;
+  return Array.from({ length: count }, () => {
+    const v = vary();
+    return serialise(host, { ...base, path: v.path ?? base.path, headers: { ...base.headers, ...v.headers }, body: v.body ?? base.body });
   });
-  const statusCodes: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number((stat as { count: number }).count);
-  return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.non2xx,
-    total: result.requests.total,
-    statusCodes,
-  };
+}
+
+export async function runLoad(url: string, request: LoadRequest, options: LoadOptions): Promise<LoadFigures> {
+  const requests = buildRequests(url, request, options);
+  return runRaw(url, requests, { connections: options.connections, durationS: options.durationS, cycle: !request.unique });
 }
 
 export const randomKey = () => crypto.randomUUID();

@@ -68,22 +68,42 @@ export interface IdempotentResult<T> {
   replayed: boolean;
 }
 
-/** A stable fingerprint of a request: object keys sorted, so key order in the JSON does not matter. */
+/**
+ * A stable fingerprint of a request: SHA-256 (hex) of its canonical JSON, object keys sorted, so key
+ * order in the JSON does not matter. The text is exactly `JSON.stringify` of the value with sorted
+ * keys (hashes stored before keep matching), written in one pass without copying the value: every
+ * idempotent request pays for it (issue 17 item 4).
+ */
 export function requestFingerprint(value: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-          )
-        : v;
   return crypto
     .createHash('sha256')
-    .update(JSON.stringify(canonical(value)))
+    .update(canonicalJson(value) ?? '')
     .digest('hex');
+}
+
+/** JSON.stringify of `value` with every object's keys sorted; undefined where JSON.stringify gives undefined. */
+function canonicalJson(value: unknown): string | undefined {
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item) ?? 'null').join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  let out = '';
+  for (const key of jsonKeyOrder(Object.keys(value))) {
+    const text = canonicalJson((value as Record<string, unknown>)[key]);
+    if (text !== undefined) out += `${out ? ',' : ''}${JSON.stringify(key)}:${text}`;
+  }
+  return `{${out}}`;
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * The order JSON.stringify wrote the earlier version's copy in: sorted, except that integer-like
+ * keys ("0", "17") come first in numeric order, as JavaScript orders them in any object.
+ */
+function jsonKeyOrder(keys: string[]): string[] {
+  const indexes = keys.filter((key) => ARRAY_INDEX.test(key) && Number(key) < 4294967295);
+  if (indexes.length === 0) return keys.sort();
+  const rest = keys.filter((key) => !indexes.includes(key));
+  return [...indexes.sort((a, b) => Number(a) - Number(b)), ...rest.sort()];
 }
 
 /**

@@ -11,5 +11,10 @@ export function sqliteFile(config: Pick<Config, 'dataDir'>): string {
 /** PostgreSQL when DATABASE_URL is set, otherwise the embedded SQLite file in DATA_DIR. */
 export function openStorage(config: Config): Storage {
   if (config.databaseUrl) return openPostgres({ url: config.databaseUrl, poolSize: config.dbPoolSize });
-  return openSqlite({ file: sqliteFile(config), busyTimeoutMs: config.sqliteBusyTimeoutMs, groupCommitMaxBatch: config.groupCommitMaxBatch });
+  return openSqlite({
+    file: sqliteFile(config),
+    busyTimeoutMs: config.sqliteBusyTimeoutMs,
+    groupCommitMaxBatch: config.groupCommitMaxBatch,
+    walAutocheckpointPages: config.sqliteWalAutocheckpoint,
+  });
 }

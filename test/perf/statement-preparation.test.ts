@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
+import { DefaultQueryCompiler } from 'kysely';
 import pg from 'pg';
 import { auth, createHarness, dialects, PASSWORD, type Harness, type TestUser } from '../helpers/harness.js';
 import { Browser, manualClock, signedIn } from '../pages/browser.js';
@@ -89,6 +90,23 @@ function instrumentPg() {
   return { parses, restore: () => (Connection.prototype.parse = originalParse) };
 }
 
+/** The SQL of every query Kysely's builder compiled while `work` ran (prepared queries compile once, on first use). */
+async function compiledDuring(work: () => Promise<void>): Promise<string[]> {
+  const compiled: string[] = [];
+  const original = DefaultQueryCompiler.prototype.compileQuery;
+  DefaultQueryCompiler.prototype.compileQuery = function (this: DefaultQueryCompiler, ...args: Parameters<typeof original>) {
+    const query = original.apply(this, args);
+    compiled.push(query.sql);
+    return query;
+  };
+  try {
+    await work();
+  } finally {
+    DefaultQueryCompiler.prototype.compileQuery = original;
+  }
+  return compiled;
+}
+
 /** Every hot path once, each answer checked (a path that failed early would prepare nothing). */
 async function runHotPaths(h: Harness, alice: TestUser, bob: TestUser, round: number): Promise<void> {
   const ok = (res: { statusCode: number; body: string }, status: number, what: string) =>
@@ -136,6 +154,7 @@ for (const dialect of await dialects()) {
     const postgres = dialect === 'postgres' ? instrumentPg() : undefined;
     let warm: Map<Raw, StatementStatus>;
     let done: Map<Raw, StatementStatus>;
+    let builtOnTransfer: string[];
 
     before(async () => {
       h = await createHarness(dialect, { clock: manualClock() });
@@ -150,11 +169,27 @@ for (const dialect of await dialects()) {
       await runHotPaths(h, alice, bob, 2);
       await runHotPaths(h, alice, bob, 3);
       done = new Map(raws().map((raw) => [raw, sqlite!.status(raw)]));
+      builtOnTransfer = await compiledDuring(async () => {
+        for (const key of ['c1', 'c2', 'c3']) {
+          const headers = { ...auth(alice), 'idempotency-key': key };
+          const res = await h.inject({
+            method: 'POST',
+            url: '/api/v1/transfers',
+            headers,
+            payload: { from_account_id: alice.accountId, to: bob.accountNumber, amount: 7 },
+          });
+          assert.equal(res.statusCode, 201, res.body);
+        }
+      });
     });
     after(async () => {
       await h?.close();
       sqlite?.restore();
       postgres?.restore();
+    });
+
+    it('builds no query at run time for a warm API transfer (issue 17 item 4)', () => {
+      assert.deepEqual(builtOnTransfer, []);
     });
 
     if (dialect === 'sqlite') {
