@@ -30,7 +30,7 @@ function parseDay(text: string): number | null {
 
 export function parseHistoryFilter(raw: Record<string, unknown>): HistoryFilter {
   // `account`: which of the user's accounts (issue 14 item 1); checked as theirs by the page (primary-account.ts).
-  const values = { from: one(raw.from), to: one(raw.to), type: one(raw.type), account: one(raw.account) };
+  const values = { from: one(raw.from), to: one(raw.to), type: one(raw.type), account: typeof raw.account === 'string' ? raw.account.trim().slice(0, 64) : '' };
   const errors: FieldErrors = {};
   const query: HistoryFilter['query'] = {};
   if (values.from) {
