@@ -5,6 +5,7 @@
  * requester, counted and inserted under the requester's lock so parallel creates never exceed it.
  */
 import { DomainError } from '../domain/errors.js';
+import { isOpen } from '../domain/movement-rules.js';
 import { parsePayee } from '../domain/payee.js';
 import { requestExpiresAtMs, requestToSelf, tooManyPendingRequests } from '../domain/payment-request.js';
 import { findAccountByNumberWithOwner, type Account } from '../storage/repositories/account-repository.js';
@@ -38,11 +39,13 @@ export async function createPaymentRequest(ctx: AppContext, requesterUserId: str
   const nowMs = nowMsBig(ctx);
   const expiresAtMs = requestExpiresAtMs(nowMs, input.expiresInS);
   return ctx.storage.writeTransaction(async (trx) => {
+    // First the requester's lock: the pending count, and a close of the account (which takes the
+    // same lock, account-lifecycle-repository.ts), then wait for this ask or are seen by it.
+    await lockRequester(trx, ctx.storage.dialect, requesterUserId);
     const account = await findOwnedAccount(trx, requesterUserId, input.toAccountId, 'to_account_id');
     assertCanReceive(account);
     const payerUserId = await resolvePayer(trx, input.from, account.currency);
     if (payerUserId === requesterUserId) throw requestToSelf();
-    await lockRequester(trx, ctx.storage.dialect, requesterUserId);
     if ((await countPendingOutgoing(trx, requesterUserId, nowMs)) >= ctx.config.maxPendingRequests) {
       throw tooManyPendingRequests(ctx.config.maxPendingRequests);
     }
@@ -66,9 +69,8 @@ export async function createPaymentRequest(ctx: AppContext, requesterUserId: str
 
 /** A frozen or closed account receives nothing, so asking for money into it is refused at once. */
 function assertCanReceive(account: Account): void {
-  const status: string = account.status;
-  if (status === 'closed') throw new DomainError('account_closed', 'This account is closed; it cannot receive money.', 'to_account_id');
-  if (status !== 'active') throw new DomainError('account_frozen', 'This account is frozen; no money can move in or out.', 'to_account_id');
+  if (!isOpen(account)) throw new DomainError('account_closed', 'This account is closed; it cannot receive money.', 'to_account_id');
+  if (account.status !== 'active') throw new DomainError('account_frozen', 'This account is frozen; no money can move in or out.', 'to_account_id');
 }
 
 /**

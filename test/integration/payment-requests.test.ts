@@ -270,6 +270,36 @@ for (const dialect of await dialects()) {
       });
     });
 
+    describe('closing an account with requests into it', () => {
+      it('refuses to close an account while a request into it is pending (422 account_not_empty), and closes it once none is', async () => {
+        const opened = await call('POST', '/api/v1/accounts', alice, { name: 'Trip' });
+        assert.equal(opened.statusCode, 201, opened.body);
+        const trip = opened.json().id as string;
+        const made = await call('POST', '/api/v1/payment-requests', alice, { to_account_id: trip, from: 'bob', amount: 40 });
+        assert.equal(made.statusCode, 201, made.body);
+        await refused(() => call('POST', `/api/v1/accounts/${trip}/close`, alice), 422, 'account_not_empty');
+        assert.equal((await call('POST', `/api/v1/payment-requests/${made.json().id}/cancel`, alice)).statusCode, 200);
+        const closed = await call('POST', `/api/v1/accounts/${trip}/close`, alice);
+        assert.equal(closed.statusCode, 200, closed.body);
+        await refused(
+          () => call('POST', '/api/v1/payment-requests', alice, { to_account_id: trip, from: 'bob', amount: 40 }),
+          422,
+          'account_closed',
+          'to_account_id',
+        );
+      });
+
+      it('does not let a request past its expiry keep an account open', async () => {
+        const trip = (await call('POST', '/api/v1/accounts', alice, { name: 'Short' })).json().id as string;
+        const made = await call('POST', '/api/v1/payment-requests', alice, { to_account_id: trip, from: 'bob', amount: 40, expires_in: 60 });
+        assert.equal(made.statusCode, 201, made.body);
+        await refused(() => call('POST', `/api/v1/accounts/${trip}/close`, alice), 422, 'account_not_empty');
+        clockOffsetMs += 60_000;
+        const closed = await call('POST', `/api/v1/accounts/${trip}/close`, alice);
+        assert.equal(closed.statusCode, 200, closed.body);
+      });
+    });
+
     describe('decline, cancel and reading', () => {
       it('lets only the payer decline and only the requester cancel (anyone else 404)', async () => {
         const r = await ask('bob', 30);

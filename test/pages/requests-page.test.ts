@@ -95,7 +95,7 @@ for (const dialect of await dialects()) {
       await alice.post('/requests', { from: 'bob', amount: '4' });
       const pending = requestIds((await bob.get('/requests')).body, 'incoming-request').filter((r) => r.status === 'pending');
       assert.equal(pending.length, 2);
-      const [toDecline, toCancel] = pending as [{ id: string }, { id: string }];
+      const [toDecline, toCancel] = pending as [{ id: string; status: string }, { id: string; status: string }];
       const carol = (await signedIn(h, 'carol')).browser;
       await carol.get('/requests');
       const before = await ledgerSnapshot(h.app);

@@ -50,7 +50,8 @@ export async function renameUserAccount(db: Db | Trx, userId: string, accountId:
     .executeTakeFirst();
 }
 
-type AccountCondition = (eb: ExpressionBuilder<Database, 'accounts'>) => Expression<SqlBool>;
+/** `nowMs`: the close's time (epoch ms), for conditions that depend on it (a request past its expiry no longer counts). */
+type AccountCondition = (eb: ExpressionBuilder<Database, 'accounts'>, nowMs: bigint) => Expression<SqlBool>;
 
 /**
  * What must hold of an account, on its newest committed row, for it to be closed: the one place
@@ -77,6 +78,18 @@ export const CLOSE_REQUIRES: readonly AccountCondition[] = [
           .where('holds.status', '=', 'pending'),
       ),
     ),
+  // Payment requests (issue 14 item 3): no request into it still waiting to be paid (one past its expiry reads expired and does not count).
+  (eb, nowMs) =>
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('payment_requests')
+          .select('payment_requests.id')
+          .whereRef('payment_requests.to_account_id', '=', 'accounts.id')
+          .where('payment_requests.status', '=', 'pending')
+          .where('payment_requests.expires_at', '>', nowMs),
+      ),
+    ),
 ];
 
 /**
@@ -94,7 +107,7 @@ export async function closeUserAccountIfEmpty(trx: Trx, userId: string, accountI
     .where('kind', '=', 'user')
     .where('closed_at', 'is', null)
     .where('status', '=', 'active')
-    .where((eb) => eb.and(CLOSE_REQUIRES.map((condition) => condition(eb))))
+    .where((eb) => eb.and(CLOSE_REQUIRES.map((condition) => condition(eb, closedAtMs))))
     .returningAll()
     .executeTakeFirst();
 }
