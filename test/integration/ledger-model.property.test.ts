@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { sweepExpiredHolds } from '../../src/app/settle-expired-holds.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
 import { auth, createHarness, dialects, type Harness, type TestUser } from '../helpers/harness.js';
 
@@ -183,6 +184,155 @@ for (const dialect of await dialects()) {
           assert.equal(row.balance_after - signed, older.balance_after);
         }
       }
+    });
+  });
+}
+
+/*
+ * Holds (issue 14 item 2): random sequences of hold, capture, void, expire, withdrawal and transfer
+ * among three users must agree with a model of balances, held amounts and hold states: money is
+ * conserved, every available balance stays >= 0, each hold resolves once, and verify passes.
+ * The sweeper is off (HOLD_SWEEP_INTERVAL_MS=0): `expire` moves the test's clock past the short
+ * holds' expiry and sweeps itself, so the model knows when a reserve comes back.
+ */
+type HoldOp =
+  | { kind: 'hold'; who: Who; to: Who; amount: number; short: boolean }
+  | { kind: 'capture'; pick: number; part: number | null; byPayer: boolean }
+  | { kind: 'void'; pick: number }
+  | { kind: 'expire' }
+  | { kind: 'withdrawal'; who: Who; amount: number }
+  | { kind: 'transfer'; who: Who; to: Who; amount: number };
+
+const holdOp: fc.Arbitrary<HoldOp> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('hold' as const), who, to: who, amount, short: fc.boolean() }), weight: 5 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('capture' as const),
+      pick: fc.nat(20),
+      part: fc.option(fc.integer({ min: 1, max: 3000 })),
+      byPayer: fc.boolean(),
+    }),
+    weight: 3,
+  },
+  { arbitrary: fc.record({ kind: fc.constant('void' as const), pick: fc.nat(20) }), weight: 2 },
+  { arbitrary: fc.constant({ kind: 'expire' as const }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('withdrawal' as const), who, amount }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('transfer' as const), who, to: who, amount }), weight: 2 },
+);
+
+interface ModelHold {
+  id: string;
+  from: Who;
+  to: Who;
+  amount: bigint;
+  expiresAtMs: number;
+  pending: boolean;
+}
+
+for (const dialect of await dialects()) {
+  describe(`ledger model with holds (${dialect})`, () => {
+    let h: Harness;
+    let users: TestUser[];
+    let offsetMs = 0;
+    // Across runs: a short hold from an earlier run expires in a later one.
+    const holds: ModelHold[] = [];
+    before(async () => {
+      h = await createHarness(dialect, { clock: { nowMs: () => Date.now() + offsetMs }, config: { holdSweepIntervalMs: 0, tokenTtlSeconds: 86_400 } });
+      users = [await h.user('hold-ann'), await h.user('hold-ben'), await h.user('hold-cy')];
+      for (const u of users) await h.deposit(u, 2_000);
+    });
+    after(async () => h.close());
+
+    const rows = async () =>
+      Promise.all(
+        users.map(async (u) => {
+          const r = await h.app.ctx.storage.db.selectFrom('accounts').select(['balance', 'held']).where('id', '=', u.accountId).executeTakeFirstOrThrow();
+          return { balance: BigInt(r.balance), held: BigInt(r.held) };
+        }),
+      );
+    const post = (url: string, user: TestUser, payload?: Record<string, unknown>) => h.inject({ method: 'POST', url, headers: auth(user), payload });
+
+    it('conserves money, keeps every available balance >= 0 and resolves each hold once', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(holdOp, { minLength: 1, maxLength: dialect === 'postgres' ? 8 : 12 }), async (ops) => {
+          const start = await rows();
+          const balance = start.map((r) => r.balance);
+          const held = start.map((r) => r.held);
+          const available = (i: Who) => balance[i]! - held[i]!;
+          const pendingAt = (pick: number) => {
+            const open = holds.filter((x) => x.pending);
+            return open.length === 0 ? undefined : open[pick % open.length];
+          };
+          for (const o of ops) {
+            if (o.kind === 'expire') {
+              offsetMs += 61_000;
+              await sweepExpiredHolds(h.app.ctx);
+              for (const x of holds.filter((x) => x.pending && x.expiresAtMs <= Date.now() + offsetMs)) {
+                x.pending = false;
+                held[x.from]! -= x.amount;
+              }
+            } else if (o.kind === 'hold') {
+              const a = BigInt(o.amount);
+              const res = await post('/api/v1/holds', users[o.who]!, {
+                from_account_id: users[o.who]!.accountId,
+                to: users[o.to]!.username,
+                amount: o.amount,
+                expires_in: o.short ? 60 : 86_400,
+              });
+              const expected = o.who === o.to ? 'same_account' : available(o.who) >= a ? 'ok' : 'insufficient_funds';
+              if (expected === 'ok') {
+                assert.equal(res.statusCode, 201, res.body);
+                held[o.who]! += a;
+                holds.push({ id: res.json().hold.id, from: o.who, to: o.to, amount: a, expiresAtMs: Date.parse(res.json().hold.expires_at), pending: true });
+                assert.equal(BigInt(res.json().account.available_balance), available(o.who));
+              } else assert.equal(res.json().error.code, expected, res.body);
+            } else if (o.kind === 'capture' || o.kind === 'void') {
+              const x = pendingAt(o.pick);
+              if (!x) continue;
+              const by = o.kind === 'capture' && o.byPayer ? users[x.from]! : users[x.to]!;
+              const part = o.kind === 'capture' ? o.part : null;
+              const res = await post(`/api/v1/holds/${x.id}/${o.kind}`, by, o.kind === 'capture' && part !== null ? { amount: part } : undefined);
+              if (o.kind === 'capture' && o.byPayer) assert.equal(res.statusCode, 404);
+              else if (part !== null && BigInt(part) > x.amount) assert.equal(res.json().error.code, 'amount_exceeds_hold');
+              else {
+                assert.equal(res.statusCode, o.kind === 'capture' ? 201 : 200, res.body);
+                x.pending = false;
+                held[x.from]! -= x.amount;
+                if (o.kind === 'capture') {
+                  const taken = part === null ? x.amount : BigInt(part);
+                  balance[x.from]! -= taken;
+                  balance[x.to]! += taken;
+                }
+                const again = await post(`/api/v1/holds/${x.id}/void`, users[x.to]!);
+                assert.equal(again.json().error.code, 'hold_not_pending');
+              }
+            } else {
+              const a = BigInt(o.amount);
+              const res =
+                o.kind === 'withdrawal'
+                  ? await post('/api/v1/withdrawals', users[o.who]!, { account_id: users[o.who]!.accountId, amount: o.amount })
+                  : await post('/api/v1/transfers', users[o.who]!, { from_account_id: users[o.who]!.accountId, to: users[o.to]!.username, amount: o.amount });
+              const expected = o.kind === 'transfer' && o.to === o.who ? 'same_account' : available(o.who) >= a ? 'ok' : 'insufficient_funds';
+              if (expected !== 'ok') assert.equal(res.json().error.code, expected, res.body);
+              else {
+                assert.equal(res.statusCode, 201, res.body);
+                balance[o.who]! -= a;
+                if (o.kind === 'transfer') balance[o.to]! += a;
+              }
+            }
+            const stored = await rows();
+            assert.deepEqual(
+              stored.map((r) => [r.balance, r.held]),
+              balance.map((b, i) => [b, held[i]]),
+              `after ${JSON.stringify(o)}`,
+            );
+            for (const r of stored) assert.ok(r.balance - r.held >= 0n, 'an available balance went negative');
+          }
+          const books = await verifyBooks(h.app.ctx.storage.db);
+          assert.deepEqual(books.problems, []);
+        }),
+        { numRuns: runs[dialect], interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true },
+      );
     });
   });
 }

@@ -72,7 +72,14 @@ export default async function holdRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/holds/:hold_id/capture',
-    { config: money, schema: { params: HoldParams, body: CaptureBody, response: captureResponses } },
+    {
+      config: money,
+      // The body is optional as a whole (`{amount?}`): a capture of the whole hold may send none.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+      schema: { params: HoldParams, body: CaptureBody, response: captureResponses },
+    },
     async (request, reply) => {
       const { hold_id } = request.params as { hold_id: string };
       const body = (request.body ?? {}) as { amount?: number };
