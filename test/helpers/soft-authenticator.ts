@@ -66,7 +66,7 @@ export class SoftAuthenticator {
     if (attested) flags |= FLAG_AT;
     const counter = Buffer.alloc(4);
     counter.writeUInt32BE(o.counter ?? this.counter);
-    const parts = [sha256(o.rpId ?? this.rpId), Buffer.from([flags]), counter];
+    const parts: Buffer[] = [sha256(o.rpId ?? this.rpId), Buffer.from([flags]), counter];
     if (attested) {
       const len = Buffer.from([this.credentialId.length >> 8, this.credentialId.length & 0xff]);
       parts.push(Buffer.alloc(16), len, this.credentialId, this.coseKey());
