@@ -33,6 +33,19 @@ export const securityEventTypes = [
   'passkey_added',
   'passkey_removed',
   'passkey_failed',
+  // Issue 15: what a staff member did (on the staff member's own row; details name the target and reason)...
+  'staff_looked',
+  'staff_froze_account',
+  'staff_unfroze_account',
+  'staff_signed_out_user',
+  'staff_granted_role',
+  'staff_revoked_role',
+  // ...and what the customer sees of it on their own timeline: "bank staff", never the person.
+  'account_frozen_by_staff',
+  'account_unfrozen_by_staff',
+  'signed_out_by_staff',
+  'role_granted',
+  'role_revoked',
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

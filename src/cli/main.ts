@@ -6,6 +6,7 @@
  */
 import { ConfigError, loadConfig } from '../config.js';
 import { CommandFailed, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from './command.js';
+import { admin } from './commands/admin.js';
 import { backup } from './commands/backup.js';
 import { migrate } from './commands/migrate.js';
 import { restore } from './commands/restore.js';
@@ -15,7 +16,7 @@ import { verify } from './commands/verify.js';
 import { statementKey } from './commands/statement-key.js';
 import { verifyStatement } from './commands/verify-statement.js';
 
-const commands: Command[] = [serve, migrate, verify, backup, restore, stats, verifyStatement, statementKey];
+const commands: Command[] = [serve, migrate, verify, backup, restore, stats, verifyStatement, statementKey, admin];
 
 const HELP = `minibank: a small self-hostable bank
 

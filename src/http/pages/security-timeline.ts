@@ -26,6 +26,17 @@ const WORDS: Record<SecurityEventType, string> = {
   passkey_added: 'Passkey added',
   passkey_removed: 'Passkey removed',
   passkey_failed: 'A passkey was refused',
+  staff_looked: "You looked at a customer's data (staff)",
+  staff_froze_account: "You froze a customer's account (staff)",
+  staff_unfroze_account: "You unfroze a customer's account (staff)",
+  staff_signed_out_user: 'You signed a customer out everywhere (staff)',
+  staff_granted_role: 'You granted a staff role (admin)',
+  staff_revoked_role: 'You revoked a staff role (admin)',
+  account_frozen_by_staff: 'Bank staff froze one of your accounts',
+  account_unfrozen_by_staff: 'Bank staff unfroze one of your accounts',
+  signed_out_by_staff: 'Bank staff signed you out everywhere',
+  role_granted: 'You were given a staff role at the bank',
+  role_revoked: 'A staff role of yours was removed',
 };
 
 export interface TimelineItem {

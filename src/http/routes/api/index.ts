@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../domain/errors.js';
 import { apiAuth } from '../../plugins/api-auth.js';
 import accountRoutes from './accounts.js';
+import adminRoutes from './admin.js';
 import authRoutes from './auth.js';
 import holdRoutes from './holds.js';
 import moneyRoutes from './money.js';
@@ -33,5 +34,6 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(secondFactorRoutes);
   await app.register(paymentRequestRoutes);
   await app.register(statementRoutes);
+  await app.register(adminRoutes);
   await app.register(ledgerRoutes);
 }
