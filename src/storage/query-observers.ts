@@ -51,12 +51,24 @@ export function queryKind(sqlText: string): QueryKind {
   return KINDS[word] ?? 'other';
 }
 
+/** Most SQL texts whose kind is remembered: prepared queries repeat a few dozen texts (issue 17 item 4). */
+const KNOWN_TEXTS = 1024;
+
 export function createQueryObservers(): QueryObservers {
   const listeners = new Set<QueryListener>();
+  const kinds = new Map<string, QueryKind>();
+  const kindOf = (sqlText: string): QueryKind => {
+    let kind = kinds.get(sqlText);
+    if (kind === undefined) {
+      kind = queryKind(sqlText);
+      if (kinds.size < KNOWN_TEXTS) kinds.set(sqlText, kind);
+    }
+    return kind;
+  };
   return {
     log(event) {
       if (listeners.size === 0) return;
-      const observation = { kind: queryKind(event.query.sql), durationMs: event.queryDurationMillis, failed: event.level === 'error' };
+      const observation = { kind: kindOf(event.query.sql), durationMs: event.queryDurationMillis, failed: event.level === 'error' };
       for (const listener of listeners) listener(observation);
     },
     subscribe(listener) {
