@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, dialects, ledgerSnapshot, type Harness } from '../helpers/harness.js';
+import { auth, createHarness, dialects, ledgerSnapshot, withHarness, type Harness } from '../helpers/harness.js';
+import { codeAt, enrolTotp, manualClock } from '../helpers/second-factor.js';
 import { anotherBrowser, Browser, signedIn } from './browser.js';
 
 const requestIds = (body: string, testid: string) =>
@@ -116,6 +117,38 @@ for (const dialect of await dialects()) {
       const statuses = requestIds((await second.get('/requests')).body, 'incoming-request').map((r) => r.status);
       assert.deepEqual(statuses.slice(0, 2).sort(), ['cancelled', 'declined']);
       assert.equal(await ledgerSnapshot(h.app), before);
+    });
+  });
+
+  describe(`/requests page step-up (${dialect})`, () => {
+    it('asks for a fresh code on the review of a large request, refuses a payment without it beside the field, and pays with it', async () => {
+      const clock = manualClock();
+      await withHarness(dialect, { clock, config: { stepUpMinor: 100_000 } }, async (h) => {
+        const alice = await h.user('alice');
+        const { browser: bob, user: bobUser } = await signedIn(h, 'bob');
+        await h.deposit(bobUser, 200_000);
+        const { secret } = await enrolTotp(h, bobUser, clock);
+        clock.advanceSteps(1);
+        const asked = await h.inject({
+          method: 'POST',
+          url: '/api/v1/payment-requests',
+          headers: auth(alice),
+          payload: { to_account_id: alice.accountId, from: 'bob', amount: 150_000 },
+        });
+        const id = asked.json().id as string;
+        const review = await bob.get(`/requests/${id}/pay`);
+        assert.equal(review.status, 200);
+        assert.match(review.body, /id="mfa_code"/);
+        const form = { idempotency_key: bob.formKey(), step: 'confirm', account: bobUser.accountId };
+        const before = await ledgerSnapshot(h.app);
+        const refused = await bob.post(`/requests/${id}/pay`, form);
+        assert.equal(refused.status, 403);
+        assert.match(refused.body, /id="mfa_code-error"/);
+        assert.equal(await ledgerSnapshot(h.app), before, 'nothing moved');
+        const paid = await bob.post(`/requests/${id}/pay`, { ...form, mfa_code: codeAt(secret, clock) });
+        assert.equal(paid.status, 303, paid.body.slice(0, 300));
+        assert.equal(await h.balance(alice.accountId), 150_000n);
+      });
     });
   });
 }
