@@ -96,51 +96,54 @@ function readPlaceFields(request: FastifyRequest): PlaceFields {
   };
 }
 
+/** POST /holds: checks the form, then places the hold once per form key (a double submit replays). */
+async function placeFromForm(ctx: AppContext, request: FastifyRequest, reply: FastifyReply) {
+  const session = sessionOf(request);
+  const values = readPlaceFields(request);
+  const { account } = await pageAccounts(ctx, session.userId, values.account);
+  const errors: FieldErrors = {};
+  if (values.to === '') errors.to = 'Enter the username or account number of the person you hold it for.';
+  const amountMinor = tryField(errors, 'amount', () => {
+    const minor = parseDecimalAmount(values.amount, account.currency);
+    if (minor > BigInt(ctx.config.maxAmountMinor)) throw new DomainError('invalid_amount', 'That amount is above the limit for one operation.', 'amount');
+    return minor;
+  });
+  const memo = tryField(errors, 'memo', () => parseMemo(values.memo));
+  const expiresInS = Number(values.expiresIn || HOLD_EXPIRES_IN_DEFAULT_S);
+  if (!EXPIRY_CHOICES.some((c) => Number(c.value) === expiresInS)) errors.expires_in = 'Choose when the money comes back.';
+  const formKey = parseFormKey(values.formKey);
+  if (!formKey) errors.form = 'This form has expired. Check the details and submit it again.';
+  if (Object.keys(errors).length > 0 || amountMinor === undefined || memo === undefined || !formKey)
+    return showHolds(ctx, request, reply, { values: { ...values, formKey: formKey ?? ctx.random.uuid() }, errors, status: 400 });
+  const hold = { fromAccountId: account.id, to: values.to, amountMinor, memo, expiresInS };
+  const key = webIdempotencyKey(formKey);
+  try {
+    await requireStepUpUnlessReplay(ctx, session.userId, amountMinor, field(request, 'mfa_code'), key, clientInfo(request));
+    const fingerprint = requestFingerprint(['POST', '/holds', { ...hold, amountMinor: amountMinor.toString() }]);
+    const { outcome } = await placeHold(ctx, session.userId, hold, { key, requestHash: fingerprint });
+    if (outcome.kind === 'refused') throw refusalAsError(outcome);
+    return redirectWithFlash(reply, '/holds', {
+      kind: 'success',
+      text: `Holding ${formatMoney(outcome.hold.amountMinor, outcome.hold.currency)} for ${outcome.hold.to.username}.`,
+    });
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    // A refused key is spent; a corrected form needs a fresh one (a step-up refusal spent nothing, but a fresh key is harmless).
+    const message = error.code === 'idempotency_conflict' ? 'This form was already submitted (or is still being sent). Check your holds.' : error.message;
+    return showHolds(ctx, request, reply, {
+      values: { ...values, formKey: ctx.random.uuid() },
+      errors: { [placeField(error)]: message },
+      status: errorStatus[error.code],
+    });
+  }
+}
+
 export default async function holdPages(app: FastifyInstance): Promise<void> {
   const ctx = app.ctx;
 
   app.get('/holds', { config: { auth: 'session', limit: 'global' } }, (request, reply) => showHolds(ctx, request, reply));
 
-  app.post('/holds', { config: { auth: 'session', csrf: true, limit: 'money' } }, async (request, reply) => {
-    const session = sessionOf(request);
-    const values = readPlaceFields(request);
-    const { account } = await pageAccounts(ctx, session.userId, values.account);
-    const errors: FieldErrors = {};
-    if (values.to === '') errors.to = 'Enter the username or account number of the person you hold it for.';
-    const amountMinor = tryField(errors, 'amount', () => {
-      const minor = parseDecimalAmount(values.amount, account.currency);
-      if (minor > BigInt(ctx.config.maxAmountMinor)) throw new DomainError('invalid_amount', 'That amount is above the limit for one operation.', 'amount');
-      return minor;
-    });
-    const memo = tryField(errors, 'memo', () => parseMemo(values.memo));
-    const expiresInS = Number(values.expiresIn || HOLD_EXPIRES_IN_DEFAULT_S);
-    if (!EXPIRY_CHOICES.some((c) => Number(c.value) === expiresInS)) errors.expires_in = 'Choose when the money comes back.';
-    const formKey = parseFormKey(values.formKey);
-    if (!formKey) errors.form = 'This form has expired. Check the details and submit it again.';
-    if (Object.keys(errors).length > 0 || amountMinor === undefined || memo === undefined || !formKey)
-      return showHolds(ctx, request, reply, { values: { ...values, formKey: formKey ?? ctx.random.uuid() }, errors, status: 400 });
-    const hold = { fromAccountId: account.id, to: values.to, amountMinor, memo, expiresInS };
-    const key = webIdempotencyKey(formKey);
-    try {
-      await requireStepUpUnlessReplay(ctx, session.userId, amountMinor, field(request, 'mfa_code'), key, clientInfo(request));
-      const fingerprint = requestFingerprint(['POST', '/holds', { ...hold, amountMinor: amountMinor.toString() }]);
-      const { outcome } = await placeHold(ctx, session.userId, hold, { key, requestHash: fingerprint });
-      if (outcome.kind === 'refused') throw refusalAsError(outcome);
-      return redirectWithFlash(reply, '/holds', {
-        kind: 'success',
-        text: `Holding ${formatMoney(outcome.hold.amountMinor, outcome.hold.currency)} for ${outcome.hold.to.username}.`,
-      });
-    } catch (error) {
-      if (!isDomainError(error)) throw error;
-      // A refused key is spent; a corrected form needs a fresh one (a step-up refusal spent nothing, but a fresh key is harmless).
-      const message = error.code === 'idempotency_conflict' ? 'This form was already submitted (or is still being sent). Check your holds.' : error.message;
-      return showHolds(ctx, request, reply, {
-        values: { ...values, formKey: ctx.random.uuid() },
-        errors: { [placeField(error)]: message },
-        status: errorStatus[error.code],
-      });
-    }
-  });
+  app.post('/holds', { config: { auth: 'session', csrf: true, limit: 'money' } }, (request, reply) => placeFromForm(ctx, request, reply));
 
   app.post('/holds/:id/capture', { config: { auth: 'session', csrf: true, limit: 'money' } }, async (request, reply) => {
     const { id } = request.params as { id: string };

@@ -14,6 +14,7 @@ import sessionPlugin from '../../plugins/session.js';
 import accountPages from './accounts.js';
 import authPages from './auth.js';
 import dashboardPage from './dashboard.js';
+import holdPages from './holds.js';
 import homePage from './home.js';
 import moneyPages from './money.js';
 import passkeyPages from './passkeys.js';
@@ -65,5 +66,6 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(statementPages);
   await app.register(passkeyPages);
   await app.register(requestPages);
+  await app.register(holdPages);
   await app.register(requestPayPages);
 }
