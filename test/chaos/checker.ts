@@ -6,6 +6,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { readStoredOutcome } from '../../src/app/stored-outcome.js';
 import { errorStatus } from '../../src/http/error-status.js';
+import { sealChain } from '../../src/app/seal-chain.js';
+import { verifyChain } from '../../src/app/verify-chain.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { ChaosUser } from './cluster.js';
 import type { History, TransferOp } from './history.js';
@@ -67,6 +69,7 @@ export const CHECKS = [
   'unexpected-response',
   'server-crash',
   'graceful-shutdown',
+  'chain',
 ] as const;
 
 export async function check(input: CheckInput): Promise<CheckResult> {
@@ -238,6 +241,13 @@ export async function check(input: CheckInput): Promise<CheckResult> {
 
   // 8. The storage itself is sound.
   for (const problem of await integrityProblems(input.storage)) add('integrity', problem);
+
+  // 8b. The hash chain (issue 16): a sealer started after the kills continues where theirs stopped;
+  // then every transaction is sealed exactly once (unique positions, none left) and the chain recomputes.
+  await sealChain({ storage: input.storage, clock: { nowMs: () => Date.now() }, faults: {} });
+  const chain = await verifyChain(db);
+  for (const problem of chain.problems) add('chain', problem);
+  if (chain.unsealed !== 0n) add('chain', `${chain.unsealed} ledger transaction(s) still unsealed after a sealing round`);
 
   // 9. Nothing but the expected refusals: any other 4xx means the harness or the server is wrong.
   const unexpected = new Map<string, string[]>();
