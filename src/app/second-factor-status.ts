@@ -4,8 +4,7 @@
  * passkeys in this file (src/app/second-factor-status.ts); everything that needs "has a second
  * factor" then includes passkeys at once.
  */
-import { countPasskeysOfUser } from '../storage/repositories/passkey-repository.js';
-import { findTotp } from '../storage/repositories/second-factor-repository.js';
+import { findSecondFactorSummary } from '../storage/repositories/second-factor-repository.js';
 import type { Db, Trx } from '../storage/storage.js';
 import type { AppContext } from './context.js';
 
@@ -18,8 +17,7 @@ export interface SecondFactorStatus {
 
 /** The user's second factors, as `GET /api/v1/me` shows them (contract "Second factor"). */
 export async function secondFactorStatus(_ctx: AppContext, db: Db | Trx, userId: string): Promise<SecondFactorStatus> {
-  const totp = await findTotp(db, userId);
-  return { totp: Boolean(totp?.secretSealed), passkeys: await countPasskeysOfUser(db, userId) };
+  return findSecondFactorSummary(db, userId);
 }
 
 /** True when the user has any second factor on (sign-in asks for it; large movements step up). */

@@ -100,3 +100,22 @@ export async function countUnusedRecoveryCodes(db: Db | Trx, userId: string): Pr
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Whether the user's TOTP is on and how many passkeys they have, in ONE statement (GET /api/v1/me
+ * reads it on every call: issue 7's pinned read count).
+ */
+export async function findSecondFactorSummary(db: Db | Trx, userId: string): Promise<{ totp: boolean; passkeys: number }> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb.exists(eb.selectFrom('totp_credentials').select('user_id').where('user_id', '=', userId).where('secret_sealed', 'is not', null)).as('totp'),
+      eb
+        .selectFrom('passkeys')
+        .select((c) => c.fn.countAll<string | number | bigint>().as('n'))
+        .where('user_id', '=', userId)
+        .as('passkeys'),
+    ])
+    .executeTakeFirstOrThrow();
+  // SQLite answers EXISTS with 0/1 (a bigint in safe-integer mode), PostgreSQL with a boolean.
+  return { totp: Boolean(Number(row.totp)), passkeys: Number(row.passkeys ?? 0) };
+}
