@@ -95,6 +95,7 @@ describe('minibank at 375 px wide', { skip: chromiumSkipReason() }, () => {
       '/withdraw',
       '/transfer',
       '/transactions',
+      '/requests',
       '/settings',
       '/sign-out',
       '/',
