@@ -38,12 +38,29 @@ export async function payPaymentRequest(
   via: ActorCredential = {},
 ): Promise<IdempotentResult<PaymentOutcome>> {
   const work = (trx: Trx) => payInside(ctx, trx, payerUserId, input, via);
-  if (idempotency) return runIdempotent(ctx, { userId: payerUserId, ...idempotency }, work, paymentOutcomeCodec);
+  let result: IdempotentResult<PaymentOutcome>;
+  if (idempotency) result = await runIdempotent(ctx, { userId: payerUserId, ...idempotency }, work, paymentOutcomeCodec);
+  else {
+    try {
+      result = { outcome: await ctx.storage.writeTransaction(work), replayed: false };
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      result = { outcome: refusedBy(error), replayed: false };
+    }
+  }
+  report(ctx, result);
+  return result;
+}
+
+/** The payment as a transfer for the metrics (observer.ts), as postMovement reports one; never changes the answer. */
+function report(ctx: AppContext, { outcome, replayed }: IdempotentResult<PaymentOutcome>): void {
   try {
-    return { outcome: await ctx.storage.writeTransaction(work), replayed: false };
-  } catch (error) {
-    if (!isDomainError(error)) throw error;
-    return { outcome: refusedBy(error), replayed: false };
+    if (replayed) ctx.observer?.movement({ type: 'transfer', outcome: 'replayed', currency: null, amountMinor: 0n });
+    else if (outcome.kind === 'paid')
+      ctx.observer?.movement({ type: 'transfer', outcome: 'ok', currency: outcome.transaction.currency, amountMinor: outcome.transaction.amountMinor });
+    else ctx.observer?.movement({ type: 'transfer', outcome: outcome.code, currency: null, amountMinor: 0n });
+  } catch {
+    // Metrics must never change the answer a client gets.
   }
 }
 

@@ -108,6 +108,26 @@ for (const dialect of await dialects()) {
       });
     });
 
+    it('counts a paid request in the metrics as a transfer, and a refused one by its code', async () => {
+      await withHarness(dialect, async (h) => {
+        const alice = await h.user('alice');
+        const bob = await h.user('bob');
+        await h.deposit(bob, 1_000);
+        const count = async (labels: string) => {
+          const text = (await h.inject({ method: 'GET', url: '/metrics' })).body;
+          const line = text.split('\n').find((l) => l.startsWith(`minibank_transactions_total{${labels}}`));
+          return line === undefined ? 0 : Number(line.split(' ').pop());
+        };
+        const okBefore = await count('type="transfer",outcome="ok",currency="USD"');
+        const id = await ask(h, alice, 'bob', 300);
+        assert.equal((await pay(h, bob, id)).statusCode, 201);
+        assert.equal(await count('type="transfer",outcome="ok",currency="USD"'), okBefore + 1);
+        const tooMuch = await ask(h, alice, 'bob', 5_000);
+        assert.equal((await pay(h, bob, tooMuch)).statusCode, 422);
+        assert.equal(await count('type="transfer",outcome="insufficient_funds",currency="none"'), 1);
+      });
+    });
+
     it('needs a fresh code to pay a request of at least STEP_UP_MINOR, as a transfer does, and moves nothing without it', async () => {
       const clock = manualClock();
       await withHarness(dialect, { clock, config: { stepUpMinor: 100_000 } }, async (h) => {
