@@ -7,9 +7,9 @@
  */
 import { parseAccountNumber } from '../domain/account-number.js';
 import { DomainError } from '../domain/errors.js';
-import { shownRoles, type Role } from '../domain/roles.js';
+import { shownRoles, type Role, type StaffRole } from '../domain/roles.js';
 import { findAccountById, findAccountByNumber, findAccountsByUser, type Account } from '../storage/repositories/account-repository.js';
-import { rolesOfUsers } from '../storage/repositories/role-repository.js';
+import { listStaffMembers, rolesOfUsers } from '../storage/repositories/role-repository.js';
 import { findFoundUser, findFreezes, findUsersByPrefix } from '../storage/repositories/staff-repository.js';
 import type { AppContext } from './context.js';
 import { listOwnedAccountTransactions, type TransactionPage, type TransactionQuery } from './list-transactions.js';
@@ -121,4 +121,9 @@ export async function lookAtCustomer(ctx: AppContext, looker: Looker, userId: st
   await recordStaffAction(ctx, looker.staff, looker.client, 'staff_looked', { what: 'user', user: user.id, reason: looker.reason });
   const [card] = await customerCards(ctx, [user]);
   return card!;
+}
+
+/** Everyone holding a staff role, by username (the console's roles page; admins only). */
+export async function listStaff(ctx: AppContext): Promise<{ userId: string; username: string; roles: StaffRole[] }[]> {
+  return listStaffMembers(ctx.storage.db);
 }

@@ -59,3 +59,21 @@ export async function deleteRole(db: Db | Trx, userId: string, role: StaffRole):
   const result = await db.deleteFrom('user_roles').where('user_id', '=', userId).where('role', '=', role).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** Every user holding a staff role, by username, with their roles. */
+export async function listStaffMembers(db: Db | Trx): Promise<{ userId: string; username: string; roles: StaffRole[] }[]> {
+  const rows = await db
+    .selectFrom('user_roles')
+    .innerJoin('users', 'users.id', 'user_roles.user_id')
+    .select(['users.id', 'users.username', 'user_roles.role'])
+    .orderBy('users.username')
+    .orderBy('user_roles.role')
+    .execute();
+  const out: { userId: string; username: string; roles: StaffRole[] }[] = [];
+  for (const row of rows) {
+    const last = out.at(-1);
+    if (last?.userId === row.id) last.roles.push(row.role);
+    else out.push({ userId: row.id, username: row.username, roles: [row.role] });
+  }
+  return out;
+}

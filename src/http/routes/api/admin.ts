@@ -70,6 +70,11 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
+  adminActionRoutes(app);
+}
+
+/** Freeze, unfreeze and sign out: each with a reason, audited on both sides (staff-actions.ts). */
+function adminActionRoutes(app: FastifyInstance): void {
   for (const [path, freeze] of [
     ['freeze', true],
     ['unfreeze', false],

@@ -12,6 +12,8 @@ import { illFormedTextError, illFormedUrlencodedField } from '../../well-formed-
 import csrfPlugin from '../../plugins/csrf.js';
 import sessionPlugin from '../../plugins/session.js';
 import accountPages from './accounts.js';
+import adminPages from './admin.js';
+import adminRolePages from './admin-roles.js';
 import authPages from './auth.js';
 import dashboardPage from './dashboard.js';
 import holdPages from './holds.js';
@@ -56,6 +58,8 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   });
 
   await app.register(homePage);
+  await app.register(adminPages);
+  await app.register(adminRolePages);
   await app.register(authPages);
   await app.register(dashboardPage);
   await app.register(accountPages);
