@@ -249,6 +249,28 @@ for (const dialect of await dialects()) {
         await refused(() => call('POST', `/api/v1/payment-requests/${expiring.id}/cancel`, alice), 409, 'request_not_pending');
       });
 
+      it('keeps currencies apart as a transfer does: a payer account in another currency is 422 currency_mismatch, asking and paying', async () => {
+        const euro = await call('POST', '/api/v1/accounts', bob, { currency: 'EUR', name: 'Euros' });
+        assert.equal(euro.statusCode, 201, euro.body);
+        const { id: euroId, number: euroNumber } = euro.json();
+        await refused(
+          () => call('POST', '/api/v1/payment-requests', alice, { to_account_id: alice.accountId, from: euroNumber, amount: 100 }),
+          422,
+          'currency_mismatch',
+          'from',
+        );
+        const r = await ask('bob', 100);
+        assert.equal(r.currency, 'USD');
+        await refused(
+          () => call('POST', `/api/v1/payment-requests/${r.id}/pay`, bob, { from_account_id: euroId }),
+          422,
+          'currency_mismatch',
+          'from_account_id',
+        );
+        assert.equal((await call('GET', `/api/v1/payment-requests/${r.id}`, bob)).json().status, 'pending');
+        await cancelAll(alice);
+      });
+
       it('replays a payment retried with the same Idempotency-Key and refuses the key with another body', async () => {
         const r = await ask('bob', 20);
         const headers = { 'idempotency-key': `pay-${r.id}` };
