@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { auth, createHarness, dialects, ledgerSnapshot, withHarness, type Harness } from '../helpers/harness.js';
+import { auth, createHarness, dialects, ledgerSnapshot, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { codeAt, enrolTotp, manualClock } from '../helpers/second-factor.js';
 import { anotherBrowser, Browser, signedIn } from './browser.js';
 
@@ -17,12 +17,14 @@ for (const dialect of await dialects()) {
     let h: Harness;
     let alice: Browser;
     let bob: Browser;
+    let bobUser: TestUser;
 
     before(async () => {
       h = await createHarness(dialect);
       ({ browser: alice } = await signedIn(h, 'alice'));
       const signed = await signedIn(h, 'bob');
       bob = signed.browser;
+      bobUser = signed.user;
       await h.deposit(signed.user, 50_000);
     });
     after(async () => h.close());
@@ -68,6 +70,11 @@ for (const dialect of await dialects()) {
     it('pays a request through the review step once, however often Send is pressed, and links it to the transfer', async () => {
       const incoming = requestIds((await bob.get('/requests')).body, 'incoming-request').find((r) => r.status === 'pending');
       assert.ok(incoming);
+      const second = await h.inject({ method: 'POST', url: '/api/v1/accounts', headers: auth(bobUser), payload: { name: 'Savings' } });
+      assert.equal(second.statusCode, 201, second.body);
+      assert.match((await bob.get('/requests')).body, /data-testid="pay-from"/, 'a payer with two USD accounts chooses one');
+      const fromSavings = await bob.get(`/requests/${incoming.id}/pay?account=${second.json().id}`);
+      assert.match(fromSavings.body, new RegExp(`name="account" value="${second.json().id}"`));
       const review = await bob.get(`/requests/${incoming.id}/pay`);
       assert.equal(review.status, 200);
       assert.match(review.body, /data-testid="review-payee">alice</);

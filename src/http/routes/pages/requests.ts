@@ -57,7 +57,8 @@ export async function showRequests(
       accounts: openAccountOptions(accounts),
       amountExample: amountExample(chosen.currency),
       currency: chosen.currency,
-      incoming: incoming.data.map((r) => requestRow(r, true, session.timeZone)),
+      // Each request offers the payer's open accounts in its currency to pay from.
+      incoming: incoming.data.map((r) => ({ ...requestRow(r, true, session.timeZone), payFrom: openAccountOptions(accounts, r.currency) })),
       outgoing: outgoing.data.map((r) => requestRow(r, false, session.timeZone)),
       pendingIncoming: incoming.data.filter((r) => r.status === 'pending').length,
     },
