@@ -7,7 +7,8 @@
  * of the password step before it is checked (issue 11 class 2), so wrong codes count like wrong
  * passwords, and the password step's own attempt stays counted until a code completes the sign-in.
  */
-import { DomainError, RateLimitedError } from '../domain/errors.js';
+import { DomainError, isDomainError, RateLimitedError } from '../domain/errors.js';
+import { countPasskeysOfUser } from '../storage/repositories/passkey-repository.js';
 import {
   countPendingFailure,
   deletePendingSignIn,
@@ -17,6 +18,9 @@ import {
 } from '../storage/repositories/pending-sign-in-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { FAILURE_MEMORY_MS } from './login-throttle.js';
+import { PASSKEY_REFUSED_MESSAGE } from './passkey-assertion.js';
+import type { RelyingParty } from './passkey-relying-party.js';
+import { beginPasskeyAssertion, finishPasskeyAssertion } from './passkey-sign-in.js';
 import { acceptSecondFactorCode } from './second-factor-code.js';
 import { recordSecurityEvent, type ClientInfo, type SecurityEventInput } from './security-events.js';
 import { hashSessionId, looksLikeSessionId, newSessionId } from './session-id.js';
@@ -68,6 +72,52 @@ export async function completePendingSignIn(ctx: AppContext, id: string | null |
   await clearThrottle(ctx, pending.throttleKey);
   const succeeded: SecurityEventInput = { type: 'login_succeeded', userId: pending.userId, client, details: { second_factor: proof } };
   await recordSecurityEvent(ctx, succeeded);
+  return pending;
+}
+
+/**
+ * The passkey option of the second step (issue 13 item 2): request options offering only the
+ * passkeys of the user whose password was right, and the challenge cookie. Null when the
+ * half-signed-in state is gone or the user has no passkey.
+ */
+export async function beginPendingPasskey(
+  ctx: AppContext,
+  id: string | null | undefined,
+  rp: RelyingParty,
+): Promise<Awaited<ReturnType<typeof beginPasskeyAssertion>> | null> {
+  const pending = await findPending(ctx, id);
+  if (!pending || (await countPasskeysOfUser(ctx.storage.db, pending.userId)) === 0) return null;
+  return beginPasskeyAssertion(ctx, rp, pending.userId);
+}
+
+/**
+ * Completes the sign-in with an assertion by one of the pending user's passkeys (user verification
+ * required, as for any passkey). A refused assertion counts as a wrong code on the state (it ends
+ * after SECOND_FACTOR_PENDING_TRIES); it needs no throttle reservation: an assertion cannot be
+ * guessed. Returns the state, which is gone afterwards (single use, as for a code).
+ * @throws DomainError unauthenticated (param `passkey` for a refused assertion; none when the state is gone).
+ */
+export async function completePendingSignInWithPasskey(
+  ctx: AppContext,
+  id: string | null | undefined,
+  answer: { cookie: string | null; response: Record<string, unknown> | null },
+  rp: RelyingParty,
+  client: ClientInfo,
+): Promise<PendingSignInRow> {
+  const pending = await findPending(ctx, id);
+  if (!pending || !id) throw new DomainError('unauthenticated', 'Your sign-in took too long or was ended. Sign in again.');
+  const idHash = hashSessionId(id);
+  try {
+    await finishPasskeyAssertion(ctx, { ...answer, userId: pending.userId, purpose: 'second-factor' }, rp, client);
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'unauthenticated') throw error;
+    await countPendingFailure(ctx.storage.db, idHash, ctx.config.secondFactorPendingTries);
+    throw new DomainError('unauthenticated', PASSKEY_REFUSED_MESSAGE, 'passkey');
+  }
+  if (!(await deletePendingSignIn(ctx.storage.db, idHash)))
+    throw new DomainError('unauthenticated', 'This sign-in was already completed or ended. Sign in again.');
+  await clearThrottle(ctx, pending.throttleKey);
+  await recordSecurityEvent(ctx, { type: 'login_succeeded', userId: pending.userId, client, details: { second_factor: 'passkey' } });
   return pending;
 }
 

@@ -146,7 +146,15 @@ export interface IssuedToken {
  * throttle (reserved before the password was checked, so 40 at once are throttled like passwords).
  */
 async function requireSignInCode(ctx: AppContext, userId: string, otp: string | undefined, client: ClientInfo): Promise<void> {
-  if (!hasSecondFactor(await secondFactorStatus(ctx, ctx.storage.db, userId))) return;
+  const status = await secondFactorStatus(ctx, ctx.storage.db, userId);
+  if (!hasSecondFactor(status)) return;
+  // A passkey-only user (issue 13 item 4): a passkey cannot be used here, so the password alone is
+  // still refused (contract: a second factor is on) and the API needs TOTP (docs/api.md).
+  if (!status.totp && (otp === undefined || otp.trim() === ''))
+    throw new DomainError(
+      'mfa_required',
+      'This account signs in with a passkey, which the API cannot use: turn on an authenticator app in Settings to use the API.',
+    );
   if (otp === undefined || otp.trim() === '')
     throw new DomainError('mfa_required', 'This account has a second factor: send `otp`, a code from the authenticator app or a recovery code.');
   const proof = await acceptSecondFactorCode(ctx, ctx.storage.db, { userId, code: otp, allowRecovery: true, purpose: 'sign_in', client });

@@ -62,9 +62,29 @@ export async function requireStepUpUnlessReplay(
   key: NamespacedKey | undefined,
   client: ClientInfo = UNKNOWN_CLIENT,
 ): Promise<void> {
-  if (key !== undefined) {
-    const stored = await findKey(ctx.storage.db, userId, key);
-    if (stored && stored.responseStatus !== null) return;
-  }
+  if (await isFinishedRequest(ctx, userId, key)) return;
   await requireStepUp(ctx, ctx.storage.db, userId, amountMinor, code, client);
+}
+
+/** True when `key` names a request of this user that already finished (its retry replays, moves nothing). */
+export async function isFinishedRequest(ctx: AppContext, userId: string, key: NamespacedKey | undefined): Promise<boolean> {
+  if (key === undefined) return false;
+  const stored = await findKey(ctx.storage.db, userId, key);
+  return Boolean(stored && stored.responseStatus !== null);
+}
+
+/** How a page may ask for a step-up: a TOTP code field, a passkey button, or both. */
+export interface StepUpWays {
+  code: boolean;
+  passkey: boolean;
+}
+
+/**
+ * The ways this user can step up for a movement of `amountMinor` minor units, or null when it needs
+ * none (below STEP_UP_MINOR, or no second factor). One read of the second-factor status.
+ */
+export async function stepUpWays(ctx: AppContext, userId: string, amountMinor: bigint): Promise<StepUpWays | null> {
+  if (amountMinor < BigInt(ctx.config.stepUpMinor)) return null;
+  const status = await secondFactorStatus(ctx, ctx.storage.db, userId);
+  return hasSecondFactor(status) ? { code: status.totp, passkey: status.passkeys > 0 } : null;
 }

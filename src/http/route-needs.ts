@@ -65,6 +65,10 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /login/second-factor': 'the second sign-in page: only with a live half-signed-in cookie (issue 13), else back to /login',
   'POST /login/second-factor': 'completes a sign-in with a code (CSRF-checked; auth rate limit and login throttle)',
   'POST /login/second-factor/cancel': 'ends a half-finished sign-in (CSRF-checked; auth rate limit)',
+  'POST /login/second-factor/passkey/options':
+    "a challenge for the half-signed-in user's passkeys (CSRF-checked; auth rate limit; only with a live half-signed-in cookie)",
+  'POST /login/second-factor/passkey':
+    'completes a sign-in with a passkey (CSRF-checked; auth rate limit; wrong answers end the half sign-in like wrong codes)',
   'POST /login/passkey/options': 'a sign-in challenge for a passkey (CSRF-checked; auth rate limit; one row per call, swept on expiry)',
   'POST /login/passkey': 'signs in with a passkey (CSRF-checked; auth rate limit)',
   'GET /signup': 'sign-up form',

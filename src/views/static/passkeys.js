@@ -71,6 +71,61 @@
     });
   });
 
+  // Confirm with a passkey: the review step of a large money move (issue 13 item 4). The box sits
+  // inside the review form; the answer goes in its `credential` field and the form is sent as "Send".
+  document.querySelectorAll('[data-passkey-step-up]').forEach(function (box) {
+    var form = box.closest('form');
+    if (!form) return;
+    box.hidden = false;
+    document.querySelectorAll('[data-passkey-nojs]').forEach(function (note) {
+      note.hidden = true;
+    });
+    box.querySelector('button').addEventListener('click', function () {
+      say(box, '');
+      askOptions(box.getAttribute('data-options-url'), fields(form, ['_csrf']))
+        .then(function (options) {
+          return lib.startAuthentication({ optionsJSON: options });
+        })
+        .then(function (answer) {
+          form.elements.namedItem('credential').value = JSON.stringify(answer);
+          var step = document.createElement('input');
+          step.type = 'hidden';
+          step.name = 'step';
+          step.value = 'confirm';
+          form.appendChild(step);
+          form.submit();
+        })
+        .catch(function (error) {
+          say(box, explain(error));
+        });
+    });
+  });
+
+  // The second sign-in step with a passkey instead of a code (/login/second-factor): only the
+  // passkeys of the user whose password was right are offered.
+  document.querySelectorAll('form[data-passkey-second-factor]').forEach(function (form) {
+    form.hidden = false;
+    document.querySelectorAll('[data-passkey-nojs]').forEach(function (note) {
+      note.hidden = true;
+    });
+    form.addEventListener('submit', function (event) {
+      if (form.elements.namedItem('credential').value !== '') return;
+      event.preventDefault();
+      say(form, '');
+      askOptions(form.getAttribute('data-options-url'), fields(form, ['_csrf']))
+        .then(function (options) {
+          return lib.startAuthentication({ optionsJSON: options });
+        })
+        .then(function (answer) {
+          form.elements.namedItem('credential').value = JSON.stringify(answer);
+          form.submit();
+        })
+        .catch(function (error) {
+          say(form, explain(error));
+        });
+    });
+  });
+
   // Add a passkey: /settings (the password, and a code when one is on, are checked first).
   document.querySelectorAll('form[data-passkey-register]').forEach(function (form) {
     form.hidden = false;

@@ -10,6 +10,7 @@
  *   POST /settings/passkeys/options  password (+ code) step-up, then creation options
  *   POST /settings/passkeys       the attestation and the passkey's name
  *   POST /settings/passkeys/remove   removes one
+ *   POST /step-up/passkey/options    a signed-in user's challenge for a review step (step-up-passkey.ts)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { finishPasskeyAssertion, beginPasskeyAssertion } from '../../../app/passkey-sign-in.js';
@@ -27,10 +28,12 @@ import { clearChallengeCookie, credentialField, field, jsonError, readChallengeC
 import { safeNextPath } from '../../pages/safe-next.js';
 import { renderPage } from '../../pages/views.js';
 import { sessionOf, setSessionCookie } from '../../plugins/session.js';
+import { stepUpPasskeyRoutes } from './step-up-passkey.js';
 
 export default async function passkeyPages(app: FastifyInstance): Promise<void> {
   signInRoutes(app);
   settingsRoutes(app);
+  stepUpPasskeyRoutes(app);
 }
 
 /** Answers the script with a DomainError as JSON (status from error-status.ts); anything else is rethrown. */

@@ -4,14 +4,19 @@
  * anything moves; "Send" posts again with step=confirm and is answered 303 to the dashboard. Every
  * page a person can go Back to is a GET, so the browser never offers to resubmit a form (issue 12
  * item 8). The idempotency key is made when the form is first shown and travels through review, so
- * a double click, a reload or a Back-and-Send moves the money once.
+ * a double click, a reload or a Back-and-Send moves the money once. A large transfer by a user with
+ * a second factor is confirmed on the review step with a code or a passkey (issue 13 item 4).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
+import { webIdempotencyKey } from '../../../app/idempotency.js';
 import { previewPayee } from '../../../app/preview-transfer.js';
+import { stepUpWays, type StepUpWays } from '../../../app/step-up.js';
+import { requireWebStepUp } from '../../../app/web-step-up.js';
 import type { AccountView } from '../../../app/views.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { covers } from '../../../domain/movement-rules.js';
+import { clientInfo } from '../../client-info.js';
 import { errorStatus } from '../../error-status.js';
 import { amountExample, formatAccountNumber, formatMoney } from '../../pages/format.js';
 import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/forms.js';
@@ -25,7 +30,9 @@ import {
   type MovementFields,
   type ParsedMovement,
 } from '../../pages/movement-form.js';
+import { clearChallengeCookie } from '../../pages/passkey-http.js';
 import { primaryAccount } from '../../pages/primary-account.js';
+import { stepUpProof, stepUpView } from '../../pages/step-up-form.js';
 import { reviewSealer, type ReviewSealer } from '../../pages/transfer-review-token.js';
 import { renderPage } from '../../pages/views.js';
 import { sessionOf } from '../../plugins/session.js';
@@ -109,15 +116,61 @@ function reviewPage(app: FastifyInstance, sealer: ReviewSealer): void {
     // Checked again on every view: the balance or the payee may have changed since the form was posted.
     const review = await reviewTransfer(ctx, session.userId, account, fields);
     if (!review.ok) return showForm(reply, account, fields, review.errors, review.status);
-    return renderPage(reply, 'transfer-review', {
+    return showReview(reply, account, fields, review, await stepUpWays(ctx, session.userId, review.parsed.amountMinor), {}, 200);
+  });
+}
+
+/**
+ * The review page: what will be sent, and (issue 13 item 4) the step-up it needs: a code field, a
+ * passkey button, or both (stepUpView). Shown again with `errors` when a step-up was refused.
+ */
+const showReview = (
+  reply: FastifyReply,
+  account: AccountView,
+  fields: TransferFields,
+  review: Extract<Review, { ok: true }>,
+  ways: StepUpWays | null,
+  errors: FieldErrors,
+  status: number,
+) =>
+  renderPage(
+    reply,
+    'transfer-review',
+    {
       title: 'Check and send',
       values: fields,
       payee: review.payee,
       amount: formatMoney(review.parsed.amountMinor, account.currency),
       memo: review.parsed.memo,
       from: formatAccountNumber(account.number),
-    });
-  });
+      ...stepUpView(ways),
+      errors: errorItems(errors, ['form', 'mfa_code']),
+    },
+    status,
+  );
+
+/**
+ * The step-up of a confirmed transfer (src/app/web-step-up.ts), before anything moves. False when it
+ * passed; true when it was refused and the review page was sent again with the refusal beside the
+ * code field (403), the same key kept. (A boolean: a FastifyReply is thenable, so an async function
+ * returning one would resolve to what the reply resolves to, not to the reply.)
+ */
+async function refusedStepUp(request: FastifyRequest, reply: FastifyReply, account: AccountView, fields: TransferFields, parsed: ParsedMovement) {
+  const ctx = request.server.ctx;
+  const userId = sessionOf(request).userId;
+  try {
+    await requireWebStepUp(ctx, userId, parsed.amountMinor, stepUpProof(request), webIdempotencyKey(parsed.formKey), clientInfo(request));
+    return false;
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'step_up_required') throw error;
+    const review = await reviewTransfer(ctx, userId, account, fields);
+    if (!review.ok) showForm(reply, account, fields, review.errors, review.status);
+    else {
+      const ways = await stepUpWays(ctx, userId, parsed.amountMinor);
+      showReview(reply, account, fields, review, ways, { [ways?.code ? 'mfa_code' : 'form']: error.message }, errorStatus.step_up_required);
+    }
+    return true;
+  }
 }
 
 /** GET /transfer shows the form; POST /transfer edits, reviews (303 to the review page) or sends. */
@@ -150,6 +203,9 @@ function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
     const errors: FieldErrors = {};
     const parsed = parseTransfer(ctx, fields, account, errors);
     if (!parsed) return showForm(reply, account, { ...fields, formKey: keepKey }, errors, 400);
+    // A passkey's challenge is single use whatever happens next: the browser's cookie for it goes.
+    if (field(request, 'credential') !== '') clearChallengeCookie(reply);
+    if (await refusedStepUp(request, reply, account, { ...fields, formKey: parsed.formKey }, parsed)) return reply;
 
     const outcome = await runMovement(
       ctx,
