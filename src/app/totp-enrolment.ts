@@ -15,6 +15,7 @@ import {
   clearTotp,
   countUnusedRecoveryCodes,
   findTotp,
+  recoveryCodesLeftWhileOn,
   replaceRecoveryCodes,
   savePendingTotp,
 } from '../storage/repositories/second-factor-repository.js';
@@ -127,6 +128,18 @@ export async function disableTotp(
     await replaceRecoveryCodes(trx, userId, [], nowMsBig(ctx));
     await recordSecurityEvent(ctx, { type: 'totp_disabled', userId, client }, trx);
   });
+}
+
+/** Below this many unused recovery codes the dashboard says so (issue 13 item 5). */
+export const RECOVERY_CODES_LOW = 3;
+
+/**
+ * How many recovery codes the user has left when that is fewer than RECOVERY_CODES_LOW and TOTP is
+ * on (the dashboard's note), else null. One read.
+ */
+export async function recoveryCodesRunningLow(ctx: AppContext, userId: string): Promise<number | null> {
+  const left = await recoveryCodesLeftWhileOn(ctx.storage.db, userId);
+  return left !== null && left < RECOVERY_CODES_LOW ? left : null;
 }
 
 /** How many unused recovery codes the user has (the settings page; the dashboard warns below three). */

@@ -3,7 +3,7 @@
  * GET /api/v1/me: the token's liveness read, which brings the user too, the accounts, and the
  * second-factor summary (contract "Second factor": `mfa`, TOTP and passkeys in one statement). A
  * dashboard view: the session (with its user), the accounts, the recent history and the chart's
- * two reads; the primary account is read once and handed to both. Counted through
+ * two reads, and the recovery codes left (issue 13); the primary account is read once and handed to both. Counted through
  * storage.observeQueries, so a read added back fails here.
  */
 import assert from 'node:assert/strict';
@@ -44,11 +44,15 @@ for (const dialect of await dialects()) {
       assert.deepEqual(kinds, ['select', 'select', 'select']);
     });
 
-    it('renders the dashboard with five reads and no write', async () => {
+    // The sixth read (issue 13): "fewer than three recovery codes left". No read the dashboard already
+    // makes touches the second-factor tables; folding it into the session read would add it to every
+    // page view (the session is read on each) to save one indexed read here, run in parallel with the
+    // history and chart reads.
+    it('renders the dashboard with six reads and no write', async () => {
       const { result, kinds } = await counted(() => browser.get('/dashboard'));
       assert.equal(result.status, 200);
       assert.match(result.body, /\$25\.00/);
-      assert.deepEqual(kinds, ['select', 'select', 'select', 'select', 'select']);
+      assert.deepEqual(kinds, ['select', 'select', 'select', 'select', 'select', 'select']);
     });
   });
 }

@@ -119,3 +119,19 @@ export async function findSecondFactorSummary(db: Db | Trx, userId: string): Pro
   // SQLite answers EXISTS with 0/1 (a bigint in safe-integer mode), PostgreSQL with a boolean.
   return { totp: Boolean(Number(row.totp)), passkeys: Number(row.passkeys ?? 0) };
 }
+
+/**
+ * How many unused recovery codes the user has left while TOTP is on, else null (no TOTP: recovery
+ * codes mean nothing). One statement, for the dashboard's "fewer than three left" note (issue 13).
+ */
+export async function recoveryCodesLeftWhileOn(db: Db | Trx, userId: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('totp_credentials as t')
+    .leftJoin('recovery_codes as r', (join) => join.onRef('r.user_id', '=', 't.user_id').on('r.used_at', 'is', null))
+    .select((eb) => eb.fn.count<string | number | bigint>('r.code_hash').as('n'))
+    .where('t.user_id', '=', userId)
+    .where('t.secret_sealed', 'is not', null)
+    .groupBy('t.user_id')
+    .executeTakeFirst();
+  return row ? Number(row.n) : null;
+}

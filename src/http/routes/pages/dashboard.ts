@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { balanceHistory } from '../../../app/balance-history.js';
 import { listOwnedAccountTransactions } from '../../../app/list-transactions.js';
+import { recoveryCodesRunningLow } from '../../../app/totp-enrolment.js';
 import type { AccountView } from '../../../app/views.js';
 import { balanceChart } from '../../pages/balance-chart.js';
 import { formatAccountNumber, formatMoney } from '../../pages/format.js';
@@ -34,10 +35,12 @@ export default async function dashboardPage(app: FastifyInstance): Promise<void>
     const session = sessionOf(request);
     // Every account comes with the one read the single account took before: no read more (read-statements test).
     const { accounts, account } = await pageAccounts(app.ctx, session.userId, requestedAccount(request.query));
-    const [recent, history] = await Promise.all([
+    const [recent, history, recoveryCodesLeft] = await Promise.all([
       // The chosen account was just read as the user's own: no need to check it twice more.
       listOwnedAccountTransactions(app.ctx, account, { limit: RECENT }),
       balanceHistory(app.ctx, account, 30),
+      // Issue 13: "fewer than three recovery codes left" (one read, in parallel with the others).
+      recoveryCodesRunningLow(app.ctx, session.userId),
     ]);
     const timeZone = session.timeZone;
     const query = account.id === accounts[0]?.id ? '' : `?account=${encodeURIComponent(account.id)}`;
@@ -60,6 +63,7 @@ export default async function dashboardPage(app: FastifyInstance): Promise<void>
       recent: recent.data.map((t) => transactionRow(t, timeZone)),
       hasMore: recent.hasMore,
       chart: balanceChart(history.points, history.currency),
+      recoveryCodesLeft,
     });
   });
 }
