@@ -241,6 +241,12 @@ export const settings = {
     'With a second factor on, a transfer, hold or request payment of at least this many minor units needs a fresh code (API header `MFA-Code`).',
     integer(1, 9_000_000_000_000),
   ),
+  reversalApprovalMinor: setting(
+    'REVERSAL_APPROVAL_MINOR',
+    '100000',
+    "A staff reversal of at least this many minor units waits for a second admin's approval (maker-checker; the request expires after 24 hours).",
+    integer(1, 9_000_000_000_000),
+  ),
   secondFactorPendingMinutes: setting(
     'SECOND_FACTOR_PENDING_MINUTES',
     '5',

@@ -15,7 +15,7 @@ export interface TransactionQuery {
   /** Only entries with fromMs <= created_at < toMs. */
   fromMs?: number;
   toMs?: number;
-  types?: ('deposit' | 'withdrawal' | 'transfer')[];
+  types?: ('deposit' | 'withdrawal' | 'transfer' | 'reversal')[];
 }
 
 export interface TransactionPage {

@@ -46,6 +46,10 @@ export const securityEventTypes = [
   'signed_out_by_staff',
   'role_granted',
   'role_revoked',
+  // Issue 15 B: reversals (the staff member's rows: requested, written; the customer's: "bank staff").
+  'staff_requested_reversal',
+  'staff_reversed_transaction',
+  'transaction_reversed_by_staff',
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

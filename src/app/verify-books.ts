@@ -12,6 +12,7 @@ import * as books from '../storage/repositories/books-repository.js';
 import type { Db } from '../storage/storage.js';
 import { verifyHolds } from './verify-holds.js';
 import { verifyChain } from './verify-chain.js';
+import { verifyReversals } from './verify-reversals.js';
 
 export interface BooksReport {
   ok: boolean;
@@ -70,6 +71,8 @@ export async function verifyBooks(db: Db): Promise<BooksReport> {
   await checkBalanceRules(db, found);
   // Issue 14 item 2: held == the sum of pending holds per account, and available >= 0.
   await found.check('held amounts against pending holds', async () => void found.problems.push(...(await verifyHolds(db)).problems));
+  // Issue 15: every reversal mirrors its original, at most one per original.
+  await found.check('reversals against their originals', async () => void found.problems.push(...(await verifyReversals(db)).problems));
   // Issue 16 item 2: the hash chain, so an edit with balances "fixed" to match is still found.
   await found.check('the hash chain', async () => void found.problems.push(...(await verifyChain(db)).problems));
   const problems = found.problems;

@@ -5,6 +5,7 @@
 import type { Account } from '../storage/repositories/account-repository.js';
 import type { User } from '../storage/repositories/user-repository.js';
 import type { EntryView } from '../storage/repositories/history-repository.js';
+import { publicType, type PublicType } from '../domain/reversal.js';
 
 export interface UserView {
   id: string;
@@ -28,7 +29,8 @@ export interface AccountView {
 
 export interface TransactionView {
   id: string;
-  type: 'deposit' | 'withdrawal' | 'transfer';
+  /** "reversal" for a staff reversal (issue 15, derived from its link, migration 016). */
+  type: PublicType;
   amountMinor: bigint;
   direction: 'credit' | 'debit';
   balanceAfterMinor: bigint;
@@ -61,7 +63,7 @@ export function transactionView(entry: EntryView, currency: string): Transaction
   const credit = entry.amountMinor > 0n;
   return {
     id: entry.transactionId,
-    type: entry.type,
+    type: publicType(entry.type, entry.reversalOf),
     amountMinor: credit ? entry.amountMinor : -entry.amountMinor,
     direction: credit ? 'credit' : 'debit',
     balanceAfterMinor: entry.balanceAfterMinor,

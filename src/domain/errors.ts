@@ -29,6 +29,8 @@ export const errorCodes = [
   'hold_not_pending',
   'amount_exceeds_hold',
   'request_not_pending',
+  'already_reversed',
+  'approval_not_pending',
   'rate_limited',
   'internal_error',
   'unavailable',

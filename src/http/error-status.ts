@@ -26,6 +26,8 @@ export const errorStatus: { readonly [K in ErrorCode]: number } = {
   hold_not_pending: 409,
   amount_exceeds_hold: 422,
   request_not_pending: 409,
+  already_reversed: 409,
+  approval_not_pending: 409,
   rate_limited: 429,
   internal_error: 500,
   unavailable: 503,

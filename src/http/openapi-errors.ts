@@ -78,6 +78,27 @@ const OUTCOMES: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /api/v1/payment-requests/:id/decline': ['not_found', 'request_not_pending'],
   'POST /api/v1/payment-requests/:id/cancel': ['not_found', 'request_not_pending'],
   'GET /api/v1/payment-requests/:id': ['not_found'],
+  'POST /api/v1/admin/transactions/:transaction_id/reverse': [
+    'forbidden',
+    'step_up_required',
+    'already_reversed',
+    'insufficient_funds',
+    'account_frozen',
+    'account_closed',
+    'limit_reached',
+  ],
+  'POST /api/v1/admin/approvals/:approval_id/approve': [
+    'forbidden',
+    'step_up_required',
+    'approval_not_pending',
+    'already_reversed',
+    'insufficient_funds',
+    'account_frozen',
+    'account_closed',
+    'limit_reached',
+  ],
+  'GET /api/v1/admin/approvals': ['forbidden'],
+  'GET /api/v1/admin/approvals/:approval_id': ['forbidden'],
 };
 
 export interface RouteShape {

@@ -51,6 +51,8 @@ export interface LedgerTransactionsTable {
   actor_session_id?: string | null;
   /** PostgreSQL only (migration 012): the writing transaction's id (xid8, as text), for the chain sealer. */
   commit_xid?: string | null;
+  /** The transaction this one reverses (migration 016); its public type is then "reversal". */
+  reversal_of?: string | null;
 }
 
 /** The hash chain over the ledger (migration 012, docs/ledger.md "The chain"): one row per sealed transaction. */
@@ -252,6 +254,22 @@ export interface AccountFreezesTable {
   frozen_at: bigint;
 }
 
+/** A reversal waiting for a second admin (migration 016): amount in minor units; `expired` stored only when replaced. */
+export interface ReversalApprovalsTable {
+  id: string;
+  transaction_id: string;
+  amount: bigint;
+  currency: string;
+  reason: string;
+  maker_user_id: string;
+  status: 'pending' | 'approved' | 'expired';
+  created_at: bigint;
+  expires_at: bigint;
+  checker_user_id: string | null;
+  decided_at: bigint | null;
+  reversal_id: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   accounts: AccountsTable;
@@ -271,6 +289,7 @@ export interface Database {
   ledger_chain: LedgerChainTable;
   user_roles: UserRolesTable;
   account_freezes: AccountFreezesTable;
+  reversal_approvals: ReversalApprovalsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -5,7 +5,7 @@
 import type { TransactionQuery } from '../../app/list-transactions.js';
 import type { FieldErrors } from './forms.js';
 
-const TYPES = ['deposit', 'withdrawal', 'transfer'] as const;
+const TYPES = ['deposit', 'withdrawal', 'transfer', 'reversal'] as const;
 type TxType = (typeof TYPES)[number];
 const DAY_MS = 86_400_000;
 

@@ -37,6 +37,9 @@ const WORDS: Record<SecurityEventType, string> = {
   signed_out_by_staff: 'Bank staff signed you out everywhere',
   role_granted: 'You were given a staff role at the bank',
   role_revoked: 'A staff role of yours was removed',
+  staff_requested_reversal: 'You asked for a reversal (staff; waits for a second admin)',
+  staff_reversed_transaction: 'You reversed a transaction (staff)',
+  transaction_reversed_by_staff: 'Bank staff reversed a transaction on your account',
 };
 
 export interface TimelineItem {

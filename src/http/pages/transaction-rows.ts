@@ -16,12 +16,14 @@ export interface TransactionRow {
   isoTime: string;
 }
 
-const TYPE_LABELS = { deposit: 'Deposit', withdrawal: 'Withdrawal', transfer: 'Transfer' } as const;
+const TYPE_LABELS = { deposit: 'Deposit', withdrawal: 'Withdrawal', transfer: 'Transfer', reversal: 'Reversal' } as const;
 
 /** One row; `timeZone`: the reader's IANA zone (src/app/time-zone-preference.ts). */
 export function transactionRow(t: TransactionView, timeZone: string): TransactionRow {
   let description: string = TYPE_LABELS[t.type];
   if (t.type === 'transfer' && t.counterparty) description = t.direction === 'debit' ? `To ${t.counterparty.username}` : `From ${t.counterparty.username}`;
+  // Issue 15: a reversal is the bank's correction; the customer sees "bank staff", never the person.
+  if (t.type === 'reversal') description = 'Reversal by bank staff';
   return {
     id: t.id,
     type: t.type,

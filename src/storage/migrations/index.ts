@@ -17,6 +17,7 @@ import * as holds from './010-holds.js';
 import * as paymentRequests from './011-payment-requests.js';
 import * as ledgerChain from './012-ledger-chain.js';
 import * as staffRoles from './015-staff-roles.js';
+import * as reversals from './016-reversals.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -34,6 +35,7 @@ const all: Record<string, DialectMigration> = {
   '011-payment-requests': paymentRequests,
   '012-ledger-chain': ledgerChain,
   '015-staff-roles': staffRoles,
+  '016-reversals': reversals,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -45,7 +45,7 @@ export async function chainedTransactions(db: Db | Trx, seqs: readonly bigint[])
   if (seqs.length === 0) return found;
   const txns = await db
     .selectFrom('ledger_transactions')
-    .select(['seq', 'id', 'type', 'memo', 'created_at', 'actor_user_id', 'actor_token_id', 'actor_session_id'])
+    .select(['seq', 'id', 'type', 'memo', 'created_at', 'actor_user_id', 'actor_token_id', 'actor_session_id', 'reversal_of'])
     .where('seq', 'in', seqs)
     .execute();
   const entries = await db
@@ -63,7 +63,8 @@ export async function chainedTransactions(db: Db | Trx, seqs: readonly bigint[])
       actorTokenId: t.actor_token_id ?? null,
       actorSessionId: t.actor_session_id ?? null,
       entries: [],
-      extensions: {},
+      // Migration 016: a reversal's link is hashed as an extension, so editing it breaks the chain.
+      extensions: t.reversal_of ? { reversal_of: t.reversal_of } : {},
     });
   }
   for (const e of entries) {

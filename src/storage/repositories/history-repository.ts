@@ -14,14 +14,16 @@
  *   index provides; the account is matched as `>= id and <= id` (the same rows as `= id`) because
  *   an equality would let the planner drop account_id from the order and pick the primary key again.
  */
-import { sql, type Selectable } from 'kysely';
-import type { EntriesTable } from '../schema.js';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
+import type { Database, EntriesTable } from '../schema.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 
 export interface EntryView {
   entrySeq: bigint;
   transactionId: string;
   type: 'deposit' | 'withdrawal' | 'transfer';
+  /** The transaction this one reverses (migration 016), or null/absent. */
+  reversalOf?: string | null;
   memo: string | null;
   amountMinor: bigint;
   balanceAfterMinor: bigint;
@@ -36,7 +38,8 @@ export interface EntryFilter {
   beforeSeq?: bigint;
   fromMs?: bigint;
   toMs?: bigint;
-  types?: ('deposit' | 'withdrawal' | 'transfer')[];
+  /** Public types (a reversal's stored type is ignored: "reversal" matches it, the others never do). */
+  types?: ('deposit' | 'withdrawal' | 'transfer' | 'reversal')[];
   limit: number;
 }
 
@@ -44,6 +47,8 @@ const entriesByAccount = {
   sqlite: sql<Selectable<EntriesTable>>`entries`.as<'e'>(sql`e indexed by entries_account_seq`),
   postgres: sql<Selectable<EntriesTable>>`entries`.as<'e'>(sql`e`),
 };
+
+type HistoryTables = Database & { t: Database['ledger_transactions'] };
 
 /** The history query as built for `dialect` (exported so tests can check its plan). */
 export function historyQuery(db: Db | Trx, dialect: Dialect, filter: EntryFilter) {
@@ -58,6 +63,7 @@ export function historyQuery(db: Db | Trx, dialect: Dialect, filter: EntryFilter
       'e.seq as entrySeq',
       't.id as transactionId',
       't.type as type',
+      't.reversal_of as reversalOf',
       't.memo as memo',
       'e.amount as amountMinor',
       'e.balance_after as balanceAfterMinor',
@@ -72,8 +78,19 @@ export function historyQuery(db: Db | Trx, dialect: Dialect, filter: EntryFilter
   if (filter.beforeSeq !== undefined) query = query.where('e.seq', '<', filter.beforeSeq);
   if (filter.fromMs !== undefined) query = query.where('e.created_at', '>=', filter.fromMs);
   if (filter.toMs !== undefined) query = query.where('e.created_at', '<', filter.toMs);
-  if (filter.types && filter.types.length > 0) query = query.where('t.type', 'in', filter.types);
+  if (filter.types && filter.types.length > 0) query = query.where(typeFilter(filter.types));
   return query.orderBy('e.seq', 'desc').limit(filter.limit);
+}
+
+/** The public types as a condition: stored types that are no reversal, or any reversal (migration 016). */
+function typeFilter(types: NonNullable<EntryFilter['types']>) {
+  const stored = types.filter((t) => t !== 'reversal');
+  return (eb: ExpressionBuilder<HistoryTables, 't'>) => {
+    const either = [];
+    if (stored.length > 0) either.push(eb.and([eb('t.type', 'in', stored), eb('t.reversal_of', 'is', null)]));
+    if (types.includes('reversal')) either.push(eb('t.reversal_of', 'is not', null));
+    return eb.or(either);
+  };
 }
 
 /**
@@ -84,6 +101,7 @@ export async function listEntries(db: Db | Trx, dialect: Dialect, filter: EntryF
   const rows = await historyQuery(db, dialect, filter).execute();
   return rows.map((r) => ({
     ...r,
+    reversalOf: r.reversalOf ?? null,
     entrySeq: BigInt(r.entrySeq),
     amountMinor: BigInt(r.amountMinor),
     balanceAfterMinor: BigInt(r.balanceAfterMinor),

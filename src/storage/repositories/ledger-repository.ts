@@ -8,6 +8,8 @@ export interface NewLedgerTransaction {
   actorTokenId?: string | null;
   actorSessionId?: string | null;
   createdAtMs: bigint;
+  /** The transaction this one reverses (migration 016; staff reversals only), else absent. */
+  reversalOf?: string | null;
 }
 
 export type TransactionValues = ReturnType<typeof transactionRow>;
@@ -21,4 +23,5 @@ export const transactionRow = (txn: NewLedgerTransaction) => ({
   actorTokenId: txn.actorTokenId ?? null,
   actorSessionId: txn.actorSessionId ?? null,
   createdAt: txn.createdAtMs,
+  reversalOf: txn.reversalOf ?? null,
 });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../domain/errors.js';
 import { apiAuth } from '../../plugins/api-auth.js';
 import accountRoutes from './accounts.js';
+import adminReversalRoutes from './admin-reversals.js';
 import adminRoutes from './admin.js';
 import authRoutes from './auth.js';
 import holdRoutes from './holds.js';
@@ -35,5 +36,6 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(paymentRequestRoutes);
   await app.register(statementRoutes);
   await app.register(adminRoutes);
+  await app.register(adminReversalRoutes);
   await app.register(ledgerRoutes);
 }

@@ -38,7 +38,7 @@ export const AccountSchema = Type.Object(
 export const TransactionSchema = Type.Object(
   {
     id: Type.String(),
-    type: Type.Union([Type.Literal('deposit'), Type.Literal('withdrawal'), Type.Literal('transfer')]),
+    type: Type.Union([Type.Literal('deposit'), Type.Literal('withdrawal'), Type.Literal('transfer'), Type.Literal('reversal')]),
     amount: Money,
     direction: Type.Union([Type.Literal('credit'), Type.Literal('debit')]),
     balance_after: Money,

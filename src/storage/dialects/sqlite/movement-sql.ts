@@ -84,6 +84,7 @@ const insertTransaction = preparedQuery<TransactionValues, { seq: bigint }>((db,
       actor_token_id: p('actorTokenId'),
       actor_session_id: p('actorSessionId'),
       created_at: p('createdAt'),
+      reversal_of: p('reversalOf'),
     })
     .returning('seq'),
 );
