@@ -18,13 +18,16 @@ import { verifyStatement } from './commands/verify-statement.js';
 
 const commands: Command[] = [serve, migrate, verify, backup, restore, stats, verifyStatement, statementKey, admin];
 
+// Summaries line up after the longest name (verify-statement), one command per line.
+const NAME_WIDTH = Math.max(...commands.map((c) => c.name.length));
+
 const HELP = `minibank: a small self-hostable bank
 
 Usage: minibank <command> [options]
        minibank <command> --help
 
 Commands:
-${commands.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
+${commands.map((c) => `  ${c.name.padEnd(NAME_WIDTH)} ${c.summary}`).join('\n')}
 
 Settings come from environment variables (DATA_DIR, DATABASE_URL, ...); see the README.
 Exit codes: 0 success, 1 failure, 2 bad usage or configuration.`;

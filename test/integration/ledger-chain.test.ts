@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { sealChain } from '../../src/app/seal-chain.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
 import { verifyChain } from '../../src/app/verify-chain.js';
-import { parseChainPosition } from '../../src/cli/commands/verify-chain.js';
+import { parseChainPosition } from '../../src/cli/commands/verify.js';
 import { GENESIS_HASH } from '../../src/domain/chain-encoding.js';
 import type { Db } from '../../src/storage/storage.js';
 import { auth, dialects, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
