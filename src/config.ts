@@ -22,6 +22,7 @@ import {
   redisUrl,
   trustProxy,
 } from './config-parsers.js';
+import { notificationSettings } from './config-notifications.js';
 
 export { ConfigError };
 
@@ -259,6 +260,8 @@ export const settings = {
     'Wrong codes on the second sign-in page before that half-finished sign-in ends (each also counts toward the login throttle).',
     integer(1, 20),
   ),
+  // Issue 18 A: SMTP, webhooks and the outbox (rows in config-notifications.ts).
+  ...notificationSettings,
 } as const;
 
 type Settings = typeof settings;

@@ -19,6 +19,7 @@ import { findUserByUsername } from '../storage/repositories/user-repository.js';
 import type { Db, Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { findOwnedAccount, isPlausibleId, ownedOrNotFound } from './owned-account.js';
+import { recordMovementEvents } from './movement-events.js';
 import { accountView, type AccountView, type TransactionView } from './views.js';
 
 export type MovementRequest =
@@ -89,7 +90,7 @@ export async function applyMovement(
   // A transfer's payee comes with its owner's name (resolvePayee); a deposit's or withdrawal's other
   // side is the bank's cash account, which has no counterparty to show.
   const counterpartyUsername = other.kind === 'user' ? other.ownerUsername : undefined;
-  return {
+  const result: MovementResult = {
     transaction: {
       id: transactionId,
       type: request.type,
@@ -104,6 +105,10 @@ export async function applyMovement(
     },
     account: accountView({ ...subject, balance: balanceAfter }),
   };
+  // Notices and webhooks of this movement, in its transaction (issue 18; movement-events.ts).
+  const sides = { type: request.type, actorUserId, actorUsername: leg.from.ownerUsername, from: leg.from, to: leg.to, amountMinor: amount, currency: leg.from.currency };
+  await recordMovementEvents(ctx, trx, sides, result.transaction);
+  return result;
 }
 
 async function planLeg(ctx: AppContext, trx: Trx, actorUserId: string, request: MovementRequest): Promise<Leg> {

@@ -12,6 +12,8 @@ import {
 import { anonymousEventWindows, type AnonymousEventWindows } from './anonymous-event-window.js';
 import type { Db, Trx } from '../storage/storage.js';
 import type { AppContext } from './context.js';
+import { securityNotice, type NotificationKind } from '../domain/notification-kinds.js';
+import { notifyUser } from './notify.js';
 
 export const securityEventTypes = [
   'signed_up',
@@ -108,10 +110,14 @@ export async function recordSecurityEvent(ctx: AppContext, event: SecurityEventI
     const slot = windowsOf(ctx).slotFor(event.type, row.ip, atMs);
     write = (target) => countAggregatedSecurityEvent(target, { ...row, ip: slot.ip }, slot.key);
   }
+  // Events that concern the user (a new sign-in, a password change...) notify them in the same
+  // transaction (issue 18; notification-kinds.ts securityNotice).
+  const notice = event.userId !== null ? securityNotice(event.type, event.details) : null;
+  if (notice && event.userId !== null) write = withNotice(ctx, write, event.userId, notice);
   // On SQLite a lone insert is its own commit, whose fsync stalls the event loop; as a write
   // transaction it shares the group commit with whatever else is being written (a login rush).
   if (db) await write(db);
-  else if (ctx.storage.groupsLoneWrites) await ctx.storage.writeTransaction((trx) => write(trx));
+  else if (ctx.storage.groupsLoneWrites || notice) await ctx.storage.writeTransaction((trx) => write(trx));
   else await write(ctx.storage.db);
   for (const observe of ctx.security?.observers ?? []) {
     try {
@@ -120,6 +126,13 @@ export async function recordSecurityEvent(ctx: AppContext, event: SecurityEventI
       // An observer (log line, metric) must never fail the request it describes.
     }
   }
+}
+
+function withNotice(ctx: AppContext, write: (target: Db | Trx) => Promise<unknown>, userId: string, notice: { kind: NotificationKind; text: string }) {
+  return async (target: Db | Trx) => {
+    await write(target);
+    await notifyUser(ctx, target, userId, notice.kind, notice.text);
+  };
 }
 
 export interface SecurityEventView {

@@ -46,6 +46,7 @@ import pageRoutes from './routes/pages/index.js';
 import statementKeyRoute from './routes/well-known/statement-key.js';
 import { recordRoutes } from './route-needs.js';
 import staffAccessPlugin from './plugins/staff-access.js';
+import { wireOutbox } from './outbox-wiring.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -79,6 +80,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // ...and kept with its declared needs (auth, CSRF, limit) for the route-needs test.
   recordRoutes(app);
   addLifecycle(app, ctx, options.storage ? null : storage);
+  // Emails and webhooks from the outbox (issue 18), when either is configured.
+  wireOutbox(app);
   acceptJsonAsBytes(app);
   await registerObservability(app, config, metrics);
   await registerProtection(app, redis);

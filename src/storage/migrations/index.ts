@@ -18,6 +18,7 @@ import * as paymentRequests from './011-payment-requests.js';
 import * as ledgerChain from './012-ledger-chain.js';
 import * as staffRoles from './015-staff-roles.js';
 import * as reversals from './016-reversals.js';
+import * as outbox from './017-outbox.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -36,6 +37,7 @@ const all: Record<string, DialectMigration> = {
   '012-ledger-chain': ledgerChain,
   '015-staff-roles': staffRoles,
   '016-reversals': reversals,
+  '017-outbox': outbox,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -18,21 +18,22 @@ import {
 } from './schemas.js';
 import { accountJson, transactionJson, userJson } from './serialize.js';
 import { MfaStatusSchema } from './second-factor.js';
-import { secondFactorStatus } from '../../../app/second-factor-status.js';
+import { secondFactorAndEmail } from '../../../app/email-address.js';
+import { EmailStatusSchema } from './notifications.js';
 
 export default async function accountRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/me',
     {
       config: { auth: 'bearer', limit: 'global' },
-      schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema), mfa: MfaStatusSchema }), ...errorResponses } },
+      schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema), mfa: MfaStatusSchema, email: EmailStatusSchema }), ...errorResponses } },
     },
     async (request) => {
       const principal = principalOf(request);
       const { user, accounts } = await getProfile(app.ctx, { id: principal.userId, username: principal.username, createdAtMs: principal.userCreatedAtMs });
-      // Contract "Second factor": `mfa: {totp, passkeys}` (src/app/second-factor-status.ts).
-      const mfa = await secondFactorStatus(app.ctx, app.ctx.storage.db, principal.userId);
-      return { user: userJson(user), accounts: accounts.map(accountJson), mfa };
+      // Contract "Second factor": `mfa: {totp, passkeys}`; "Recovery and notifications": `email`, in the same read.
+      const { mfa, email } = await secondFactorAndEmail(app.ctx, app.ctx.storage.db, principal.userId);
+      return { user: userJson(user), accounts: accounts.map(accountJson), mfa, email };
     },
   );
 

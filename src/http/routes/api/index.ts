@@ -12,6 +12,7 @@ import secondFactorRoutes from './second-factor.js';
 import paymentRequestRoutes from './payment-requests.js';
 import statementRoutes from './statements.js';
 import ledgerRoutes from './ledger.js';
+import notificationRoutes from './notifications.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -38,4 +39,5 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(adminRoutes);
   await app.register(adminReversalRoutes);
   await app.register(ledgerRoutes);
+  await app.register(notificationRoutes);
 }
