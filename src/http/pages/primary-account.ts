@@ -1,12 +1,12 @@
 import type { AppContext } from '../../app/context.js';
-import { listAccounts } from '../../app/get-profile.js';
+import { listAccounts, type OwnAccountView } from '../../app/get-profile.js';
 import type { AccountView } from '../../app/views.js';
 import { DomainError } from '../../domain/errors.js';
 
 /** The user's accounts and the one a page works on. */
 export interface PageAccounts {
-  accounts: AccountView[];
-  account: AccountView;
+  accounts: OwnAccountView[];
+  account: OwnAccountView;
 }
 
 /**
@@ -26,7 +26,7 @@ export async function pageAccounts(ctx: AppContext, userId: string, requestedId?
 }
 
 /** The account a page works on (pageAccounts' choice), when the page needs only that one. */
-export async function primaryAccount(ctx: AppContext, userId: string, requestedId?: string): Promise<AccountView> {
+export async function primaryAccount(ctx: AppContext, userId: string, requestedId?: string): Promise<OwnAccountView> {
   return (await pageAccounts(ctx, userId, requestedId)).account;
 }
 

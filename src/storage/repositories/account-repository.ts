@@ -28,6 +28,18 @@ const payerAndPayeeByNumber = preparedQuery<{ payerId: string; number: string },
 const accountsByUser = preparedQuery<{ userId: string }, AccountRow>((db, p) =>
   db.selectFrom('accounts').selectAll().where('user_id', '=', p('userId')).orderBy('created_at').orderBy('id'),
 );
+/** The same, with why bank staff froze each one (account_freezes, issue 15): one read for the owner's pages. */
+type WithFreeze = AccountRow & { frozen_reason: string | null };
+const accountsByUserWithFreezes = preparedQuery<{ userId: string }, WithFreeze>((db, p) =>
+  db
+    .selectFrom('accounts as a')
+    .leftJoin('account_freezes as f', 'f.account_id', 'a.id')
+    .selectAll('a')
+    .select('f.reason as frozen_reason')
+    .where('a.user_id', '=', p('userId'))
+    .orderBy('a.created_at')
+    .orderBy('a.id'),
+);
 const systemAccount = preparedQuery<{ currency: string }, AccountRow>((db, p) =>
   db.selectFrom('accounts').selectAll().where('kind', '=', 'system').where('currency', '=', p('currency')),
 );
@@ -74,6 +86,14 @@ export async function findPayerAndPayeeByNumber(db: Db | Trx, payerId: string, n
 /** A user's accounts, oldest first: the first is their primary account, the one paid by username. */
 export async function findAccountsByUser(db: Db | Trx, userId: string): Promise<Account[]> {
   return accountsByUser.rows(db, { userId });
+}
+
+/**
+ * A user's accounts, oldest first, each with `frozen_reason`: the reason staff gave when they froze
+ * it (null when not frozen). Issue 15: "its owner sees why"; a join, so the pages read no more.
+ */
+export async function findAccountsByUserWithFreezes(db: Db | Trx, userId: string): Promise<WithFreeze[]> {
+  return accountsByUserWithFreezes.rows(db, { userId });
 }
 
 export async function findSystemAccount(db: Db | Trx, currency: string): Promise<Account | undefined> {

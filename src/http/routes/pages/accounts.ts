@@ -6,10 +6,9 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { closeAccount } from '../../../app/close-account.js';
-import { listAccounts } from '../../../app/get-profile.js';
+import { listAccounts, type OwnAccountView } from '../../../app/get-profile.js';
 import { openUserAccount } from '../../../app/open-account.js';
 import { renameAccount } from '../../../app/rename-account.js';
-import type { AccountView } from '../../../app/views.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { ACCOUNT_NAME_MAX_CHARS } from '../../../domain/account-name.js';
 import { errorStatus } from '../../error-status.js';
@@ -96,7 +95,7 @@ export default async function accountPages(app: FastifyInstance): Promise<void> 
   });
 }
 
-function accountRow(a: AccountView, error: FormError | null) {
+function accountRow(a: OwnAccountView, error: FormError | null) {
   return {
     id: a.id,
     name: a.name,
@@ -104,6 +103,8 @@ function accountRow(a: AccountView, error: FormError | null) {
     currency: a.currency,
     balance: formatMoney(a.balanceMinor, a.currency),
     status: a.status,
+    // Issue 15: why bank staff froze it, for its owner (null unless frozen).
+    frozenReason: a.frozenReason,
     error: error?.accountId === a.id ? error.message : null,
   };
 }

@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { balanceHistory } from '../../../app/balance-history.js';
 import { listOwnedAccountTransactions } from '../../../app/list-transactions.js';
 import { recoveryCodesRunningLow } from '../../../app/totp-enrolment.js';
-import type { AccountView } from '../../../app/views.js';
+import type { OwnAccountView } from '../../../app/get-profile.js';
 import { balanceChart } from '../../pages/balance-chart.js';
 import { formatAccountNumber, formatMoney } from '../../pages/format.js';
+import { frozenNotice } from '../../pages/frozen-notice.js';
 import { pageAccounts, requestedAccount } from '../../pages/primary-account.js';
 import { transactionRow } from '../../pages/transaction-rows.js';
 import { renderPage } from '../../pages/views.js';
@@ -13,18 +14,20 @@ import { sessionOf } from '../../plugins/session.js';
 const RECENT = 5;
 
 /** An account's row in the dashboard's list (issue 14 item 1). */
-const accountRow = (a: AccountView, chosenId: string) => ({
+const accountRow = (a: OwnAccountView, chosenId: string) => ({
   id: a.id,
   name: a.name,
   number: formatAccountNumber(a.number),
   currency: a.currency,
   balance: formatMoney(a.balanceMinor, a.currency),
   status: a.status,
+  // Issue 15: the owner sees why staff froze it (the accounts read brings it, no read more).
+  frozenReason: a.frozenReason,
   chosen: a.id === chosenId,
 });
 
 /** One total per currency, over the accounts that are not closed (a closed account holds nothing), in first-seen order. */
-function totalsByCurrency(accounts: AccountView[]): { currency: string; total: string }[] {
+function totalsByCurrency(accounts: OwnAccountView[]): { currency: string; total: string }[] {
   const totals = new Map<string, bigint>();
   for (const a of accounts) if (a.status !== 'closed') totals.set(a.currency, (totals.get(a.currency) ?? 0n) + a.balanceMinor);
   return [...totals].map(([currency, total]) => ({ currency, total: formatMoney(total, currency) }));
@@ -54,7 +57,7 @@ export default async function dashboardPage(app: FastifyInstance): Promise<void>
         // Holds (issue 14 item 2): what is free to spend, shown only when pending holds reserve part of it.
         available: account.availableMinor !== account.balanceMinor ? formatMoney(account.availableMinor, account.currency) : null,
         currency: account.currency,
-        frozen: account.status === 'frozen',
+        frozen: frozenNotice(account),
         closed: account.status === 'closed',
         query,
       },

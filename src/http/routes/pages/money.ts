@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorStatus } from '../../error-status.js';
 import { amountExample, formatMoney } from '../../pages/format.js';
+import { frozenNotice } from '../../pages/frozen-notice.js';
 import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { redirectWithFlash } from '../../pages/flash.js';
 import { parseMovementFields, readMovementFields, refusalField, refusalMessage, runMovement, type MovementFields } from '../../pages/movement-form.js';
@@ -39,6 +40,8 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
           currency: account.currency,
           accountOptions: accounts.filter((a) => a.status !== 'closed' || a.id === account.id).map(accountOption),
           accountId: account.id,
+          // Issue 15: a frozen account's form says so, and why, before anyone types an amount.
+          frozen: frozenNotice(account),
           amountExample: amountExample(account.currency),
           values,
           errors: errorItems(errors, ORDER),

@@ -20,6 +20,7 @@ import { clientInfo } from '../../client-info.js';
 import { errorStatus } from '../../error-status.js';
 import { amountExample, formatAccountNumber, formatMoney } from '../../pages/format.js';
 import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/forms.js';
+import { frozenNotice } from '../../pages/frozen-notice.js';
 import { redirectWithFlash } from '../../pages/flash.js';
 import {
   parseMovementFields,
@@ -63,6 +64,8 @@ const showForm = (reply: FastifyReply, account: AccountView, values: TransferFie
       title: 'Send money',
       balance: formatMoney(account.balanceMinor, account.currency),
       currency: account.currency,
+      // Issue 15: a frozen account's form says so, and why (the account read brought the reason).
+      frozen: frozenNotice(account),
       amountExample: amountExample(account.currency),
       values,
       errors: errorItems(errors, ORDER),
