@@ -13,7 +13,21 @@ export const ARTIFACT_DIR = path.join(ROOT, 'test-artifacts', 'screenshots');
 export const DOCS_DIR = path.join(ROOT, 'docs', 'screenshots');
 
 /** The screenshots the README shows. */
-const FOR_DOCS = new Set(['dashboard', 'transfer-review', 'transactions', 'dashboard-phone', 'statement', 'statement-print', 'requests']);
+const FOR_DOCS = new Set([
+  'dashboard',
+  'transfer-review',
+  'transactions',
+  'dashboard-phone',
+  'statement',
+  'statement-print',
+  'requests',
+  // Issue 13: the second factor's pages.
+  'totp-enrolment',
+  'second-factor-sign-in',
+  'passkeys-settings',
+  'transfer-step-up-code',
+  'transfer-step-up',
+]);
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 360, height: 740 };
