@@ -7,6 +7,7 @@
 import type { AppContext } from '../../app/context.js';
 import { changeRole } from '../../app/manage-roles.js';
 import { DomainError } from '../../domain/errors.js';
+import { parseStaffRole } from '../../domain/roles.js';
 import { systemClock } from '../../services/system-clock.js';
 import { migrateToLatest } from '../../storage/migrate.js';
 import { CommandFailed, EXIT_OK, parseCommandArgs, UsageError, withStorage, type Command } from '../command.js';
@@ -20,11 +21,16 @@ export const admin: Command = {
 Roles: support (find customers, look at accounts, freeze, unfreeze, sign out) and admin (all of
 that, plus reversals, approvals and granting roles in the console). Every user is a customer.
 This is the only way to make the first admin. Staff must turn on a second factor (an
-authenticator app or a passkey) before any staff page or API route lets them in.`,
+authenticator app or a passkey) before any staff page or API route lets them in.
+
+Exit codes: 0 done (or nothing to do: the role was already held, or not held), 1 no such user,
+2 bad usage (an unknown action or role, a missing or extra argument).`,
   async run(args, loadConfig) {
     const { positionals } = parseCommandArgs(args, {}, { min: 3, max: 3, names: 'grant|revoke, a username and a role' });
     const [action, username, role] = positionals as [string, string, string];
     if (action !== 'grant' && action !== 'revoke') throw new UsageError(`unknown action "${action}"`);
+    // A role that does not exist is a typing mistake (exit 2 with the help), found before any storage opens.
+    if (!parseStaffRole(role)) throw new UsageError(`unknown role "${role}": support or admin (every user is a customer)`);
     const config = loadConfig();
     return withStorage(config, async (storage) => {
       await migrateToLatest(storage);
