@@ -263,9 +263,11 @@ for (const dialect of await dialects()) {
         const res = await json('GET', '/api/v1/me', alice);
         assert.equal(res.statusCode, 200);
         const body = res.json();
-        assert.deepEqual(keysOf(body), ['accounts', 'mfa', 'user']);
+        assert.deepEqual(keysOf(body), ['accounts', 'email', 'mfa', 'user']);
         // Contract "Second factor": `mfa: {totp, passkeys}`; nothing on yet.
         assert.deepEqual(body.mfa, { totp: false, passkeys: 0 });
+        // Contract "Recovery and notifications": no address given yet.
+        assert.equal(body.email, null);
         assert.deepEqual(keysOf(body.user), USER_KEYS);
         assert.deepEqual(body.user.id, alice.userId);
         assert.equal(body.user.username, 'alice');

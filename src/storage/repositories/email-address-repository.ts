@@ -84,12 +84,12 @@ export async function findSecondFactorAndEmail(
       eb.selectFrom('user_emails').select('pending_address').where('user_id', '=', userId).as('pending_address'),
     ])
     .executeTakeFirstOrThrow();
-  const address = (row.address) ?? null;
+  const address = row.address ?? null;
   return {
     totp: Boolean(Number(row.totp)),
     passkeys: Number(row.passkeys ?? 0),
     address,
     confirmed: address !== null,
-    pendingAddress: (row.pending_address) ?? null,
+    pendingAddress: row.pending_address ?? null,
   };
 }
