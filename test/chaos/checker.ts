@@ -11,6 +11,7 @@ import { verifyChain } from '../../src/app/verify-chain.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { ChaosUser } from './cluster.js';
 import type { History, TransferOp } from './history.js';
+import { checkHolds } from './hold-checker.js';
 
 export interface Violation {
   check: string;
@@ -70,6 +71,7 @@ export const CHECKS = [
   'server-crash',
   'graceful-shutdown',
   'chain',
+  'holds',
 ] as const;
 
 export async function check(input: CheckInput): Promise<CheckResult> {
@@ -103,6 +105,10 @@ export async function check(input: CheckInput): Promise<CheckResult> {
   }
   const known = new Set<string>();
   for (const user of users) known.add(`chaos setup ${user.index}`);
+  // Holds (issue 14): each resolved exactly once; a capture is a transfer carrying the hold's memo.
+  const holds = await checkHolds(input.storage, history.holds, users, ledger);
+  for (const memo of holds.memos) known.add(memo);
+  for (const f of holds.findings) add('holds', f.message, f.ops);
   for (const op of history.transfers) {
     known.add(op.memo);
     const found = byMemo.get(op.memo) ?? [];
@@ -214,6 +220,7 @@ export async function check(input: CheckInput): Promise<CheckResult> {
     expected.set(from.accountId, (expected.get(from.accountId) ?? 0n) - BigInt(op.amount));
     expected.set(to.accountId, (expected.get(to.accountId) ?? 0n) + BigInt(op.amount));
   }
+  for (const [accountId, delta] of holds.deltas) expected.set(accountId, (expected.get(accountId) ?? 0n) + delta);
   for (const account of userAccounts) {
     const user = userByAccount.get(account.id);
     if (!user) continue;

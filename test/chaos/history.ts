@@ -2,6 +2,7 @@
  * What the clients did and saw: every operation with every attempt, plus a per-second timeline for
  * the plot. The checker judges the bank against this record.
  */
+import type { HoldChaosOp } from './hold-workload.js';
 
 /** ok: a 2xx; fail: a definite business refusal (4xx); unknown: timeout, reset, 5xx, or "still in progress". */
 export type Outcome = 'ok' | 'fail' | 'unknown';
@@ -69,6 +70,8 @@ export interface TimelineBucket {
 
 export class History {
   readonly transfers: TransferOp[] = [];
+  /** Hold operations (issue 14 item 2; hold-workload.ts). */
+  readonly holds: HoldChaosOp[] = [];
   readonly reads: ReadOp[] = [];
   readonly negativeReads: NegativeRead[] = [];
   readonly timeline: TimelineBucket[] = [];

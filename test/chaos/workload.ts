@@ -5,6 +5,7 @@
  * unknown when the load ends is resolved afterwards (see run-chaos.ts).
  */
 import { callApi, type ApiRequest } from './api-client.js';
+import { runHoldOp } from './hold-workload.js';
 import type { ChaosUser, Cluster } from './cluster.js';
 import type { Attempt, History, Outcome, Phase, TransferOp } from './history.js';
 import type { LoadDeadline } from './nemesis.js';
@@ -16,6 +17,10 @@ export interface WorkloadSettings {
   timeoutMs: number;
   /** Attempts per transfer during the load, the first included. */
   inlineAttempts: number;
+  /** Share of operations that are holds (issue 14; 0 or absent: none). */
+  holdShare?: number;
+  /** Holds left to expire are placed only before this many ms into the load. */
+  expireBeforeMs?: number;
 }
 
 export function transferRequest(op: TransferOp, users: ChaosUser[], timeoutMs: number): ApiRequest {
@@ -76,7 +81,11 @@ export async function runClient(
 ): Promise<void> {
   for (let n = 0; !deadline.over(); n++) {
     const opId = `c${client}-${n}`;
-    if (rng.chance(0.7)) {
+    if (settings.holdShare && rng.chance(settings.holdShare)) {
+      // Holds (issue 14): left to expire only in the load's first part, so the final wait for expiry stays short.
+      const mayExpire = history.now() < (settings.expireBeforeMs ?? 0);
+      await runHoldOp(cluster, rng, users, history, { id: opId, seed: settings.seed, timeoutMs: settings.timeoutMs, inlineAttempts: settings.inlineAttempts, mayExpire });
+    } else if (rng.chance(0.7)) {
       const from = rng.int(0, users.length - 1);
       let to = rng.int(0, users.length - 2);
       if (to >= from) to++;
