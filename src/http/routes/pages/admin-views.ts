@@ -25,6 +25,7 @@ export const customerRow = (c: CustomerCard) => ({
 });
 
 export const historyRow = (t: TransactionView, timeZone: string) => ({
+  id: t.id,
   type: t.type,
   amount: formatSignedMoney(t.amountMinor, t.direction, t.currency),
   balanceAfter: formatMoney(t.balanceAfterMinor, t.currency),
@@ -34,11 +35,14 @@ export const historyRow = (t: TransactionView, timeZone: string) => ({
   whenIso: isoTime(t.createdAtMs),
 });
 
-/** The console's navigation; part B adds the approval queue and reversals in the marked slot. */
+/** The console's navigation; admins also get the approval queue, the deposits report and roles. */
 export function adminNav(isAdmin: boolean): { href: string; label: string; id: string }[] {
   const links = [{ href: '/admin', label: 'Find a customer', id: 'search' }];
-  // Part B (issue 15): { href: '/admin/approvals', label: 'Approvals', id: 'approvals' } for admins.
-  if (isAdmin) links.push({ href: '/admin/roles', label: 'Roles', id: 'roles' });
+  if (isAdmin) {
+    // Part B (issue 15): the approval queue and the deposits report.
+    links.push({ href: '/admin/approvals', label: 'Approvals', id: 'approvals' }, { href: '/admin/deposits', label: 'Deposits', id: 'deposits' });
+    links.push({ href: '/admin/roles', label: 'Roles', id: 'roles' });
+  }
   links.push({ href: '/dashboard', label: 'Back to my bank', id: 'exit' });
   return links;
 }

@@ -14,6 +14,8 @@ import sessionPlugin from '../../plugins/session.js';
 import accountPages from './accounts.js';
 import adminPages from './admin.js';
 import adminRolePages from './admin-roles.js';
+import adminReversalPages from './admin-reversals.js';
+import adminDepositPages from './admin-deposits.js';
 import authPages from './auth.js';
 import dashboardPage from './dashboard.js';
 import holdPages from './holds.js';
@@ -60,6 +62,8 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(homePage);
   await app.register(adminPages);
   await app.register(adminRolePages);
+  await app.register(adminReversalPages);
+  await app.register(adminDepositPages);
   await app.register(authPages);
   await app.register(dashboardPage);
   await app.register(accountPages);
