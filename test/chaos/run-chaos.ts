@@ -128,11 +128,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
     await inBatches(settled, options.clients, (op) => settle(cluster, finishRng, history, users, op, 'replay', settleTimeoutMs));
     await resolveHolds(cluster, finishRng, users, history, settleTimeoutMs);
     const holdsDb = sampleStorage.db;
-    const pendingHolds = async () => Number((await holdsDb.selectFrom('holds').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n);
+    const pendingHolds = async () =>
+      Number(
+        (
+          await holdsDb
+            .selectFrom('holds')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('status', '=', 'pending')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     // Bounded: the last hold left to expire was placed expireBeforeMs into the load and lives 60 s.
     const stillPending = await waitForHoldsResolved(pendingHolds, Math.max(0, expireBeforeMs + 75_000 - history.now()) + 10_000);
-    const tally = (f: (h: (typeof history.holds)[number]) => string) => JSON.stringify(history.holds.reduce<Record<string, number>>((t, h) => ({ ...t, [f(h)]: (t[f(h)] ?? 0) + 1 }), {}));
-    log(`${history.holds.length} hold operations (${tally((h) => (h.action ? `${h.action.kind} ${actionAnswer(h)?.status ?? 'unknown'}` : h.leftToExpire ? 'left to expire' : `placed ${placementOutcome(h)}`))}); ${stillPending} still pending after the wait for expiry`);
+    const tally = (f: (h: (typeof history.holds)[number]) => string) =>
+      JSON.stringify(history.holds.reduce<Record<string, number>>((t, h) => ({ ...t, [f(h)]: (t[f(h)] ?? 0) + 1 }), {}));
+    log(
+      `${history.holds.length} hold operations (${tally((h) => (h.action ? `${h.action.kind} ${actionAnswer(h)?.status ?? 'unknown'}` : h.leftToExpire ? 'left to expire' : `placed ${placementOutcome(h)}`))}); ${stillPending} still pending after the wait for expiry`,
+    );
     await sampler.stop();
 
     const shutdowns: string[] = [];

@@ -84,7 +84,13 @@ export async function runClient(
     if (settings.holdShare && rng.chance(settings.holdShare)) {
       // Holds (issue 14): left to expire only in the load's first part, so the final wait for expiry stays short.
       const mayExpire = history.now() < (settings.expireBeforeMs ?? 0);
-      await runHoldOp(cluster, rng, users, history, { id: opId, seed: settings.seed, timeoutMs: settings.timeoutMs, inlineAttempts: settings.inlineAttempts, mayExpire });
+      await runHoldOp(cluster, rng, users, history, {
+        id: opId,
+        seed: settings.seed,
+        timeoutMs: settings.timeoutMs,
+        inlineAttempts: settings.inlineAttempts,
+        mayExpire,
+      });
     } else if (rng.chance(0.7)) {
       const from = rng.int(0, users.length - 1);
       let to = rng.int(0, users.length - 2);
