@@ -27,6 +27,11 @@ const FOR_DOCS = new Set([
   'passkeys-settings',
   'transfer-step-up-code',
   'transfer-step-up',
+  // Issue 15: the operators' console, and a frozen account as its owner sees it.
+  'admin-search',
+  'admin-customer',
+  'admin-account',
+  'dashboard-frozen',
 ]);
 
 export const DESKTOP = { width: 1280, height: 800 };

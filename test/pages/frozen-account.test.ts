@@ -52,7 +52,7 @@ for (const dialect of await dialects()) {
         assert.deepEqual(dashboard.kinds, before.kinds, 'the reason costs the dashboard no extra statement');
         assert.match(dashboard.body, /data-testid="frozen-notice"/);
         assert.match(dashboard.body, new RegExp(`data-testid="frozen-reason">${ESCAPED}<`));
-        assert.match(dashboard.body, new RegExp(`data-testid="account-frozen-reason">: ${ESCAPED}<`), 'the accounts list says why too');
+        assert.match(dashboard.body, new RegExp(`data-testid="account-frozen-reason">Frozen by the bank: ${ESCAPED}<`), 'the accounts list says why too');
         assert.ok(!dashboard.body.includes(REASON), 'the reason is escaped');
         assert.doesNotMatch(dashboard.body, />sam</, 'the owner is not told who froze it');
 
