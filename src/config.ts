@@ -23,6 +23,7 @@ import {
   trustProxy,
 } from './config-parsers.js';
 import { notificationSettings } from './config-notifications.js';
+import { passwordResetSettings } from './config-password-reset.js';
 
 export { ConfigError };
 
@@ -262,6 +263,8 @@ export const settings = {
   ),
   // Issue 18 A: SMTP, webhooks and the outbox (rows in config-notifications.ts).
   ...notificationSettings,
+  // Issue 18 B: password reset (rows in config-password-reset.ts).
+  ...passwordResetSettings,
 } as const;
 
 type Settings = typeof settings;

@@ -52,6 +52,13 @@ export const securityEventTypes = [
   'staff_requested_reversal',
   'staff_reversed_transaction',
   'transaction_reversed_by_staff',
+  // Issue 18 B: password reset (requested and completed or failed on the user's row; a staff-issued
+  // link on the staff member's row and, as "bank staff", on the customer's).
+  'password_reset_requested',
+  'password_reset_completed',
+  'password_reset_failed',
+  'staff_issued_reset_link',
+  'reset_link_issued_by_staff',
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

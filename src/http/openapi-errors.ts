@@ -60,6 +60,8 @@ const OUTCOMES: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /api/v1/accounts': ['limit_reached'],
   'POST /api/v1/accounts/:account_id/close': ['last_account', 'account_not_empty', 'account_frozen'],
   'POST /api/v1/auth/token': ['mfa_required'],
+  'POST /api/v1/password-reset/confirm': ['mfa_required'],
+  'POST /api/v1/admin/users/:user_id/password-reset': ['forbidden'],
   'GET /api/v1/payees': ['not_found'],
   'POST /api/v1/holds': ['insufficient_funds', 'same_account', 'currency_mismatch', 'account_frozen', 'account_closed', 'limit_reached', 'step_up_required'],
   'POST /api/v1/holds/:hold_id/capture': ['hold_not_pending', 'amount_exceeds_hold', 'account_frozen', 'account_closed', 'limit_reached'],

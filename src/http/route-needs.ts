@@ -78,6 +78,13 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /api/v1/openapi.json': 'the API reference document (issue 12 item 6)',
   'GET /docs/api*': 'the rendered API reference (Swagger UI) and its assets',
   'GET /api/v1/ledger/head': 'the hash chain head, public so anyone can record it (issue 16 item 1); global rate limit, one indexed read',
+  'POST /api/v1/password-reset': 'asks for a reset link (issue 18); auth rate limit per IP, silent per-account throttle, same answer for every account',
+  'POST /api/v1/password-reset/confirm': 'sets a new password with a single-use reset link (issue 18); auth rate limit',
+  'GET /forgot-password': 'the form to ask for a reset link (issue 18)',
+  'POST /forgot-password': 'asks for a reset link (CSRF-checked; auth rate limit; same answer for every account)',
+  'GET /forgot-password/sent': 'the one answer page after asking for a reset link',
+  'GET /reset-password': "a reset link's page: reads the link, changes nothing (issue 18)",
+  'POST /reset-password': 'sets a new password with a reset link (CSRF-checked; auth rate limit)',
   'GET /.well-known/minibank/statement-key': 'public statement keys (JWK Set) for checking signed statements offline (issue 16 item 3)',
 };
 

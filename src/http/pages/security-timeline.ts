@@ -40,6 +40,11 @@ const WORDS: Record<SecurityEventType, string> = {
   staff_requested_reversal: 'You asked for a reversal (staff; waits for a second admin)',
   staff_reversed_transaction: 'You reversed a transaction (staff)',
   transaction_reversed_by_staff: 'Bank staff reversed a transaction on your account',
+  password_reset_requested: 'A password reset was asked for',
+  password_reset_completed: 'Password reset with a link (every session and API token ended)',
+  password_reset_failed: 'A password reset link was refused',
+  staff_issued_reset_link: "You issued a password reset link for a customer (staff)",
+  reset_link_issued_by_staff: 'Bank staff issued a link to reset your password',
 };
 
 export interface TimelineItem {

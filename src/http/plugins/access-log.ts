@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AccessLogSink } from '../access-log-sink.js';
 import { formatClfLine } from '../clf.js';
+import { redactQuerySecrets } from '../url-redaction.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,7 +51,8 @@ export function accessLogLine(request: FastifyRequest, reply: FastifyReply, star
     user: signedInUsername(request),
     timeMs: startMs,
     method: raw.method ?? '-',
-    url: raw.url ?? '-',
+    // One-time tokens in a query string (a reset link) never reach the log (url-redaction.ts).
+    url: redactQuerySecrets(raw.url ?? '-'),
     httpVersion: raw.httpVersion,
     status: reply.statusCode,
     bytes: bodyBytes(request, reply),

@@ -19,6 +19,7 @@ import * as ledgerChain from './012-ledger-chain.js';
 import * as staffRoles from './015-staff-roles.js';
 import * as reversals from './016-reversals.js';
 import * as outbox from './017-outbox.js';
+import * as passwordReset from './018-password-reset.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -38,6 +39,7 @@ const all: Record<string, DialectMigration> = {
   '015-staff-roles': staffRoles,
   '016-reversals': reversals,
   '017-outbox': outbox,
+  '018-password-reset': passwordReset,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

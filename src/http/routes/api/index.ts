@@ -12,6 +12,7 @@ import secondFactorRoutes from './second-factor.js';
 import paymentRequestRoutes from './payment-requests.js';
 import statementRoutes from './statements.js';
 import ledgerRoutes from './ledger.js';
+import passwordResetRoutes from './password-reset.js';
 import notificationRoutes from './notifications.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -39,5 +40,6 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(adminRoutes);
   await app.register(adminReversalRoutes);
   await app.register(ledgerRoutes);
+  await app.register(passwordResetRoutes);
   await app.register(notificationRoutes);
 }

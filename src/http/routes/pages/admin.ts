@@ -19,6 +19,7 @@ import { renderPage } from '../../pages/views.js';
 import { sessionOf } from '../../plugins/session.js';
 import { staffOf } from '../../plugins/staff-access.js';
 import { accountRow, adminNav, customerRow, historyRow } from './admin-views.js';
+import { adminResetLinkPage } from './admin-reset-link.js';
 
 const looker = (request: FastifyRequest): Looker => ({ staff: staffOf(request), client: clientInfo(request), reason: null });
 const actor = (request: FastifyRequest) => ({ staff: staffOf(request), client: clientInfo(request) });
@@ -71,6 +72,7 @@ export default async function adminPages(app: FastifyInstance): Promise<void> {
   }
 
   adminActionPages(app, showAccount, showUser);
+  adminResetLinkPage(app, showUser);
 }
 
 type Show = (request: FastifyRequest, reply: FastifyReply, error: string | null, status: number) => Promise<FastifyReply>;

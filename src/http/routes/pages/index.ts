@@ -22,6 +22,7 @@ import holdPages from './holds.js';
 import homePage from './home.js';
 import moneyPages from './money.js';
 import passkeyPages from './passkeys.js';
+import passwordResetPages from './password-reset.js';
 import requestPayPages from './request-pay.js';
 import requestPages from './requests.js';
 import settingsPages from './settings.js';
@@ -65,6 +66,7 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(adminReversalPages);
   await app.register(adminDepositPages);
   await app.register(authPages);
+  await app.register(passwordResetPages);
   await app.register(dashboardPage);
   await app.register(accountPages);
   await app.register(moneyPages);
