@@ -56,6 +56,13 @@ for (const dialect of await dialects()) {
       assert.match(dashboard.body, /data-testid="available-balance">Free to spend: <strong>\$70\.00<\/strong>/);
       const his = await bob.get('/holds');
       assert.equal(holdIds(his.body, 'hold-receiving').length, 1);
+      const send = await alice.get('/transfer');
+      assert.match(send.body, /data-testid="balance">\$70\.00</, 'the send form shows what is free to spend');
+      const before = await snapshot(h);
+      const review = await alice.post('/transfer', { to: 'bob', amount: '70.01', idempotency_key: alice.formKey(), step: 'review' });
+      assert.equal(review.status, 422, 'the review step refuses more than the available balance');
+      assert.match(review.body, /Your available balance is \$70\.00/);
+      assert.equal(await snapshot(h), before);
     });
 
     it('refuses bad forms beside the field and a form without its CSRF token, changing nothing', async () => {

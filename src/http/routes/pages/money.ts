@@ -36,7 +36,8 @@ export default async function moneyPages(app: FastifyInstance): Promise<void> {
           title: page.title,
           kind,
           page,
-          balance: formatMoney(account.balanceMinor, account.currency),
+          // "Available balance" on the form: the balance less what pending holds reserve (issue 14).
+          balance: formatMoney(account.availableMinor, account.currency),
           currency: account.currency,
           accountOptions: accounts.filter((a) => a.status !== 'closed' || a.id === account.id).map(accountOption),
           accountId: account.id,

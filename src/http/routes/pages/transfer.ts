@@ -5,7 +5,10 @@
  * page a person can go Back to is a GET, so the browser never offers to resubmit a form (issue 12
  * item 8). The idempotency key is made when the form is first shown and travels through review, so
  * a double click, a reload or a Back-and-Send moves the money once. A large transfer by a user with
- * a second factor is confirmed on the review step with a code or a passkey (issue 13 item 4).
+ * a second factor is confirmed on the review step with a code or a passkey (issue 13 item 4). The
+ * payer chooses which of their accounts sends (issue 14 item 1: a select, default the first open
+ * one or the dashboard's `?account=`); the choice travels in the sealed review and the confirm form,
+ * so paying one's own other account by its number moves money between one's own accounts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
@@ -13,7 +16,7 @@ import { webIdempotencyKey } from '../../../app/idempotency.js';
 import { previewPayee } from '../../../app/preview-transfer.js';
 import { stepUpWays, type StepUpWays } from '../../../app/step-up.js';
 import { requireWebStepUp } from '../../../app/web-step-up.js';
-import type { AccountView } from '../../../app/views.js';
+import type { TransactionView } from '../../../app/views.js';
 import { isDomainError } from '../../../domain/errors.js';
 import { covers } from '../../../domain/movement-rules.js';
 import { clientInfo } from '../../client-info.js';
@@ -32,7 +35,7 @@ import {
   type ParsedMovement,
 } from '../../pages/movement-form.js';
 import { clearChallengeCookie } from '../../pages/passkey-http.js';
-import { primaryAccount } from '../../pages/primary-account.js';
+import { accountOption, pageAccounts, requestedAccount, type PageAccounts } from '../../pages/primary-account.js';
 import { stepUpProof, stepUpView } from '../../pages/step-up-form.js';
 import { reviewSealer, type ReviewSealer } from '../../pages/transfer-review-token.js';
 import { renderPage } from '../../pages/views.js';
@@ -42,12 +45,20 @@ const ORDER = ['form', 'to', 'amount', 'memo'];
 const PAYEE_MAX_CHARS = 64;
 
 interface TransferFields extends MovementFields {
+  /** The id of the payer's account chosen on the form ('' for the first open one). */
+  account: string;
   to: string;
 }
 
+/** Who is paid, for the review page: `ownAccountName` when it is another of the payer's own accounts. */
+interface PayeeShown {
+  username: string | null;
+  accountNumber: string;
+  ownAccountName: string | null;
+}
+
 /** The review step's verdict: what the review page shows, or the refusals for the form. */
-type Review =
-  { ok: true; parsed: ParsedMovement; payee: { username: string | null; accountNumber: string } } | { ok: false; errors: FieldErrors; status: number };
+type Review = { ok: true; parsed: ParsedMovement; payee: PayeeShown } | { ok: false; errors: FieldErrors; status: number };
 
 export default async function transferPages(app: FastifyInstance): Promise<void> {
   const sealer = reviewSealer(app.ctx.config);
@@ -55,15 +66,19 @@ export default async function transferPages(app: FastifyInstance): Promise<void>
   transferForm(app, sealer);
 }
 
-/** The form again, with the account the caller has already read (no second read). */
-const showForm = (reply: FastifyReply, account: AccountView, values: TransferFields, errors: FieldErrors, status: number) => {
+/** The form again, with the accounts the caller has already read (no second read); `account` is the chosen one. */
+const showForm = (reply: FastifyReply, { accounts, account }: PageAccounts, values: TransferFields, errors: FieldErrors, status: number) => {
   return renderPage(
     reply,
     'transfer',
     {
       title: 'Send money',
-      balance: formatMoney(account.balanceMinor, account.currency),
+      balance: formatMoney(account.availableMinor, account.currency),
       currency: account.currency,
+      // Issue 14: which account sends; a closed one is offered only when it is the one asked for (it is then refused).
+      accountOptions: accounts.filter((a) => a.status !== 'closed' || a.id === account.id).map(accountOption),
+      accountId: account.id,
+      accountLabel: 'From account',
       // Issue 15: a frozen account's form says so, and why (the account read brought the reason).
       frozen: frozenNotice(account),
       amountExample: amountExample(account.currency),
@@ -75,7 +90,7 @@ const showForm = (reply: FastifyReply, account: AccountView, values: TransferFie
 };
 
 /** The typed fields, checked; refusals land in `errors` beside their field. */
-const parseTransfer = (ctx: AppContext, fields: TransferFields, account: AccountView, errors: FieldErrors): ParsedMovement | undefined => {
+const parseTransfer = (ctx: AppContext, fields: TransferFields, account: PageAccounts['account'], errors: FieldErrors): ParsedMovement | undefined => {
   if (fields.to === '') errors.to = 'Enter the username or account number of the person you are paying.';
   else if (fields.to.length > PAYEE_MAX_CHARS) errors.to = 'That is not a username or account number.';
   const parsed = parseMovementFields(ctx, fields, account.currency, errors);
@@ -88,17 +103,20 @@ const parseTransfer = (ctx: AppContext, fields: TransferFields, account: Account
  * the balance read now covers the amount (issue 12 item 8; the overdraft rule's one home is
  * domain/movement-rules.ts). A display only: the movement decides again on the locked rows.
  */
-const reviewTransfer = async (ctx: AppContext, userId: string, account: AccountView, fields: TransferFields): Promise<Review> => {
+const reviewTransfer = async (ctx: AppContext, userId: string, { accounts, account }: PageAccounts, fields: TransferFields): Promise<Review> => {
   const errors: FieldErrors = {};
   const parsed = parseTransfer(ctx, fields, account, errors);
   if (!parsed) return { ok: false, errors, status: 400 };
   try {
     const payee = await previewPayee(ctx, userId, account.id, fields.to);
-    if (!covers({ kind: 'user', balance: account.balanceMinor }, parsed.amountMinor)) {
-      errors.amount = `Your available balance is ${formatMoney(account.balanceMinor, account.currency)}, which does not cover this amount.`;
+    // Pending holds (issue 14) reserve part of the balance: what may be spent is the available balance.
+    if (!covers({ kind: 'user', balance: account.balanceMinor, held: account.balanceMinor - account.availableMinor }, parsed.amountMinor)) {
+      errors.amount = `Your available balance is ${formatMoney(account.availableMinor, account.currency)}, which does not cover this amount.`;
       return { ok: false, errors, status: errorStatus.insufficient_funds };
     }
-    return { ok: true, parsed, payee: { username: payee.username, accountNumber: formatAccountNumber(payee.accountNumber) } };
+    // Issue 14: paying one's own other account says so by its name.
+    const own = accounts.find((a) => a.number === payee.accountNumber);
+    return { ok: true, parsed, payee: { username: payee.username, accountNumber: formatAccountNumber(payee.accountNumber), ownAccountName: own?.name ?? null } };
   } catch (error) {
     if (!isDomainError(error)) throw error;
     errors[refusalField(error)] = error.message;
@@ -114,12 +132,13 @@ function reviewPage(app: FastifyInstance, sealer: ReviewSealer): void {
     const session = sessionOf(request);
     const sealed = await sealer.open((request.query as { r?: unknown }).r, session.handle, ctx.clock.nowMs());
     if (!sealed) return redirectWithFlash(reply, '/transfer', { kind: 'info', text: 'That review has expired. Enter the details again.' });
-    const account = await primaryAccount(ctx, session.userId);
+    // The sealed account is one this session chose; it is read (and checked as the user's) again.
+    const accounts = await pageAccounts(ctx, session.userId, sealed.account);
     const fields: TransferFields = { ...sealed };
     // Checked again on every view: the balance or the payee may have changed since the form was posted.
-    const review = await reviewTransfer(ctx, session.userId, account, fields);
-    if (!review.ok) return showForm(reply, account, fields, review.errors, review.status);
-    return showReview(reply, account, fields, review, await stepUpWays(ctx, session.userId, review.parsed.amountMinor), {}, 200);
+    const review = await reviewTransfer(ctx, session.userId, accounts, fields);
+    if (!review.ok) return showForm(reply, accounts, fields, review.errors, review.status);
+    return showReview(reply, accounts.account, fields, review, await stepUpWays(ctx, session.userId, review.parsed.amountMinor), {}, 200);
   });
 }
 
@@ -129,7 +148,7 @@ function reviewPage(app: FastifyInstance, sealer: ReviewSealer): void {
  */
 const showReview = (
   reply: FastifyReply,
-  account: AccountView,
+  account: PageAccounts['account'],
   fields: TransferFields,
   review: Extract<Review, { ok: true }>,
   ways: StepUpWays | null,
@@ -146,6 +165,9 @@ const showReview = (
       amount: formatMoney(review.parsed.amountMinor, account.currency),
       memo: review.parsed.memo,
       from: formatAccountNumber(account.number),
+      fromName: account.name,
+      // The confirm form posts the paying account again (a hidden field), as it does for a payment request.
+      fromAccountId: account.id,
       ...stepUpView(ways),
       errors: errorItems(errors, ['form', 'mfa_code']),
     },
@@ -158,7 +180,7 @@ const showReview = (
  * code field (403), the same key kept. (A boolean: a FastifyReply is thenable, so an async function
  * returning one would resolve to what the reply resolves to, not to the reply.)
  */
-async function refusedStepUp(request: FastifyRequest, reply: FastifyReply, account: AccountView, fields: TransferFields, parsed: ParsedMovement) {
+async function refusedStepUp(request: FastifyRequest, reply: FastifyReply, accounts: PageAccounts, fields: TransferFields, parsed: ParsedMovement) {
   const ctx = request.server.ctx;
   const userId = sessionOf(request).userId;
   try {
@@ -166,11 +188,11 @@ async function refusedStepUp(request: FastifyRequest, reply: FastifyReply, accou
     return false;
   } catch (error) {
     if (!isDomainError(error) || error.code !== 'step_up_required') throw error;
-    const review = await reviewTransfer(ctx, userId, account, fields);
-    if (!review.ok) showForm(reply, account, fields, review.errors, review.status);
+    const review = await reviewTransfer(ctx, userId, accounts, fields);
+    if (!review.ok) showForm(reply, accounts, fields, review.errors, review.status);
     else {
       const ways = await stepUpWays(ctx, userId, parsed.amountMinor);
-      showReview(reply, account, fields, review, ways, { [ways?.code ? 'mfa_code' : 'form']: error.message }, errorStatus.step_up_required);
+      showReview(reply, accounts.account, fields, review, ways, { [ways?.code ? 'mfa_code' : 'form']: error.message }, errorStatus.step_up_required);
     }
     return true;
   }
@@ -183,32 +205,35 @@ function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
   app.get('/transfer', { config: { auth: 'session', limit: 'global' } }, async (request, reply) => {
     const to = (request.query as { to?: unknown }).to;
     const prefill = typeof to === 'string' ? to.slice(0, PAYEE_MAX_CHARS) : '';
-    const account = await primaryAccount(ctx, sessionOf(request).userId);
-    return showForm(reply, account, { to: prefill, amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200);
+    // `?account=`: the dashboard's Send link for the account shown there (another user's id: 404).
+    const accounts = await pageAccounts(ctx, sessionOf(request).userId, requestedAccount(request.query));
+    return showForm(reply, accounts, { account: accounts.account.id, to: prefill, amount: '', memo: '', formKey: ctx.random.uuid() }, {}, 200);
   });
 
   app.post('/transfer', { config: { auth: 'session', csrf: true, limit: 'money' } }, async (request, reply) => {
     const session = sessionOf(request);
-    const account = await primaryAccount(ctx, session.userId);
-    const fields: TransferFields = { ...readMovementFields(request), to: field(request, 'to').trim() };
+    // The account chosen on the form (another user's id: 404, nothing read of theirs).
+    const accounts = await pageAccounts(ctx, session.userId, field(request, 'account'));
+    const account = accounts.account;
+    const fields: TransferFields = { ...readMovementFields(request), account: account.id, to: field(request, 'to').trim() };
     const step = field(request, 'step');
     const keepKey = parseFormKey(fields.formKey) ?? ctx.random.uuid();
 
-    if (step === 'edit') return showForm(reply, account, { ...fields, formKey: keepKey }, {}, 200);
+    if (step === 'edit') return showForm(reply, accounts, { ...fields, formKey: keepKey }, {}, 200);
 
     if (step !== 'confirm') {
-      const review = await reviewTransfer(ctx, session.userId, account, fields);
-      if (!review.ok) return showForm(reply, account, { ...fields, formKey: keepKey }, review.errors, review.status);
+      const review = await reviewTransfer(ctx, session.userId, accounts, fields);
+      if (!review.ok) return showForm(reply, accounts, { ...fields, formKey: keepKey }, review.errors, review.status);
       const token = await sealer.seal({ ...fields, formKey: review.parsed.formKey }, session.handle, ctx.clock.nowMs());
       return reply.redirect(`/transfer/review?r=${token}`, 303);
     }
 
     const errors: FieldErrors = {};
     const parsed = parseTransfer(ctx, fields, account, errors);
-    if (!parsed) return showForm(reply, account, { ...fields, formKey: keepKey }, errors, 400);
+    if (!parsed) return showForm(reply, accounts, { ...fields, formKey: keepKey }, errors, 400);
     // A passkey's challenge is single use whatever happens next: the browser's cookie for it goes.
     if (field(request, 'credential') !== '') clearChallengeCookie(reply);
-    if (await refusedStepUp(request, reply, account, { ...fields, formKey: parsed.formKey }, parsed)) return reply;
+    if (await refusedStepUp(request, reply, accounts, { ...fields, formKey: parsed.formKey }, parsed)) return reply;
 
     const outcome = await runMovement(
       ctx,
@@ -224,13 +249,21 @@ function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
       },
       { sessionHandle: session.handle },
     );
-    if (outcome.ok) {
-      const payee = outcome.moved.transaction.counterparty?.username ?? fields.to;
-      return redirectWithFlash(reply, '/dashboard', { kind: 'success', text: `Sent ${formatMoney(parsed.amountMinor, account.currency)} to ${payee}.` });
-    }
+    if (outcome.ok) return redirectWithFlash(reply, dashboardOf(accounts), { kind: 'success', text: sentText(accounts, outcome.moved.transaction, fields.to) });
     errors[refusalField(outcome.error)] = refusalMessage(outcome.error);
     // Read again: a refusal such as insufficient_funds may come from money that left meanwhile.
-    const current = await primaryAccount(ctx, session.userId);
+    const current = await pageAccounts(ctx, session.userId, account.id);
     return showForm(reply, current, { ...fields, formKey: ctx.random.uuid() }, errors, errorStatus[outcome.error.code]);
   });
+}
+
+/** Where a sent transfer lands: the dashboard of the account it came from (as the dashboard's own links say it). */
+const dashboardOf = ({ accounts, account }: PageAccounts) => (account.id === accounts[0]?.id ? '/dashboard' : `/dashboard?account=${encodeURIComponent(account.id)}`);
+
+/** The success note: "Sent $3.00 to bob.", or between one's own accounts "Moved $3.00 from Main to Savings." */
+function sentText({ accounts, account }: PageAccounts, transaction: TransactionView, typedTo: string): string {
+  const amount = formatMoney(transaction.amountMinor, transaction.currency);
+  const own = accounts.find((a) => a.number === transaction.counterparty?.accountNumber);
+  if (own) return `Moved ${amount} from ${account.name} to ${own.name}.`;
+  return `Sent ${amount} to ${transaction.counterparty?.username ?? typedTo}.`;
 }
