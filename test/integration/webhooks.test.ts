@@ -68,6 +68,8 @@ for (const dialect of await dialects()) {
         const alice = await h.user('alice');
         await h.deposit(alice, 1000);
         await waitFor('a 2xx delivery', () => receiver.deliveredIds().length === 1, { attempts: 2000 });
+        // The receiver answers 200 before the worker records it: wait for the record too.
+        await waitFor('the delivery recorded', async () => (await outboxRows(h))[0]?.status === 'delivered');
         assert.equal(receiver.received.length, 4);
         assert.equal(new Set(receiver.received.map((r) => r.id)).size, 1, 'one webhook-id across the tries');
         assert.ok(receiver.received.every((r) => r.verified));

@@ -4,6 +4,7 @@
  * (`insertMovementNotices`), so a transfer pays one insert whatever the user's choices.
  */
 import { sql } from 'kysely';
+import { preparedQuery } from '../prepared-query.js';
 import type { Db, Trx } from '../storage.js';
 
 export interface NewNotification {
@@ -33,33 +34,58 @@ export async function insertNotifications(db: Db | Trx, notices: readonly NewNot
 }
 
 /**
- * A movement's notices in one statement: `received` always (when given); `sent` only when its user
- * chose a "money sent" threshold at or below `sentAmountMinor`.
+ * A movement's notices in one statement of fixed text, prepared once (prepared-query.ts; issue 17:
+ * nothing on the transfer path is built at run time): `received` when given; `sent` only when its
+ * user chose a "money sent" threshold (minor units) at or below `sentAmountMinor`. An absent notice
+ * binds NULL ids, so its half of the UNION selects no row (`where ... is not null`, and no settings
+ * row has a NULL user_id), and the SQL text never depends on which notices there are.
  */
 export async function insertMovementNotices(
   trx: Db | Trx,
   notices: { received: NewNotification | null; sent: NewNotification | null; sentAmountMinor: bigint },
 ): Promise<void> {
   const { received, sent } = notices;
-  const parts = [];
-  if (received) parts.push(sql`select ${row(received)}`);
-  if (sent)
-    parts.push(
-      sql`select ${row(sent)} from notification_settings where user_id = ${sent.userId} and sent_threshold_minor is not null and sent_threshold_minor <= ${notices.sentAmountMinor}`,
-    );
-  if (parts.length === 0) return;
-  await sql`insert into notifications (id, user_id, kind, text, created_at) ${sql.join(parts, sql` union all `)}`.execute(trx);
+  if (!received && !sent) return;
+  await movementNotices.changed(trx, {
+    rId: received?.id ?? null,
+    rUser: received?.userId ?? null,
+    rKind: received?.kind ?? null,
+    rText: received?.text ?? null,
+    rAt: received?.createdAtMs ?? null,
+    sId: sent?.id ?? null,
+    sUser: sent?.userId ?? null,
+    sKind: sent?.kind ?? null,
+    sText: sent?.text ?? null,
+    sAt: sent?.createdAtMs ?? null,
+    amount: notices.sentAmountMinor,
+  });
 }
 
-// Typed casts: PostgreSQL reads bare parameters in a UNION as text.
-const row = (n: NewNotification) =>
-  sql.join([
-    sql`cast(${n.id} as text)`,
-    sql`cast(${n.userId} as text)`,
-    sql`cast(${n.kind} as text)`,
-    sql`cast(${n.text} as text)`,
-    sql`cast(${n.createdAtMs} as bigint)`,
-  ]);
+interface MovementNoticeValues {
+  rId: string | null;
+  rUser: string | null;
+  rKind: string | null;
+  rText: string | null;
+  rAt: bigint | null;
+  sId: string | null;
+  sUser: string | null;
+  sKind: string | null;
+  sText: string | null;
+  sAt: bigint | null;
+  amount: bigint;
+}
+
+// Typed casts: PostgreSQL reads bare parameters in a UNION as text, and a NULL needs a type.
+const movementNotices = preparedQuery<MovementNoticeValues>((db, p) => {
+  const text = (name: keyof MovementNoticeValues) => sql`cast(${p(name)} as text)`;
+  const bigint = (name: keyof MovementNoticeValues) => sql`cast(${p(name)} as bigint)`;
+  const query = sql`insert into notifications (id, user_id, kind, text, created_at)
+    select ${text('rId')}, ${text('rUser')}, ${text('rKind')}, ${text('rText')}, ${bigint('rAt')} where ${text('rId')} is not null
+    union all
+    select ${text('sId')}, ${text('sUser')}, ${text('sKind')}, ${text('sText')}, ${bigint('sAt')} from notification_settings
+    where user_id = ${text('sUser')} and sent_threshold_minor is not null and sent_threshold_minor <= ${bigint('amount')}`;
+  return { compile: () => query.compile(db) };
+});
 
 /** Whether the notice `id` was written (a conditional one: its threshold met). */
 export async function notificationExists(db: Db | Trx, id: string): Promise<boolean> {
