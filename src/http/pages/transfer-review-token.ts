@@ -3,7 +3,7 @@
  * step is POST, 303, then a GET page, so Back never asks to resubmit a form). The typed details are
  * sealed (jose JWE, `dir` + A256GCM, RFC 7516) with a key derived for this one purpose from the app
  * secret: nobody can forge or alter a review (it is bound to the session that made it), and the
- * payee, amount and note stay out of the access log and the browser history. It expires, and it is
+ * payer's account, payee, amount and note stay out of the access log and the browser history. It expires, and it is
  * only a display: the confirm step posts the fields again with its CSRF token and idempotency key.
  */
 import { EncryptJWT, jwtDecrypt } from 'jose';
@@ -17,6 +17,8 @@ const TOKEN_MAX_CHARS = 4096;
 
 /** What was typed on the transfer form (as typed: the review page parses it again). */
 export interface ReviewFields {
+  /** The id of the payer's account chosen on the form (issue 14 item 1); checked as theirs again on every view. */
+  account: string;
   to: string;
   amount: string;
   memo: string;
@@ -35,7 +37,7 @@ export function reviewSealer(config: Pick<Config, 'secret' | 'dataDir'>): Review
   return {
     async seal(fields, sessionHandle, nowMs) {
       const now = Math.floor(nowMs / 1000);
-      return new EncryptJWT({ to: fields.to, amount: fields.amount, memo: fields.memo, key: fields.formKey })
+      return new EncryptJWT({ account: fields.account, to: fields.to, amount: fields.amount, memo: fields.memo, key: fields.formKey })
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
         .setSubject(sessionHandle)
         .setIssuedAt(now)
@@ -51,9 +53,11 @@ export function reviewSealer(config: Pick<Config, 'secret' | 'dataDir'>): Review
           keyManagementAlgorithms: ['dir'],
           contentEncryptionAlgorithms: ['A256GCM'],
         });
-        const { to, amount, memo, key: formKey } = payload;
-        if (typeof to !== 'string' || typeof amount !== 'string' || typeof memo !== 'string' || typeof formKey !== 'string') return null;
-        return { to, amount, memo, formKey };
+        const { account, to, amount, memo, key: formKey } = payload;
+        if (typeof account !== 'string' || typeof to !== 'string' || typeof amount !== 'string' || typeof memo !== 'string' || typeof formKey !== 'string') {
+          return null; // Also a review sealed before the account was carried: the person starts over.
+        }
+        return { account, to, amount, memo, formKey };
       } catch {
         return null; // Damaged, forged, expired or another session's: the caller starts over.
       }

@@ -55,6 +55,7 @@ async function showReview(
       amount,
       memo: r.memo,
       from: formatAccountNumber(from.number),
+      fromName: from.name,
       action: `/requests/${encodeURIComponent(r.id)}/pay`,
       fromAccountId: from.id,
       backHref: '/requests',

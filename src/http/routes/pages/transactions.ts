@@ -11,7 +11,7 @@ import { formatDecimal } from '../../../domain/money.js';
 import { csvLine, csvText, csvValue } from '../../pages/csv.js';
 import { formatMoney, isoDate, isoTime } from '../../pages/format.js';
 import { errorItems } from '../../pages/forms.js';
-import { filterQueryString, parseHistoryFilter } from '../../pages/history-filter.js';
+import { filterQueryString, parseHistoryFilter, type HistoryFilter } from '../../pages/history-filter.js';
 import { accountOption, pageAccounts } from '../../pages/primary-account.js';
 import { transactionRow } from '../../pages/transaction-rows.js';
 import { renderPage } from '../../pages/views.js';
@@ -24,6 +24,9 @@ export default async function transactionsPages(app: FastifyInstance): Promise<v
   historyPage(app);
   csvExport(app);
 }
+
+/** "Clear filter": the same account's whole history (issue 14: the account is a choice, not a filter to drop). */
+const clearFilterUrl = (values: HistoryFilter['values']) => `/transactions${filterQueryString({ account: values.account, from: '', to: '', type: '' })}`;
 
 /** GET /transactions: the history, filtered and paged (keyset), with the running balance. */
 function historyPage(app: FastifyInstance): void {
@@ -63,6 +66,7 @@ function historyPage(app: FastifyInstance): void {
         firstPageUrl: `/transactions${filterQueryString(filter.values)}`,
         olderUrl: hasMore && last ? `/transactions${filterQueryString(filter.values, last.id)}` : null,
         csvUrl: `/transactions.csv${filterQueryString(filter.values)}`,
+        clearUrl: clearFilterUrl(filter.values),
         filtered: Boolean(filter.values.from || filter.values.to || (filter.values.type && filter.values.type !== 'all')),
       },
       Object.keys(filter.errors).length > 0 ? 400 : 200,
@@ -93,6 +97,7 @@ function csvExport(app: FastifyInstance): void {
           firstPageUrl: '/transactions',
           olderUrl: null,
           csvUrl: '/transactions.csv',
+          clearUrl: clearFilterUrl(filter.values),
           filtered: true,
         },
         400,

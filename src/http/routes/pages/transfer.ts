@@ -116,7 +116,11 @@ const reviewTransfer = async (ctx: AppContext, userId: string, { accounts, accou
     }
     // Issue 14: paying one's own other account says so by its name.
     const own = accounts.find((a) => a.number === payee.accountNumber);
-    return { ok: true, parsed, payee: { username: payee.username, accountNumber: formatAccountNumber(payee.accountNumber), ownAccountName: own?.name ?? null } };
+    return {
+      ok: true,
+      parsed,
+      payee: { username: payee.username, accountNumber: formatAccountNumber(payee.accountNumber), ownAccountName: own?.name ?? null },
+    };
   } catch (error) {
     if (!isDomainError(error)) throw error;
     errors[refusalField(error)] = error.message;
@@ -258,7 +262,8 @@ function transferForm(app: FastifyInstance, sealer: ReviewSealer): void {
 }
 
 /** Where a sent transfer lands: the dashboard of the account it came from (as the dashboard's own links say it). */
-const dashboardOf = ({ accounts, account }: PageAccounts) => (account.id === accounts[0]?.id ? '/dashboard' : `/dashboard?account=${encodeURIComponent(account.id)}`);
+const dashboardOf = ({ accounts, account }: PageAccounts) =>
+  account.id === accounts[0]?.id ? '/dashboard' : `/dashboard?account=${encodeURIComponent(account.id)}`;
 
 /** The success note: "Sent $3.00 to bob.", or between one's own accounts "Moved $3.00 from Main to Savings." */
 function sentText({ accounts, account }: PageAccounts, transaction: TransactionView, typedTo: string): string {
