@@ -32,6 +32,9 @@ const FOR_DOCS = new Set([
   'admin-customer',
   'admin-account',
   'dashboard-frozen',
+  // Issue 15 B: the approval queue and the deposits report.
+  'admin-approvals',
+  'admin-deposits',
 ]);
 
 export const DESKTOP = { width: 1280, height: 800 };

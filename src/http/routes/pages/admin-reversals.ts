@@ -37,6 +37,12 @@ const post = { config: { auth: 'session', csrf: true, limit: 'money', staff: 'ad
 const DECIDED_SHOWN = 20;
 
 export default async function adminReversalPages(app: FastifyInstance): Promise<void> {
+  transactionPages(app);
+  approvalPages(app);
+}
+
+/** The transaction's page and its reverse form. */
+function transactionPages(app: FastifyInstance): void {
   const ctx = app.ctx;
 
   async function showTransaction(request: FastifyRequest, reply: FastifyReply, errors: FieldErrors, status: number) {
@@ -81,6 +87,11 @@ export default async function adminReversalPages(app: FastifyInstance): Promise<
       return showTransaction(request, reply, { [refusal.field]: refusal.text }, errorStatus[error.code]);
     }
   });
+}
+
+/** The approval queue and its approve forms. */
+function approvalPages(app: FastifyInstance): void {
+  const ctx = app.ctx;
 
   async function showQueue(request: FastifyRequest, reply: FastifyReply, error: { approvalId: string; text: string } | null, status: number) {
     const all = await listReversalApprovals(ctx, { pendingOnly: false, limit: 200 });
