@@ -9,6 +9,8 @@ import type { AppContext } from './context.js';
 import { sealChain } from './seal-chain.js';
 
 export interface ChainSealer {
+  /** The pause between the end of one round and the next, ms: sealTickMs(CHAIN_SEAL_MAX_DELAY_MS). */
+  readonly tickMs: number;
   /** Stops the ticks and waits for a round in progress to finish. */
   stop(): Promise<void>;
 }
@@ -21,6 +23,7 @@ export function startChainSealer(ctx: Pick<AppContext, 'storage' | 'clock' | 'fa
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  const tickMs = sealTickMs(maxDelayMs);
   const tick = () => {
     running = sealChain(ctx)
       .then(
@@ -28,11 +31,12 @@ export function startChainSealer(ctx: Pick<AppContext, 'storage' | 'clock' | 'fa
         (error: unknown) => onError(error),
       )
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, sealTickMs(maxDelayMs));
+        if (!stopped) timer = setTimeout(tick, tickMs);
       });
   };
   tick();
   return {
+    tickMs,
     async stop() {
       stopped = true;
       clearTimeout(timer);
