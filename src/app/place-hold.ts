@@ -9,7 +9,7 @@ import { isDomainError } from '../domain/errors.js';
 import { holdExpiresAtMs } from '../domain/hold-rules.js';
 import { approves, factsOf, refusalOf, sameAccount } from '../domain/movement-rules.js';
 import { findAccountById } from '../storage/repositories/account-repository.js';
-import { findHoldWithParties, insertHold, reserveHeld } from '../storage/repositories/hold-repository.js';
+import { findHoldWithParties, insertHold, lockHoldParties, reserveHeld } from '../storage/repositories/hold-repository.js';
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { holdOutcomeCodec, type HoldOutcome, type PlacedOutcome } from './hold-outcome.js';
@@ -55,7 +55,8 @@ export async function placeHold(
 
 /**
  * The reserve inside the caller's transaction: the payer's account (theirs, else not_found), the
- * payee (resolvePayee's rule), the movement rules (frozen or closed, currency, bound, available
+ * payee (resolvePayee's rule), both rows locked and read again (hold-repository `lockHoldParties`:
+ * placing a hold and closing the payee's account exclude each other), the movement rules (frozen or closed, currency, bound, available
  * funds: a capture will be an ordinary transfer, so a hold promises only what one could move),
  * then the conditional increment and the hold row.
  * @throws DomainError not_found, invalid_request, same_account, movement-rules' refusals.
@@ -64,11 +65,15 @@ async function reserve(ctx: AppContext, trx: Trx, actorUserId: string, request: 
   const nowMs = nowMsBig(ctx);
   const expiresAtMs = holdExpiresAtMs(nowMs, request.expiresInS);
   const owned = await findOwnedAccount(trx, actorUserId, request.fromAccountId, 'from_account_id');
-  const to = await resolvePayee(trx, request.to, owned.currency);
-  if (to.id === owned.id) throw sameAccount();
+  const resolved = await resolvePayee(trx, request.to, owned.currency);
+  if (resolved.id === owned.id) throw sameAccount();
   // Holds that lapsed give their reserve back before this one is judged (the sweeper may lag).
+  // Before the account locks: the sweeper, too, takes a hold's row before its payer's.
   await settleDueHoldsOf(trx, owned.id, nowMs);
+  // Both rows read again after their locks: a close of the payee that committed meanwhile is seen.
+  await lockHoldParties(trx, ctx.storage.dialect, owned.id, resolved.id);
   const from = (await findAccountById(trx, owned.id)) ?? owned;
+  const to = { ...resolved, ...(await findAccountById(trx, resolved.id)) };
   const currencies = { from: from.currency, to: to.currency };
   const facts = factsOf(from, to, request.amountMinor);
   if (!approves(facts)) throw refusalOf(facts, currencies) ?? new Error('hold: refused with every fact holding');

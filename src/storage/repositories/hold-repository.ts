@@ -24,6 +24,25 @@ export type HoldWithParties = HoldRow & {
   to_username: string | null;
 };
 
+/**
+ * PostgreSQL: locks a hold's two accounts before it is judged, in id order (the order movements
+ * take theirs, movement-sql.ts, so a hold and a transfer between the same accounts queue instead of
+ * deadlocking): the payer FOR NO KEY UPDATE (the lock its `held` increment takes anyway) and the
+ * payee FOR SHARE. The payee's lock is what makes placing a hold and closing that account exclude
+ * each other (issue 14): a close locks the row FOR UPDATE, so it waits for this transaction and
+ * then sees the pending hold (CLOSE_REQUIRES); a hold that queued behind a close re-reads the row
+ * after this lock, in a new statement, and finds it closed. Holds into one payee share the lock and
+ * do not queue behind each other. SQLite: nothing to do, the write transaction (`BEGIN IMMEDIATE`)
+ * already holds the only write lock.
+ */
+export async function lockHoldParties(trx: Trx, dialect: Dialect, payerId: string, payeeId: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  for (const id of [payerId, payeeId].sort()) {
+    const row = trx.selectFrom('accounts').select('id').where('id', '=', id);
+    await (id === payerId ? row.forNoKeyUpdate() : row.forShare()).execute();
+  }
+}
+
 export async function insertHold(trx: Trx, row: NewHoldRow): Promise<void> {
   await trx.insertInto('holds').values(row).execute();
 }
