@@ -42,11 +42,7 @@ export function parseKeyText(text: string): PublicJwk[] {
   } catch {
     throw new Error('the key is not JSON (expected a JWK or a JWK Set)');
   }
-  const keys = Array.isArray(parsed)
-    ? parsed
-    : typeof parsed === 'object' && parsed !== null && 'keys' in parsed
-      ? (parsed).keys
-      : [parsed];
+  const keys = Array.isArray(parsed) ? parsed : typeof parsed === 'object' && parsed !== null && 'keys' in parsed ? parsed.keys : [parsed];
   if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'object' || k === null)) throw new Error('the key is not a JWK or a JWK Set');
   return keys as PublicJwk[];
 }

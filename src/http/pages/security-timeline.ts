@@ -43,7 +43,7 @@ const WORDS: Record<SecurityEventType, string> = {
   password_reset_requested: 'A password reset was asked for',
   password_reset_completed: 'Password reset with a link (every session and API token ended)',
   password_reset_failed: 'A password reset link was refused',
-  staff_issued_reset_link: "You issued a password reset link for a customer (staff)",
+  staff_issued_reset_link: 'You issued a password reset link for a customer (staff)',
   reset_link_issued_by_staff: 'Bank staff issued a link to reset your password',
 };
 

@@ -69,15 +69,7 @@ export const CLOSE_REQUIRES: readonly AccountCondition[] = [
   // Holds (issue 14 item 2): nothing reserved as payer (held is the sum of its pending holds), and no pending hold paying into it.
   (eb) => eb('held', '=', 0n),
   (eb) =>
-    eb.not(
-      eb.exists(
-        eb
-          .selectFrom('holds')
-          .select('holds.id')
-          .whereRef('holds.to_account_id', '=', 'accounts.id')
-          .where('holds.status', '=', 'pending'),
-      ),
-    ),
+    eb.not(eb.exists(eb.selectFrom('holds').select('holds.id').whereRef('holds.to_account_id', '=', 'accounts.id').where('holds.status', '=', 'pending'))),
   // Payment requests (issue 14 item 3): no request into it still waiting to be paid (one past its expiry reads expired and does not count).
   (eb, nowMs) =>
     eb.not(

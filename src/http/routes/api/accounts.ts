@@ -26,7 +26,12 @@ export default async function accountRoutes(app: FastifyInstance): Promise<void>
     '/me',
     {
       config: { auth: 'bearer', limit: 'global' },
-      schema: { response: { 200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema), mfa: MfaStatusSchema, email: EmailStatusSchema }), ...errorResponses } },
+      schema: {
+        response: {
+          200: Type.Object({ user: UserSchema, accounts: Type.Array(AccountSchema), mfa: MfaStatusSchema, email: EmailStatusSchema }),
+          ...errorResponses,
+        },
+      },
     },
     async (request) => {
       const principal = principalOf(request);
