@@ -96,6 +96,7 @@ describe('minibank at 375 px wide', { skip: chromiumSkipReason() }, () => {
       '/transfer',
       '/transactions',
       '/requests',
+      '/accounts',
       '/settings',
       '/sign-out',
       '/',
