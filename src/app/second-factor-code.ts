@@ -6,10 +6,12 @@
  * cannot both pass. Every refusal and every recovery code used is a security event.
  */
 import crypto from 'node:crypto';
+import { RateLimitedError } from '../domain/errors.js';
 import { matchingTotpStep } from '../services/totp.js';
 import { countUnusedRecoveryCodes, findTotp, takeTotpStep, useRecoveryCode } from '../storage/repositories/second-factor-repository.js';
 import type { Db, Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
+import { FAILURE_MEMORY_MS } from './login-throttle.js';
 import { recordSecurityEvent, type ClientInfo } from './security-events.js';
 
 /** Characters in a recovery code without its dashes (recovery codes: totp-enrolment.ts). */
@@ -50,10 +52,31 @@ export async function acceptTotpAgainst(ctx: AppContext, db: Db | Trx, userId: s
   return takeTotpStep(db, userId, BigInt(step));
 }
 
+/** The login throttle's key for codes typed by a signed-in user (step-up, turning off, a password change). */
+export const codeThrottleKey = (userId: string) => `2fa:${userId}`;
+
+/**
+ * Codes typed outside a sign-in are guessed against the same counter as passwords (issue 13 item 2,
+ * ASVS V6.3.1 / RFC 6238 section 5.2): a stolen session or token must not try a million step-up
+ * codes at the route's rate limit. Reserved before the check, atomically with the wait (issue 11
+ * class 2), so codes sent together cannot pass the limit together. Sign-ins reserve their own key.
+ * @throws RateLimitedError while this user's codes must wait.
+ */
+async function reserveCodeTry(ctx: AppContext, userId: string, purpose: CodePurpose): Promise<string | null> {
+  const throttle = ctx.security?.throttle ?? null;
+  if (!throttle || purpose === 'sign_in') return null;
+  const key = codeThrottleKey(userId);
+  const waitMs = await throttle.counter.reserve(key, ctx.clock.nowMs(), FAILURE_MEMORY_MS, throttle.policy);
+  if (waitMs > 0) throw new RateLimitedError(waitMs / 1000, 'Too many wrong codes. Wait a moment and try again.');
+  return key;
+}
+
 /**
  * Checks a second-factor code for `userId`: their active TOTP, then (when `allowRecovery`) a recovery
  * code. Returns which one passed, or null; a null is recorded as `second_factor_failed`, a recovery
  * code as `recovery_code_used` (with how many are left). Empty codes are refused without an event.
+ * Outside a sign-in each try counts on the login throttle (reserveCodeTry) until one passes.
+ * @throws RateLimitedError (429) while too many wrong codes make this user wait.
  */
 export async function acceptSecondFactorCode(
   ctx: AppContext,
@@ -62,6 +85,18 @@ export async function acceptSecondFactorCode(
 ): Promise<SecondFactorProof | null> {
   const code = input.code.trim().slice(0, 64);
   if (code === '') return null;
+  const throttleKey = await reserveCodeTry(ctx, input.userId, input.purpose);
+  const proof = await checkCode(ctx, db, input, code);
+  if (proof !== null && throttleKey !== null) await ctx.security?.throttle?.counter.clear(throttleKey);
+  return proof;
+}
+
+async function checkCode(
+  ctx: AppContext,
+  db: Db | Trx,
+  input: { userId: string; allowRecovery: boolean; purpose: CodePurpose; client: ClientInfo },
+  code: string,
+): Promise<SecondFactorProof | null> {
   const totp = await findTotp(db, input.userId);
   if (totp?.secretSealed && (await acceptTotpAgainst(ctx, db, input.userId, totp.secretSealed, code))) return 'totp';
   if (

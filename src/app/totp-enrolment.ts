@@ -51,12 +51,25 @@ async function checkPassword(ctx: AppContext, userId: string, password: string):
 }
 
 /**
- * Starts (or restarts) an enrolment: a new secret, pending until confirmed.
- * @throws DomainError invalid_request (param password) for a wrong password; rate_limited.
+ * Starts (or restarts) an enrolment: a new secret, pending until confirmed. While TOTP is on, a
+ * restart replaces the app, so it needs a fresh code of the current one (`stepUpCode`, a TOTP code,
+ * as a step-up; issue 13 item 4: turning the second factor off needs one): else the password and a
+ * stolen session would swap in an attacker's app. Lost the phone? Turn it off with a recovery code.
+ * @throws DomainError invalid_request (param password) for a wrong password; step_up_required; rate_limited.
  */
-export async function startTotpEnrolment(ctx: AppContext, userId: string, password: string): Promise<TotpEnrolment> {
+export async function startTotpEnrolment(
+  ctx: AppContext,
+  userId: string,
+  password: string,
+  stepUpCode?: string | null,
+  client: ClientInfo = UNKNOWN_CLIENT,
+): Promise<TotpEnrolment> {
   if (!ctx.secrets) throw new Error('no secret box in this context');
   const username = await checkPassword(ctx, userId, password);
+  if ((await findTotp(ctx.storage.db, userId))?.secretSealed) {
+    const proof = await acceptSecondFactorCode(ctx, ctx.storage.db, { userId, code: stepUpCode ?? '', allowRecovery: false, purpose: 'step_up', client });
+    if (proof === null) throw new DomainError('step_up_required', 'Setting up a new app needs a current code from the app you use now.');
+  }
   const secret = totpSecretFromBytes(ctx.random.bytes(TOTP_SECRET_BYTES));
   await savePendingTotp(ctx.storage.db, userId, ctx.secrets.seal(secret, userId), nowMsBig(ctx));
   return { secret, otpauthUrl: totpUri(secret, username, ISSUER) };

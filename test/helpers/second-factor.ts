@@ -25,9 +25,19 @@ export function codeAt(secret: string, clock: { nowMs(): number }, offset = 0): 
   return totpCodeAt(secret, totpStep(clock.nowMs()) + offset);
 }
 
-/** Turns TOTP on for `user` through the API; returns the secret and the ten recovery codes. Uses this step's code. */
-export async function enrolTotp(h: Harness, user: TestUser, clock: { nowMs(): number }): Promise<{ secret: string; recoveryCodes: string[] }> {
-  const start = await h.inject({ method: 'POST', url: '/api/v1/me/mfa/totp', headers: auth(user), payload: { password: PASSWORD } });
+/**
+ * Turns TOTP on for `user` through the API; returns the secret and the ten recovery codes. Uses this
+ * step's code. With TOTP already on, pass the `current` secret: replacing it needs its code in
+ * MFA-Code (the previous step's, so this step's stays free for the confirmation).
+ */
+export async function enrolTotp(
+  h: Harness,
+  user: TestUser,
+  clock: { nowMs(): number },
+  current?: string,
+): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const stepUp = current === undefined ? {} : { 'mfa-code': codeAt(current, clock, -1) };
+  const start = await h.inject({ method: 'POST', url: '/api/v1/me/mfa/totp', headers: { ...auth(user), ...stepUp }, payload: { password: PASSWORD } });
   assert.equal(start.statusCode, 201, start.body);
   const secret = start.json().secret as string;
   const confirm = await h.inject({ method: 'POST', url: '/api/v1/me/mfa/totp/confirm', headers: auth(user), payload: { otp: codeAt(secret, clock) } });

@@ -65,7 +65,7 @@ for (const dialect of await dialects()) {
           assert.equal((await other.post('/login/second-factor', { code: recovery[0]!.replace(/-/g, '') })).status, 303);
           // The settings page shows a new pending secret (the page may: the log may not).
           await web.get('/settings');
-          const again = await web.post('/settings/totp/start', { totp_password: PASSWORD });
+          const again = await web.post('/settings/totp/start', { totp_password: PASSWORD, totp_start_code: code() });
           const pendingPage = await web.follow(again);
           const pending = /data-testid="totp-secret"[^>]*>([A-Z2-7 ]+)</.exec(pendingPage.body)?.[1]?.replace(/\s/g, '');
           assert.ok(pending && pending !== secret, 'the settings page showed a new secret');

@@ -30,8 +30,10 @@ export function totpSettingsRoutes(app: FastifyInstance, showSettings: ShowSetti
 
   app.post('/settings/totp/start', { config }, async (request, reply) => {
     try {
-      await startTotpEnrolment(ctx, sessionOf(request).userId, field(request, 'totp_password'));
+      // While an app is on, replacing it needs its current code (totp-enrolment.ts).
+      await startTotpEnrolment(ctx, sessionOf(request).userId, field(request, 'totp_password'), field(request, 'totp_start_code'), clientInfo(request));
     } catch (error) {
+      if (isDomainError(error) && error.code === 'step_up_required') return showSettings(request, reply, { totp_start_code: error.message }, 403);
       if (!isDomainError(error) || error.param !== 'password') throw error;
       return showSettings(request, reply, { totp_password: error.message }, 400);
     }
