@@ -8,12 +8,15 @@
 import crypto from 'node:crypto';
 import { checkEmailAddress } from '../domain/email-address.js';
 import { DomainError } from '../domain/errors.js';
-import { confirmPendingEmail, findSecondFactorAndEmail, savePendingEmail } from '../storage/repositories/email-address-repository.js';
+import { confirmPendingEmail, findEmailOfUser, findSecondFactorAndEmail, savePendingEmail } from '../storage/repositories/email-address-repository.js';
 import type { Db, Trx } from '../storage/storage.js';
 import type { AppContext } from './context.js';
 import { enqueueEmail } from './outbox.js';
 import { escapeHtml, publicLink } from './public-link.js';
 import type { SecondFactorStatus } from './second-factor-status.js';
+
+/** The path of the emailed confirmation link: the page that confirms it (routes/pages/notification-settings.ts). */
+export const EMAIL_CONFIRM_PATH = '/settings/email/confirm';
 
 /** `email` on GET /api/v1/me: the confirmed address, else the pending one, else null. */
 export type EmailStatus = { address: string; confirmed: boolean } | null;
@@ -29,7 +32,7 @@ export async function requestEmailChange(ctx: AppContext, userId: string, unchec
   const address = checkEmailAddress(unchecked);
   const token = ctx.random.bytes(32).toString('base64url');
   const expiresAtMs = BigInt(ctx.clock.nowMs() + ctx.config.emailConfirmMinutes * 60_000);
-  const link = publicLink(ctx.config, '/settings/email/confirm', { token });
+  const link = publicLink(ctx.config, EMAIL_CONFIRM_PATH, { token });
   await ctx.storage.writeTransaction(async (trx) => {
     await savePendingEmail(trx, userId, { address, tokenHash: hashToken(token), expiresAtMs });
     await enqueueEmail(ctx, trx, 'email_confirmation', {
@@ -58,4 +61,10 @@ export async function secondFactorAndEmail(_ctx: AppContext, db: Db | Trx, userI
   const email =
     row.address !== null ? { address: row.address, confirmed: true } : row.pendingAddress !== null ? { address: row.pendingAddress, confirmed: false } : null;
   return { mfa: { totp: row.totp, passkeys: row.passkeys }, email };
+}
+
+/** For /settings: the confirmed address in force and the one waiting for its link (either may be null). */
+export async function emailAddresses(ctx: AppContext, userId: string): Promise<{ confirmed: string | null; pending: string | null }> {
+  const row = await findEmailOfUser(ctx.storage.db, userId);
+  return { confirmed: row?.address ?? null, pending: row?.pendingAddress ?? null };
 }

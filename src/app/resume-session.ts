@@ -14,6 +14,8 @@ export interface ActiveSession {
   username: string;
   /** The zone the user reads times in (time-zone-preference.ts), read with the session. */
   timeZone: string;
+  /** Unread notices (capped at UNREAD_NOTICES_CAP), read with the session for the bell (issue 18). */
+  unreadNotices: number;
   createdAtMs: bigint;
   lastSeenAtMs: bigint;
   expiresAtMs: bigint;
@@ -34,6 +36,7 @@ export async function resumeSession(ctx: AppContext, cookieValue: string | undef
     userId: row.user_id,
     username: row.username,
     timeZone: effectiveTimeZone(row.time_zone),
+    unreadNotices: Number(row.unread_notices),
     createdAtMs: BigInt(row.created_at),
     lastSeenAtMs: BigInt(row.last_seen_at),
     expiresAtMs: BigInt(row.expires_at),

@@ -24,7 +24,8 @@ export interface PageData {
 }
 
 export interface LayoutData extends PageData {
-  user: { username: string } | null;
+  /** `unread`: the bell's count of unread notices (issue 18), read with the session. */
+  user: { username: string; unread: number } | null;
   csrf: string | null;
   flash: Flash | null;
   path: string;
@@ -46,10 +47,10 @@ function passedThroughPages(reply: FastifyReply): boolean {
 export function renderPage(reply: FastifyReply, template: string, data: PageData, status = 200): FastifyReply {
   const request = reply.request;
   const hasCsrf = passedThroughPages(reply);
-  const session = (request as { session?: { username: string } | null }).session ?? null;
+  const session = (request as { session?: { username: string; unreadNotices?: number } | null }).session ?? null;
   const full: LayoutData = {
     ...data,
-    user: session ? { username: session.username } : null,
+    user: session ? { username: session.username, unread: session.unreadNotices ?? 0 } : null,
     csrf: hasCsrf ? csrfToken(reply) : null,
     flash: hasCsrf ? readFlash(reply) : null,
     path: request.url.split('?')[0] ?? '/',

@@ -11,7 +11,12 @@ export interface SessionWithUser extends SessionRow {
   username: string;
   /** The user's stored time zone (null: none yet); read here so a page needs no query of its own. */
   time_zone: string | null;
+  /** The user's unread notices, counted up to UNREAD_NOTICES_CAP: the bell in every page's navigation (issue 18). */
+  unread_notices: number | bigint;
 }
+
+/** The bell counts at most this many unread notices ("99+" beyond), so the count stays cheap. */
+export const UNREAD_NOTICES_CAP = 100;
 
 /** `row.password_generation`: the user's password generation the sign-in was checked against (issue 11 class 1). */
 export async function insertSession(db: Db | Trx, row: Insertable<SessionsTable> & { password_generation: bigint }): Promise<void> {
@@ -42,6 +47,13 @@ const sessionWithUser = preparedQuery<{ idHash: string } & SessionCutoff, Sessio
     .innerJoin('users as u', 'u.id', 's.user_id')
     .selectAll('s')
     .select(['u.username as username', 'u.time_zone as time_zone'])
+    // The bell's count rides on the read every page makes anyway (no statement of its own): an
+    // index-only count on the partial index notifications_unread, capped (migration 017).
+    .select(
+      sql<number>`(select count(*) from (select 1 from notifications n where n.user_id = s.user_id and n.read_at is null limit ${sql.lit(UNREAD_NOTICES_CAP)}) unread)`.as(
+        'unread_notices',
+      ),
+    )
     .where('s.id_hash', '=', p('idHash'))
     .where(liveSession({ nowMs: p('nowMs'), lastSeenAfterMs: p('lastSeenAfterMs') })),
 );

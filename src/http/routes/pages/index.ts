@@ -21,6 +21,7 @@ import dashboardPage from './dashboard.js';
 import holdPages from './holds.js';
 import homePage from './home.js';
 import moneyPages from './money.js';
+import notificationPages from './notifications.js';
 import passkeyPages from './passkeys.js';
 import passwordResetPages from './password-reset.js';
 import requestPayPages from './request-pay.js';
@@ -73,6 +74,7 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(transferPages);
   await app.register(transactionsPages);
   await app.register(settingsPages);
+  await app.register(notificationPages);
   await app.register(statementPages);
   await app.register(passkeyPages);
   await app.register(requestPages);

@@ -20,6 +20,7 @@ import { securityTimeline } from '../../pages/security-timeline.js';
 import { renderPage } from '../../pages/views.js';
 import { clientInfo } from '../../client-info.js';
 import { sessionOf } from '../../plugins/session.js';
+import { notificationSettingsData, notificationSettingsRoutes } from './notification-settings.js';
 import { totpSettingsRoutes } from './totp-settings.js';
 import { secondFactorStatus } from '../../../app/second-factor-status.js';
 import { pendingTotpSecret, unusedRecoveryCodes } from '../../../app/totp-enrolment.js';
@@ -30,6 +31,7 @@ export default async function settingsPages(app: FastifyInstance): Promise<void>
   passwordRoute(app);
   sessionRoutes(app);
   totpSettingsRoutes(app, (request, reply, errors, status) => showSettings(app.ctx, reply, sessionOf(request), errors, status));
+  notificationSettingsRoutes(app, (request, reply, errors, status) => showSettings(app.ctx, reply, sessionOf(request), errors, status));
 }
 
 /** The authenticator-app section's state (issue 13): on, pending enrolment (secret shown), codes left. */
@@ -72,6 +74,7 @@ const showSettings = async (ctx: AppContext, reply: FastifyReply, session: Activ
       })),
       otherCount: sessions.filter((s) => !s.current).length,
       ...(await passkeySettingsData(ctx, session.userId, timeZone)),
+      ...(await notificationSettingsData(ctx, session.userId)),
       securityEvents: activity.items,
       activityIsNewest: activityBefore === undefined,
       activityOlderUrl: activity.olderBefore ? `/settings?activity_before=${activity.olderBefore}#security-heading` : null,
