@@ -5,6 +5,7 @@
 import { DomainError } from '../domain/errors.js';
 import { deletePasskey, listPasskeysOfUser } from '../storage/repositories/passkey-repository.js';
 import type { AppContext } from './context.js';
+import { requirePasskeyStepUp } from './register-passkey.js';
 import { recordSecurityEvent, type ClientInfo } from './security-events.js';
 
 export interface PasskeyView {
@@ -32,10 +33,20 @@ export async function listPasskeys(ctx: AppContext, userId: string): Promise<Pas
 }
 
 /**
- * Removes the user's passkey `id` and records `passkey_removed` in the same transaction. Returns its name.
- * @throws DomainError not_found when the user has no such passkey (another user's included).
+ * Removes the user's passkey `id` and records `passkey_removed` in the same transaction. Returns its
+ * name. Needs the same step-up as adding one (`proof`: the password, and a TOTP code when TOTP is on;
+ * requirePasskeyStepUp), so a stolen session cannot strip a passkey-only user of their second factor.
+ * @throws DomainError invalid_request (param current_password, otp); not_found when the user has no
+ *   such passkey (another user's included).
  */
-export async function removePasskey(ctx: AppContext, userId: string, id: string, client: ClientInfo): Promise<string> {
+export async function removePasskey(
+  ctx: AppContext,
+  userId: string,
+  id: string,
+  proof: { password: string; code: string },
+  client: ClientInfo,
+): Promise<string> {
+  await requirePasskeyStepUp(ctx, { userId, ...proof }, client);
   return ctx.storage.writeTransaction(async (trx) => {
     const name = await deletePasskey(trx, userId, id.slice(0, 1024));
     if (name === null) throw new DomainError('not_found', 'That passkey was already removed.');

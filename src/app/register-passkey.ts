@@ -12,7 +12,7 @@
 import { generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import { DomainError } from '../domain/errors.js';
 import { insertPasskey, listPasskeysOfUser } from '../storage/repositories/passkey-repository.js';
-import { findUserById } from '../storage/repositories/user-repository.js';
+import { findUserById, type User } from '../storage/repositories/user-repository.js';
 import { isUniqueViolation } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { userHandleOf } from './passkey-assertion.js';
@@ -28,18 +28,12 @@ export const PASSKEYS_PER_USER_MAX = 10;
 const NAME_MAX_CHARS = 60;
 
 /**
- * Step 1. `password`: the user's current password; `code`: a current TOTP code, needed when TOTP is on.
- * Returns the options for the browser (PublicKeyCredentialCreationOptionsJSON) and the cookie value
- * that binds the challenge to this browser.
- * @throws DomainError invalid_request (param current_password, otp) for a wrong password or code;
- *   limit_reached beyond PASSKEYS_PER_USER_MAX.
+ * The step-up for changing the user's passkeys (issue 13 item 4), adding or removing one: the
+ * current password, plus a current TOTP code when TOTP is on. A session alone is not enough: removing
+ * a passkey-only user's last passkey would otherwise turn their second factor off.
+ * @throws DomainError invalid_request (param current_password, otp) for a wrong password or code; rate_limited.
  */
-export async function beginPasskeyRegistration(
-  ctx: AppContext,
-  input: { userId: string; password: string; code: string },
-  rp: RelyingParty,
-  client: ClientInfo,
-): Promise<{ cookie: string; options: Awaited<ReturnType<typeof generateRegistrationOptions>> }> {
+export async function requirePasskeyStepUp(ctx: AppContext, input: { userId: string; password: string; code: string }, client: ClientInfo): Promise<User> {
   const user = await findUserById(ctx.storage.db, input.userId);
   if (!user) throw new DomainError('unauthenticated', 'This user no longer exists.');
   try {
@@ -53,6 +47,23 @@ export async function beginPasskeyRegistration(
     const proof = await acceptSecondFactorCode(ctx, ctx.storage.db, { userId: user.id, code: input.code, allowRecovery: false, purpose: 'step_up', client });
     if (proof === null) throw new DomainError('invalid_request', 'Enter a current code from your authenticator app.', 'otp');
   }
+  return user;
+}
+
+/**
+ * Step 1. `password`: the user's current password; `code`: a current TOTP code, needed when TOTP is on.
+ * Returns the options for the browser (PublicKeyCredentialCreationOptionsJSON) and the cookie value
+ * that binds the challenge to this browser.
+ * @throws DomainError invalid_request (param current_password, otp) for a wrong password or code;
+ *   limit_reached beyond PASSKEYS_PER_USER_MAX.
+ */
+export async function beginPasskeyRegistration(
+  ctx: AppContext,
+  input: { userId: string; password: string; code: string },
+  rp: RelyingParty,
+  client: ClientInfo,
+): Promise<{ cookie: string; options: Awaited<ReturnType<typeof generateRegistrationOptions>> }> {
+  const user = await requirePasskeyStepUp(ctx, input, client);
   const existing = await listPasskeysOfUser(ctx.storage.db, user.id);
   if (existing.length >= PASSKEYS_PER_USER_MAX) throw new DomainError('limit_reached', `You have ${PASSKEYS_PER_USER_MAX} passkeys already. Remove one first.`);
   const options = await generateRegistrationOptions({

@@ -177,10 +177,10 @@ for (const dialect of await dialects()) {
         const { auth } = await addPasskey(alice);
         const { browser: bob } = await signedIn(h, 'bob');
         await bob.get('/settings');
-        await bob.post('/settings/passkeys/remove', { passkey: auth.id });
+        await bob.post('/settings/passkeys/remove', { passkey: auth.id, current_password: PASSWORD });
         assert.equal((await h.app.ctx.storage.db.selectFrom('passkeys').selectAll().execute()).length, 1, "bob cannot remove alice's passkey");
         await alice.get('/settings');
-        assert.equal((await alice.post('/settings/passkeys/remove', { passkey: auth.id })).status, 303);
+        assert.equal((await alice.post('/settings/passkeys/remove', { passkey: auth.id, current_password: PASSWORD })).status, 303);
         assert.match((await alice.get('/settings')).body, /no passkeys yet/);
         const before = await snapshot(h);
         const { browser: b, challenge } = await startSignIn(h);

@@ -9,7 +9,7 @@
  *   POST /login/passkey           public, auth limit: the answer; a session like POST /login's
  *   POST /settings/passkeys/options  password (+ code) step-up, then creation options
  *   POST /settings/passkeys       the attestation and the passkey's name
- *   POST /settings/passkeys/remove   removes one
+ *   POST /settings/passkeys/remove   removes one, after the same step-up as adding one
  *   POST /step-up/passkey/options    a signed-in user's challenge for a review step (step-up-passkey.ts)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -115,13 +115,14 @@ function settingsRoutes(app: FastifyInstance): void {
     }
   });
 
-  app.post('/settings/passkeys/remove', { config: { auth: 'session', csrf: true, limit: 'global' } }, async (request, reply) => {
+  app.post('/settings/passkeys/remove', { config: { auth: 'session', csrf: true, limit: 'auth' } }, async (request, reply) => {
     const session = sessionOf(request);
     try {
-      const name = await removePasskey(ctx, session.userId, field(request, 'passkey'), clientInfo(request));
+      const proof = { password: field(request, 'current_password'), code: field(request, 'otp') };
+      const name = await removePasskey(ctx, session.userId, field(request, 'passkey'), proof, clientInfo(request));
       return redirectWithFlash(reply, '/settings#passkeys-heading', { kind: 'success', text: `Passkey “${name}” removed.` });
     } catch (error) {
-      if (!isDomainError(error) || error.code !== 'not_found') throw error;
+      if (!isDomainError(error) || (error.code !== 'not_found' && error.code !== 'invalid_request')) throw error;
       return redirectWithFlash(reply, '/settings#passkeys-heading', { kind: 'info', text: error.message });
     }
   });
