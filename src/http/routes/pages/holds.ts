@@ -3,6 +3,9 @@
  * holds they placed, and a form to hold money for someone. Every change is a POST with its CSRF
  * token answered 303 back to /holds (POST-redirect-GET); the place form carries a hidden
  * idempotency key like every money form, so a double submit reserves once. Works without JavaScript.
+ * Step-up (issue 13): a hold of STEP_UP_MINOR or more by a user with a second factor is confirmed in
+ * the transfer review's way (src/app/web-step-up.ts): the form has the code field for a TOTP user and
+ * the "Confirm with a passkey" button for a user with passkeys (which needs JavaScript).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
@@ -11,7 +14,8 @@ import { getHold, listHolds } from '../../../app/list-holds.js';
 import { refusalAsError } from '../../../app/movement-outcome.js';
 import { placeHold } from '../../../app/place-hold.js';
 import { captureHold, voidHold } from '../../../app/resolve-hold.js';
-import { needsStepUp, requireStepUpUnlessReplay } from '../../../app/step-up.js';
+import { stepUpWays } from '../../../app/step-up.js';
+import { requireWebStepUp } from '../../../app/web-step-up.js';
 import { DomainError, isDomainError } from '../../../domain/errors.js';
 import { HOLD_EXPIRES_IN_DEFAULT_S } from '../../../domain/hold-rules.js';
 import { parseMemo } from '../../../domain/memo.js';
@@ -24,6 +28,7 @@ import { errorItems, field, FORM_KEY_FIELD, parseFormKey, tryField, type FieldEr
 import { EXPIRY_CHOICES, holdRow } from '../../pages/hold-rows.js';
 import { pageAccounts } from '../../pages/primary-account.js';
 import { openAccountOptions } from '../../pages/request-rows.js';
+import { placeStepUpError, stepUpProof, stepUpView } from '../../pages/step-up-form.js';
 import { renderPage } from '../../pages/views.js';
 import { sessionOf } from '../../plugins/session.js';
 
@@ -47,10 +52,12 @@ async function showHolds(
   form: { values?: PlaceFields; errors?: FieldErrors; status?: number } = {},
 ) {
   const session = sessionOf(request);
-  const [{ accounts, account }, paying, receiving] = await Promise.all([
+  const [{ accounts, account }, paying, receiving, ways] = await Promise.all([
     pageAccounts(ctx, session.userId),
     listHolds(ctx, session.userId, { role: 'payer', limit: LIST_SIZE }),
     listHolds(ctx, session.userId, { role: 'payee', limit: LIST_SIZE }),
+    // The amount is typed on this page, so it offers what a large one would need.
+    stepUpWays(ctx, session.userId, BigInt(ctx.config.stepUpMinor)),
   ]);
   const values = form.values ?? { to: '', amount: '', memo: '', expiresIn: String(HOLD_EXPIRES_IN_DEFAULT_S), account: account.id, formKey: ctx.random.uuid() };
   const chosen = accounts.find((a) => a.id === values.account) ?? account;
@@ -60,12 +67,16 @@ async function showHolds(
     {
       title: 'Holds',
       values,
-      errors: errorItems(form.errors ?? {}, ORDER),
+      errors: errorItems(placeStepUpError(form.errors ?? {}, ways), ORDER),
       accounts: openAccountOptions(accounts),
       amountExample: amountExample(chosen.currency),
       available: formatMoney(chosen.availableMinor, chosen.currency),
       expiryChoices: EXPIRY_CHOICES,
-      askCode: await needsStepUp(ctx, ctx.storage.db, session.userId, BigInt(ctx.config.stepUpMinor)),
+      ...stepUpView(ways),
+      stepUpPasskeyHint: ways?.code
+        ? 'Or, for a large amount, confirm with the passkey on this device instead of a code.'
+        : 'A large amount needs your passkey: fill in the form, then confirm with it.',
+      stepUpPasskeyNoJs: 'A large amount needs your passkey, which needs JavaScript in this browser.',
       paying: paying.data.map((h) => holdRow(h, true, session.timeZone)),
       receiving: receiving.data.map((h) => holdRow(h, false, session.timeZone)),
     },
@@ -118,7 +129,7 @@ async function placeFromForm(ctx: AppContext, request: FastifyRequest, reply: Fa
   const hold = { fromAccountId: account.id, to: values.to, amountMinor, memo, expiresInS };
   const key = webIdempotencyKey(formKey);
   try {
-    await requireStepUpUnlessReplay(ctx, session.userId, amountMinor, field(request, 'mfa_code'), key, clientInfo(request));
+    await requireWebStepUp(ctx, session.userId, amountMinor, stepUpProof(request), key, clientInfo(request));
     const fingerprint = requestFingerprint(['POST', '/holds', { ...hold, amountMinor: amountMinor.toString() }]);
     const { outcome } = await placeHold(ctx, session.userId, hold, { key, requestHash: fingerprint });
     if (outcome.kind === 'refused') throw refusalAsError(outcome);

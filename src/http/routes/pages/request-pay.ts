@@ -4,14 +4,17 @@
  * requester, the amount and the account it comes from; "Send" posts to /requests/:id/pay, which pays
  * the request (one transfer linked to it) and answers 303 to /requests. The hidden idempotency key
  * makes a double click or a reload replay the first answer; a request already paid is refused
- * (409) whatever the key, so Back-and-Send never pays twice. Step-up applies as for a transfer.
+ * (409) whatever the key, so Back-and-Send never pays twice. Step-up applies as for a transfer, in
+ * the transfer review's way (src/app/web-step-up.ts): a TOTP user gets the code field, a user with
+ * passkeys the "Confirm with a passkey" button, a user with both gets both.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
 import { requestFingerprint, webIdempotencyKey } from '../../../app/idempotency.js';
 import { getPaymentRequest } from '../../../app/list-payment-requests.js';
 import { payPaymentRequest } from '../../../app/pay-payment-request.js';
-import { needsStepUp, requireStepUpUnlessReplay } from '../../../app/step-up.js';
+import { stepUpWays } from '../../../app/step-up.js';
+import { requireWebStepUp } from '../../../app/web-step-up.js';
 import { DomainError, isDomainError } from '../../../domain/errors.js';
 import { clientInfo } from '../../client-info.js';
 import { errorStatus } from '../../error-status.js';
@@ -19,6 +22,7 @@ import { redirectWithFlash } from '../../pages/flash.js';
 import { formatAccountNumber, formatMoney } from '../../pages/format.js';
 import { errorItems, field, parseFormKey, type FieldErrors } from '../../pages/forms.js';
 import { pageAccounts } from '../../pages/primary-account.js';
+import { placeStepUpError, stepUpProof, stepUpView } from '../../pages/step-up-form.js';
 import { renderPage } from '../../pages/views.js';
 import { sessionOf } from '../../plugins/session.js';
 
@@ -45,6 +49,7 @@ async function showReview(
   const from = payable.find((a) => a.id === accountId) ?? payable[0];
   if (!from) return redirectWithFlash(reply, '/requests', { kind: 'info', text: `You have no open ${r.currency} account to pay this request from.` });
   const amount = formatMoney(r.amountMinor, r.currency);
+  const ways = await stepUpWays(ctx, session.userId, r.amountMinor);
   return renderPage(
     reply,
     'transfer-review',
@@ -59,8 +64,8 @@ async function showReview(
       action: `/requests/${encodeURIComponent(r.id)}/pay`,
       fromAccountId: from.id,
       backHref: '/requests',
-      stepUp: await needsStepUp(ctx, ctx.storage.db, session.userId, r.amountMinor),
-      errors: errorItems(errors, ['form', 'mfa_code']),
+      ...stepUpView(ways),
+      errors: errorItems(placeStepUpError(errors, ways), ['form', 'mfa_code']),
     },
     status,
   );
@@ -84,8 +89,7 @@ export default async function requestPayPages(app: FastifyInstance): Promise<voi
     const key = webIdempotencyKey(formKey);
     try {
       const r = await getPaymentRequest(ctx, session.userId, id);
-      if (r.payer.username === session.username)
-        await requireStepUpUnlessReplay(ctx, session.userId, r.amountMinor, field(request, 'mfa_code'), key, clientInfo(request));
+      if (r.payer.username === session.username) await requireWebStepUp(ctx, session.userId, r.amountMinor, stepUpProof(request), key, clientInfo(request));
       const fingerprint = requestFingerprint(['POST', '/requests/:id/pay', id, accountId]);
       const { outcome } = await payPaymentRequest(
         ctx,
