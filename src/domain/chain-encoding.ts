@@ -45,9 +45,18 @@ export interface ChainedTransaction {
 
 const MAGIC = 'MBCHAIN';
 const utf8 = new TextEncoder();
+/** Range bounds, computed once (they are checked for every integer written). */
+const U64_END = 2n ** 64n;
+const I64_MIN = -(2n ** 63n);
+const I64_END = 2n ** 63n;
+const MAGIC_BYTES = utf8.encode(MAGIC);
+/** A code unit from which UTF-16 order and UTF-8 byte order can differ (surrogates and above). */
+const NOT_BMP_LOW = /[\uD800-\uFFFF]/;
 
 /** Byte order of two strings' UTF-8 encodings (not JavaScript's UTF-16 order). */
 export function compareUtf8(a: string, b: string): number {
+  // Below U+D800 (every id and column name), UTF-16 code units order as UTF-8 bytes do.
+  if (!NOT_BMP_LOW.test(a) && !NOT_BMP_LOW.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const x = utf8.encode(a);
   const y = utf8.encode(b);
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
@@ -56,35 +65,53 @@ export function compareUtf8(a: string, b: string): number {
 
 const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Writes into one growing buffer (the seal writes one link per transaction: a part per field, as
+ * before, cost more than the hashing; docs/performance.md "Ledger chain"). The bytes are the same.
+ */
 class Writer {
-  private readonly parts: Uint8Array[] = [];
+  private buf = new Uint8Array(512);
+  private view = new DataView(this.buf.buffer);
+  private at = 0;
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.at + n));
+    bigger.set(this.buf.subarray(0, this.at));
+    this.buf = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
   bytes(b: Uint8Array): void {
-    this.parts.push(b);
+    this.room(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
   }
   u8(n: number): void {
-    this.parts.push(Uint8Array.of(n));
+    this.room(1);
+    this.buf[this.at++] = n;
   }
   u32(n: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, n);
-    this.parts.push(b);
+    this.room(4);
+    this.view.setUint32(this.at, n);
+    this.at += 4;
   }
   u64(n: bigint): void {
-    if (n < 0n || n >= 2n ** 64n) throw new RangeError(`${n} does not fit an unsigned 64-bit field`);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, n);
-    this.parts.push(b);
+    if (n < 0n || n >= U64_END) throw new RangeError(`${n} does not fit an unsigned 64-bit field`);
+    this.room(8);
+    this.view.setBigUint64(this.at, n);
+    this.at += 8;
   }
   i64(n: bigint): void {
-    if (n < -(2n ** 63n) || n >= 2n ** 63n) throw new RangeError(`${n} does not fit a signed 64-bit field`);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigInt64(0, n);
-    this.parts.push(b);
+    if (n < I64_MIN || n >= I64_END) throw new RangeError(`${n} does not fit a signed 64-bit field`);
+    this.room(8);
+    this.view.setBigInt64(this.at, n);
+    this.at += 8;
   }
   str(s: string): void {
-    const b = utf8.encode(s);
-    this.u32(b.length);
-    this.parts.push(b);
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit; the length goes in front once known.
+    this.room(4 + 3 * s.length);
+    const { written } = utf8.encodeInto(s, this.buf.subarray(this.at + 4));
+    this.view.setUint32(this.at, written);
+    this.at += 4 + written;
   }
   opt(s: string | null): void {
     if (s === null) return this.u8(0);
@@ -92,20 +119,18 @@ class Writer {
     this.str(s);
   }
   done(): Uint8Array {
-    const out = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return this.buf.slice(0, this.at);
   }
 }
 
+const HEX = /^[0-9a-f]{64}$/;
+
 /** 64 lower-case hex digits as 32 bytes; throws on anything else (a stored hash that is not one). */
 export function hashBytes(hex: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a SHA-256 hash in lower-case hex: ${hex.slice(0, 70)}`);
-  return Uint8Array.from({ length: 32 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+  if (!HEX.test(hex)) throw new Error(`not a SHA-256 hash in lower-case hex: ${hex.slice(0, 70)}`);
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 /**
@@ -114,7 +139,7 @@ export function hashBytes(hex: string): Uint8Array {
  */
 export function encodeChainLink(txn: ChainedTransaction, position: bigint, previousHash: string): Uint8Array {
   const w = new Writer();
-  w.bytes(utf8.encode(MAGIC));
+  w.bytes(MAGIC_BYTES);
   w.u8(CHAIN_ENCODING_VERSION);
   w.bytes(hashBytes(previousHash));
   w.u64(position);

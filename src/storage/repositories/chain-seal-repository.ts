@@ -4,8 +4,9 @@
  * transactions to hash and append chain rows here. Functions take `db | trx` first.
  */
 import type { ChainedTransaction } from '../../domain/chain-encoding.js';
-import { openPostgresSealRound } from '../dialects/postgres/chain-sql.js';
-import { openSqliteSealRound } from '../dialects/sqlite/chain-sql.js';
+import { preparedQuery } from '../prepared-query.js';
+import { openPostgresSealRound, postgresHasUnsealed } from '../dialects/postgres/chain-sql.js';
+import { openSqliteSealRound, sqliteHasUnsealed } from '../dialects/sqlite/chain-sql.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 
 /** What one sealing round may seal, read under the sealer's lock. */
@@ -39,22 +40,65 @@ export async function openSealRound(trx: Trx, dialect: Dialect, limit: number): 
   return dialect === 'postgres' ? openPostgresSealRound(trx, limit) : openSqliteSealRound(trx, limit);
 }
 
-/** The stored ledger transactions with these seqs and their entries, as the chain encodes them (missing seqs are absent). */
+/**
+ * True when a sealing round would find something to seal (read without a transaction or lock, so
+ * an idle tick costs one small read). A commit landing just after it is sealed by the next tick.
+ */
+export async function hasUnsealed(db: Db, dialect: Dialect): Promise<boolean> {
+  return dialect === 'postgres' ? postgresHasUnsealed(db) : sqliteHasUnsealed(db);
+}
+
+type SeqRange = { lo: bigint; hi: bigint };
+
+// Prepared once each (prepared-query.ts): a seal round runs every tick, and building these with
+// Kysely each time, with an `in` list (a new SQL text, so a new prepare) per batch size, cost more
+// than the round's own work (docs/performance.md "Ledger chain").
+const transactionsInRange = preparedQuery<SeqRange, TxnRow>((db, p) =>
+  db
+    .selectFrom('ledger_transactions')
+    .select(['seq', 'id', 'type', 'memo', 'created_at', 'actor_user_id', 'actor_token_id', 'actor_session_id', 'reversal_of'])
+    .where('seq', '>=', p('lo'))
+    .where('seq', '<=', p('hi')),
+);
+const entriesInRange = preparedQuery<SeqRange, EntryRow>((db, p) =>
+  db
+    .selectFrom('entries')
+    .select(['transaction_seq', 'account_id', 'amount', 'balance_after'])
+    .where('transaction_seq', '>=', p('lo'))
+    .where('transaction_seq', '<=', p('hi')),
+);
+
+type TxnRow = {
+  seq: bigint;
+  id: string;
+  type: string;
+  memo: string | null;
+  created_at: bigint;
+  actor_user_id: string | null;
+  actor_token_id?: string | null;
+  actor_session_id?: string | null;
+  reversal_of?: string | null;
+};
+type EntryRow = { transaction_seq: bigint; account_id: string; amount: bigint; balance_after: bigint };
+
+/**
+ * The stored ledger transactions with these seqs and their entries, as the chain encodes them
+ * (missing seqs are absent). Seqs close together (a seal round; a page of the chain) are read as
+ * one range by two prepared statements and filtered; scattered ones by their list.
+ */
 export async function chainedTransactions(db: Db | Trx, seqs: readonly bigint[]): Promise<Map<bigint, ChainedTransaction>> {
   const found = new Map<bigint, ChainedTransaction>();
   if (seqs.length === 0) return found;
-  const txns = await db
-    .selectFrom('ledger_transactions')
-    .select(['seq', 'id', 'type', 'memo', 'created_at', 'actor_user_id', 'actor_token_id', 'actor_session_id', 'reversal_of'])
-    .where('seq', 'in', seqs)
-    .execute();
-  const entries = await db
-    .selectFrom('entries')
-    .select(['transaction_seq', 'account_id', 'amount', 'balance_after'])
-    .where('transaction_seq', 'in', seqs)
-    .execute();
+  const wanted = new Set(seqs);
+  let [lo, hi] = [seqs[0]!, seqs[0]!];
+  for (const s of seqs) [lo, hi] = [s < lo ? s : lo, s > hi ? s : hi];
+  // A range at most twice as wide as the list (plus a little) reads few rows that are not wanted.
+  const asRange = hi - lo < BigInt(seqs.length) * 2n + 16n;
+  const [txns, entries] = asRange ? [await transactionsInRange.rows(db, { lo, hi }), await entriesInRange.rows(db, { lo, hi })] : await listed(db, seqs);
   for (const t of txns) {
-    found.set(BigInt(t.seq), {
+    const seq = BigInt(t.seq);
+    if (!wanted.has(seq)) continue;
+    found.set(seq, {
       id: t.id,
       type: t.type,
       memo: t.memo,
@@ -75,23 +119,63 @@ export async function chainedTransactions(db: Db | Trx, seqs: readonly bigint[])
   return found;
 }
 
-/** Appends chain rows in one statement; a position or transaction already sealed fails the whole statement (unique keys). */
-export async function insertChainRows(trx: Trx, rows: readonly NewChainRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await trx
-    .insertInto('ledger_chain')
-    .values(
-      rows.map((r) => ({
-        position: r.position,
-        transaction_seq: r.transactionSeq,
-        transaction_id: r.transactionId,
-        encoding: r.encoding,
-        hash: r.hash,
-        sealed_at: r.sealedAtMs,
-        horizon: r.horizon,
-      })),
-    )
+async function listed(db: Db | Trx, seqs: readonly bigint[]): Promise<[TxnRow[], EntryRow[]]> {
+  const txns = await db
+    .selectFrom('ledger_transactions')
+    .select(['seq', 'id', 'type', 'memo', 'created_at', 'actor_user_id', 'actor_token_id', 'actor_session_id', 'reversal_of'])
+    .where('seq', 'in', seqs)
     .execute();
+  const entries = await db
+    .selectFrom('entries')
+    .select(['transaction_seq', 'account_id', 'amount', 'balance_after'])
+    .where('transaction_seq', 'in', seqs)
+    .execute();
+  return [txns, entries];
+}
+
+/** Chain rows per insert statement: a batch is written in these sizes, largest first, so only a few SQL texts exist (each prepared once). */
+const INSERT_SIZES = [64, 16, 4, 1] as const;
+
+const chainInserts = new Map(
+  INSERT_SIZES.map((size) => [
+    size,
+    preparedQuery<Record<string, unknown>>((db, p) =>
+      db.insertInto('ledger_chain').values(
+        Array.from({ length: size }, (_, i) => ({
+          position: p(`position${i}`) as bigint,
+          transaction_seq: p(`seq${i}`) as bigint,
+          transaction_id: p(`id${i}`) as string,
+          encoding: p(`encoding${i}`) as number,
+          hash: p(`hash${i}`) as string,
+          sealed_at: p(`sealedAt${i}`) as bigint,
+          horizon: p(`horizon${i}`) as bigint | null,
+        })),
+      ),
+    ),
+  ]),
+);
+
+/** Appends chain rows; a position or transaction already sealed fails the statement (unique keys). */
+export async function insertChainRows(trx: Trx, rows: readonly NewChainRow[]): Promise<void> {
+  let at = 0;
+  for (const size of INSERT_SIZES) {
+    for (; rows.length - at >= size; at += size) {
+      const values: Record<string, unknown> = {};
+      rows.slice(at, at + size).forEach((r, i) => {
+        Object.assign(values, {
+          [`position${i}`]: r.position,
+          [`seq${i}`]: r.transactionSeq,
+          [`id${i}`]: r.transactionId,
+          [`encoding${i}`]: r.encoding,
+          [`hash${i}`]: r.hash,
+          [`sealedAt${i}`]: r.sealedAtMs,
+          // A null value would read as missing (prepared-query.ts refuses undefined only).
+          [`horizon${i}`]: r.horizon,
+        });
+      });
+      await chainInserts.get(size)!.changed(trx, values);
+    }
+  }
 }
 
 /** Ledger transactions not in the chain that were created before `createdBeforeMs` (at most `limit`), oldest seq first. */

@@ -10,8 +10,8 @@
  * visible and not yet in the chain. A late commit is therefore sealed at a later position, never
  * skipped, and a long-running writer elsewhere widens the window but does not delay sealing.
  */
-import { sql } from 'kysely';
-import type { Trx } from '../../storage.js';
+import { CompiledQuery, sql } from 'kysely';
+import type { Db, Trx } from '../../storage.js';
 import type { SealRound } from '../../repositories/chain-seal-repository.js';
 
 /** One sealer at a time per database: the lock key is "minibank" in ASCII. */
@@ -36,4 +36,15 @@ export async function openPostgresSealRound(trx: Trx, limit: number): Promise<Se
     horizon: full ? previousHorizon : BigInt(xmin.rows[0]!.x),
     more: full,
   };
+}
+
+/** What the next round would look at (from the head's horizon) holds something unsealed; no lock, no transaction. */
+const ANY_UNSEALED = CompiledQuery.raw(`select exists (
+    select 1 from ledger_transactions t
+    where t.commit_xid >= coalesce((select horizon from ledger_chain order by position desc limit 1), 0)::text::xid8
+      and not exists (select 1 from ledger_chain c where c.transaction_seq = t.seq)) as found`);
+
+export async function postgresHasUnsealed(db: Db): Promise<boolean> {
+  const result = await db.executeQuery<{ found: boolean }>(ANY_UNSEALED);
+  return result.rows[0]?.found === true;
 }

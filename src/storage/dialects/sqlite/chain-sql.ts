@@ -4,7 +4,8 @@
  * SQLite has one writer at a time, so `seq` order is commit order: everything above the last sealed
  * seq is committed, visible, and later than everything sealed.
  */
-import type { Trx } from '../../storage.js';
+import { CompiledQuery } from 'kysely';
+import type { Db, Trx } from '../../storage.js';
 import type { SealRound } from '../../repositories/chain-seal-repository.js';
 
 export async function openSqliteSealRound(trx: Trx, limit: number): Promise<SealRound> {
@@ -22,4 +23,14 @@ export async function openSqliteSealRound(trx: Trx, limit: number): Promise<Seal
     horizon: null,
     more: rows.length >= limit,
   };
+}
+
+/** Anything above the last sealed seq (read outside any transaction: an idle tick then takes no write lock). */
+const ANY_UNSEALED = CompiledQuery.raw(
+  'select exists (select 1 from ledger_transactions where seq > coalesce((select transaction_seq from ledger_chain order by position desc limit 1), 0)) as found',
+);
+
+export async function sqliteHasUnsealed(db: Db): Promise<boolean> {
+  const result = await db.executeQuery<{ found: number | bigint }>(ANY_UNSEALED);
+  return Number(result.rows[0]?.found ?? 0) === 1;
 }
