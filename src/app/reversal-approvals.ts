@@ -11,7 +11,7 @@ import { approvalState } from '../domain/reversal.js';
 import { findApproval, listApprovals, lockOriginal, markApproved, type ApprovalRow } from '../storage/repositories/reversal-repository.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { isPlausibleId } from './owned-account.js';
-import { postReversal, refuseIfReversedOrPending, type ReversalActor } from './reversal-posting.js';
+import { postReversal, refuseIfReversedOrPending, refuseStaffOwnAccounts, type ReversalActor } from './reversal-posting.js';
 import { requireStaffStepUp } from './staff-step-up.js';
 import type { TransactionView } from './views.js';
 
@@ -68,7 +68,7 @@ export async function listReversalApprovals(ctx: AppContext, options: { pendingO
 /**
  * Approves the pending reversal `approvalId` as `actor` (an admin other than its maker) and writes
  * the reversal, in one database transaction. `code`: the approver's TOTP code (MFA-Code).
- * @throws DomainError not_found, forbidden (403: the maker), step_up_required, approval_not_pending
+ * @throws DomainError not_found, forbidden (403: the maker, or an account of the approver's), step_up_required, approval_not_pending
  * (409), already_reversed, insufficient_funds or another movement refusal (the approval then stays pending).
  */
 export async function approveReversal(ctx: AppContext, actor: ReversalActor, approvalId: string, code: string | null | undefined): Promise<TransactionView> {
@@ -85,6 +85,7 @@ export async function approveReversal(ctx: AppContext, actor: ReversalActor, app
     const nowMs = nowMsBig(ctx);
     if (!approval || approvalState(approval.status, approval.expiresAtMs, nowMs) !== 'pending') throw notPending();
     await refuseIfReversedOrPending(ctx, trx, original.id, approval.id);
+    await refuseStaffOwnAccounts(trx, original, [actor.staff.userId, approval.makerUserId]);
     const transaction = await postReversal(ctx, trx, original, actor, approval.reason, { id: approval.id, makerUserId: approval.makerUserId });
     if (!(await markApproved(trx, approval.id, actor.staff.userId, transaction.id, nowMs))) throw notPending();
     return transaction;

@@ -38,6 +38,22 @@ export async function refuseIfReversedOrPending(ctx: AppContext, trx: Trx, origi
 }
 
 /**
+ * Refuses (403 forbidden) when an account the reversal of `original` would move belongs to one of
+ * `staffUserIds` (the admin asking, or the maker and the approver): staff never move money on their
+ * own accounts, or an admin could reverse their own withdrawal below REVERSAL_APPROVAL_MINOR and
+ * take the cash back with nobody else looking (separation of duties, ASVS V2.1 business logic).
+ */
+export async function refuseStaffOwnAccounts(trx: Trx, original: StoredTransaction, staffUserIds: readonly string[]): Promise<void> {
+  const plan = planReversal(original);
+  const accounts = await accountsWithOwners(trx, [plan.fromAccountId, plan.toAccountId]);
+  for (const account of accounts.values()) {
+    if (account.user_id !== null && staffUserIds.includes(account.user_id)) {
+      throw new DomainError('forbidden', 'Staff cannot reverse a transaction of their own account; another admin must.', 'transaction_id');
+    }
+  }
+}
+
+/**
  * Posts the reversal of the locked `original` and records its audit. Returns the reversal as seen
  * from the customer account it takes money from (or, when it takes from the bank's cash, the one
  * it gives to).

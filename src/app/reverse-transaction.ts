@@ -13,7 +13,7 @@ import { insertApproval, lockOriginal } from '../storage/repositories/reversal-r
 import { nowMsBig, type AppContext } from './context.js';
 import { isPlausibleId } from './owned-account.js';
 import { approvalById, type ApprovalView } from './reversal-approvals.js';
-import { postReversal, refuseIfReversedOrPending, type ReversalActor } from './reversal-posting.js';
+import { postReversal, refuseIfReversedOrPending, refuseStaffOwnAccounts, type ReversalActor } from './reversal-posting.js';
 import { recordSecurityEvent } from './security-events.js';
 import { requireStaffStepUp } from './staff-step-up.js';
 import type { TransactionView } from './views.js';
@@ -26,7 +26,7 @@ export const transactionNotFound = () => new DomainError('not_found', 'No such t
  * Reverses `transactionId`, or asks for a second admin's approval when its amount is at least
  * REVERSAL_APPROVAL_MINOR (minor units). `code`: the staff member's TOTP code (MFA-Code).
  * @throws DomainError invalid_request (param reason; or transaction_id for a reversal), step_up_required,
- * not_found, already_reversed (409, also while a request awaits approval), insufficient_funds (422,
+ * not_found, forbidden (the admin's own account), already_reversed (409, also while a request awaits approval), insufficient_funds (422,
  * the payee no longer has the money) or another movement refusal; nothing is written then.
  */
 export async function reverseTransaction(
@@ -45,6 +45,7 @@ export async function reverseTransaction(
       if (!original) throw transactionNotFound();
       const plan = planReversal(original);
       await refuseIfReversedOrPending(ctx, trx, original.id);
+      await refuseStaffOwnAccounts(trx, original, [actor.staff.userId]);
       if (!needsApproval(plan.amountMinor, BigInt(ctx.config.reversalApprovalMinor))) {
         return { kind: 'reversed', transaction: await postReversal(ctx, trx, original, actor, reason) };
       }

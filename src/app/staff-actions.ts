@@ -25,7 +25,7 @@ export interface StaffActor {
  * Freezes (or, with `freeze` false, unfreezes) a customer's account. A frozen account neither sends
  * nor receives (the movement rules refuse it with `account_frozen`); its owner sees the reason on
  * the dashboard. Freezing a frozen account replaces the reason.
- * @throws DomainError invalid_request (param reason), not_found (param account_id).
+ * @throws DomainError invalid_request (param reason), not_found (param account_id), forbidden (the staff member's own account).
  */
 export async function setAccountFrozen(
   ctx: AppContext,
@@ -39,6 +39,8 @@ export async function setAccountFrozen(
   const account = await ctx.storage.writeTransaction(async (trx) => {
     const changed = freeze ? await freezeUserAccount(trx, accountId, reason, nowMsBig(ctx)) : await unfreezeUserAccount(trx, accountId);
     if (!changed || !changed.user_id) throw new DomainError('not_found', 'No such account.', 'account_id');
+    // Thrown inside the transaction, so the change rolls back: staff frozen by a colleague must not unfreeze themselves.
+    if (changed.user_id === actor.staff.userId) throw new DomainError('forbidden', 'Staff cannot freeze or unfreeze their own account.', 'account_id');
     const target = { account: changed.number, user: changed.user_id, reason };
     await recordStaffAction(ctx, actor.staff, actor.client, freeze ? 'staff_froze_account' : 'staff_unfroze_account', target, trx);
     await recordCustomerNotice(

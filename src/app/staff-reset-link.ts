@@ -12,6 +12,7 @@
 import { DomainError } from '../domain/errors.js';
 import { parseReason } from '../domain/staff-reason.js';
 import { endOpenResets, insertPasswordReset, lockUserForReset } from '../storage/repositories/password-reset-repository.js';
+import { staffAccessOf } from '../storage/repositories/role-repository.js';
 import { findUserById } from '../storage/repositories/user-repository.js';
 import type { AppContext } from './context.js';
 import { isPlausibleId } from './owned-account.js';
@@ -31,7 +32,7 @@ export interface StaffResetLink {
 /**
  * Issues a one-time reset link for `userId`.
  * @throws DomainError invalid_request (param reason), not_found (param user_id), forbidden for
- *   the staff member's own account (they use the ordinary ways, which ask for their own proofs).
+ *   the staff member's own account or any staff member's (they use the ordinary ways, which ask for their own proofs).
  */
 export async function issueStaffResetLink(ctx: AppContext, actor: StaffActor, userId: string, uncheckedReason: unknown): Promise<StaffResetLink> {
   const reason = parseReason(uncheckedReason);
@@ -42,6 +43,10 @@ export async function issueStaffResetLink(ctx: AppContext, actor: StaffActor, us
     await lockUserForReset(trx, ctx.storage.dialect, userId);
     const user = await findUserById(trx, userId);
     if (!user) throw new DomainError('not_found', 'No such user.', 'user_id');
+    // Console links are for customers: a support user must not be able to take over (or sign out) an admin.
+    if ((await staffAccessOf(trx, userId)).roles.length > 0) {
+      throw new DomainError('forbidden', 'Reset links from the console are for customers; staff reset their password by email.', 'user_id');
+    }
     const nowMs = ctx.clock.nowMs();
     const expiresAtMs = nowMs + STAFF_RESET_MINUTES * 60_000;
     await endOpenResets(trx, userId, BigInt(nowMs));

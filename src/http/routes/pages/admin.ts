@@ -93,8 +93,8 @@ function adminActionPages(app: FastifyInstance, showAccount: Show, showUser: Sho
           text: `${freeze ? 'Froze' : 'Unfroze'} ${account.name}.`,
         });
       } catch (error) {
-        if (!isDomainError(error) || error.param !== 'reason') throw error;
-        return showAccount(request, reply, error.message, 400);
+        if (!isDomainError(error) || (error.param !== 'reason' && error.code !== 'forbidden')) throw error;
+        return showAccount(request, reply, error.message, error.code === 'forbidden' ? 403 : 400);
       }
     });
   }
