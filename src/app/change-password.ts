@@ -8,7 +8,7 @@ import { checkPassword } from './password-policy.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo } from './security-events.js';
 import { checkCredentials } from './sign-in.js';
 import { acceptSecondFactorCode } from './second-factor-code.js';
-import { hasSecondFactor, secondFactorStatus } from './second-factor-status.js';
+import { secondFactorStatus } from './second-factor-status.js';
 import type { User } from '../storage/repositories/user-repository.js';
 
 /**
@@ -38,8 +38,9 @@ export async function changePassword(
     }
     throw error;
   }
-  // Issue 13: with a second factor on, a change also needs a code (TOTP or recovery code).
-  if (hasSecondFactor(await secondFactorStatus(ctx, ctx.storage.db, user.id))) {
+  // Issue 13: with TOTP on, a change also needs a code (TOTP or recovery code). Only then: a
+  // passkey-only user has no code to type (the page asks for none), so asking would lock them out.
+  if ((await secondFactorStatus(ctx, ctx.storage.db, user.id)).totp) {
     const proof = await acceptSecondFactorCode(ctx, ctx.storage.db, {
       userId: user.id,
       code: input.code ?? '',

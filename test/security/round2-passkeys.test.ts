@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { auth as bearer, dialects, ledgerSnapshot, PASSWORD, withHarness, type Harness } from '../helpers/harness.js';
 import { codeAt, enrolTotp, manualClock } from '../helpers/second-factor.js';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
-import { Browser, signedIn } from '../pages/browser.js';
+import { Browser, signedIn, STRONG_NEW_PASSWORD } from '../pages/browser.js';
 
 const PUBLIC_URL = 'http://bank.test';
 const RP_ID = 'bank.test';
@@ -100,6 +100,24 @@ for (const dialect of await dialects()) {
 
         await remove(browser, { passkey: id, current_password: PASSWORD, otp: codeAt(secret, clock) });
         assert.equal((await h.app.ctx.storage.db.selectFrom('passkeys').selectAll().execute()).length, 0, 'password and code remove it');
+      });
+    });
+
+    it('lets a passkey-only user change their password with the current one (no code exists to ask for), and still refuses a wrong current password', async () => {
+      await withHarness(dialect, { config: { publicUrl: PUBLIC_URL } }, async (h) => {
+        const { browser, user } = await signedIn(h, 'alice');
+        await addPasskey(browser);
+        const before = await snapshot(h);
+        const page = await browser.get('/settings');
+        assert.doesNotMatch(page.body, /id="password_code"/, 'the form asks for no code');
+        const wrong = await browser.post('/settings/password', { current_password: 'not my password at all', new_password: STRONG_NEW_PASSWORD });
+        assert.equal(wrong.status, 400);
+        assert.equal(await snapshot(h), before, 'a wrong current password changes nothing');
+        await browser.get('/settings');
+        const changed = await browser.post('/settings/password', { current_password: PASSWORD, new_password: STRONG_NEW_PASSWORD });
+        assert.equal(changed.status, 303, changed.body.match(/class="error-message"[\s\S]{0,200}/)?.[0]);
+        const signIn = await h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.username, password: STRONG_NEW_PASSWORD } });
+        assert.equal(signIn.json().error.code, 'mfa_required', 'the new password is in force (and the passkey still a second factor)');
       });
     });
   });
