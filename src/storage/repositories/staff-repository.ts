@@ -32,19 +32,17 @@ export async function findFoundUser(db: Db | Trx, userId: string): Promise<Found
   return db.selectFrom('users').select(['id', 'username', 'created_at']).where('id', '=', userId).executeTakeFirst();
 }
 
+/** Sets the status of a customer's (kind `user`) account; undefined when there is none with this id. */
+const setUserAccountStatus = (trx: Trx, accountId: string, status: 'frozen' | 'active'): Promise<Account | undefined> =>
+  trx.updateTable('accounts').set({ status }).where('id', '=', accountId).where('kind', '=', 'user').returningAll().executeTakeFirst();
+
 /**
  * Freezes a customer's account and stores why (replacing an earlier reason), in the caller's
  * transaction. Undefined when no customer account has this id. The movement rules then refuse it
  * as payer and payee (`account_frozen`).
  */
 export async function freezeUserAccount(trx: Trx, accountId: string, reason: string, nowMs: bigint): Promise<Account | undefined> {
-  const account = await trx
-    .updateTable('accounts')
-    .set({ status: 'frozen' })
-    .where('id', '=', accountId)
-    .where('kind', '=', 'user')
-    .returningAll()
-    .executeTakeFirst();
+  const account = await setUserAccountStatus(trx, accountId, 'frozen');
   if (!account) return undefined;
   await trx.deleteFrom('account_freezes').where('account_id', '=', accountId).execute();
   await trx.insertInto('account_freezes').values({ account_id: accountId, reason, frozen_at: nowMs }).execute();
@@ -53,13 +51,7 @@ export async function freezeUserAccount(trx: Trx, accountId: string, reason: str
 
 /** Unfreezes a customer's account and forgets why it was frozen. Undefined when no customer account has this id. */
 export async function unfreezeUserAccount(trx: Trx, accountId: string): Promise<Account | undefined> {
-  const account = await trx
-    .updateTable('accounts')
-    .set({ status: 'active' })
-    .where('id', '=', accountId)
-    .where('kind', '=', 'user')
-    .returningAll()
-    .executeTakeFirst();
+  const account = await setUserAccountStatus(trx, accountId, 'active');
   if (!account) return undefined;
   await trx.deleteFrom('account_freezes').where('account_id', '=', accountId).execute();
   return account;

@@ -48,26 +48,51 @@
     return (error && error.message) || 'The passkey could not be used.';
   }
 
-  // Sign in with a passkey: /login (discoverable credential, no username or password typed).
-  document.querySelectorAll('form[data-passkey-sign-in]').forEach(function (form) {
+  function hideNoJsNotes() {
+    document.querySelectorAll('[data-passkey-nojs]').forEach(function (note) {
+      note.hidden = true;
+    });
+  }
+
+  var authenticate = function (options) {
+    return lib.startAuthentication({ optionsJSON: options });
+  };
+  var register = function (options) {
+    return lib.startRegistration({ optionsJSON: options });
+  };
+
+  // One ceremony: ask the options from the url on `box` (the form itself, or a box inside it) with
+  // `names` of the form's fields, run the browser's dialog with `start`, put the answer in the
+  // form's `credential` field and submit the form (after `beforeSubmit`); problems are said in `box`.
+  function ceremony(box, form, names, start, beforeSubmit) {
+    say(box, '');
+    askOptions(box.getAttribute('data-options-url'), fields(form, names))
+      .then(start)
+      .then(function (answer) {
+        form.elements.namedItem('credential').value = JSON.stringify(answer);
+        if (beforeSubmit) beforeSubmit();
+        form.submit();
+      })
+      .catch(function (error) {
+        say(box, explain(error));
+      });
+  }
+
+  // A form whose own submission runs the ceremony first (its `credential` still empty).
+  function onSubmit(form, names, start, beforeSubmit) {
     form.hidden = false;
     form.addEventListener('submit', function (event) {
       if (form.elements.namedItem('credential').value !== '') return;
       event.preventDefault();
-      say(form, '');
+      ceremony(form, form, names, start, beforeSubmit);
+    });
+  }
+
+  // Sign in with a passkey: /login (discoverable credential, no username or password typed).
+  document.querySelectorAll('form[data-passkey-sign-in]').forEach(function (form) {
+    onSubmit(form, ['_csrf'], authenticate, function () {
       var zone = form.elements.namedItem('time_zone');
       if (zone) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
-      askOptions(form.getAttribute('data-options-url'), fields(form, ['_csrf']))
-        .then(function (options) {
-          return lib.startAuthentication({ optionsJSON: options });
-        })
-        .then(function (answer) {
-          form.elements.namedItem('credential').value = JSON.stringify(answer);
-          form.submit();
-        })
-        .catch(function (error) {
-          say(form, explain(error));
-        });
     });
   });
 
@@ -77,81 +102,34 @@
     var form = box.closest('form');
     if (!form) return;
     box.hidden = false;
-    document.querySelectorAll('[data-passkey-nojs]').forEach(function (note) {
-      note.hidden = true;
-    });
+    hideNoJsNotes();
     box.querySelector('button').addEventListener('click', function () {
-      say(box, '');
-      askOptions(box.getAttribute('data-options-url'), fields(form, ['_csrf']))
-        .then(function (options) {
-          return lib.startAuthentication({ optionsJSON: options });
-        })
-        .then(function (answer) {
-          form.elements.namedItem('credential').value = JSON.stringify(answer);
-          var step = document.createElement('input');
-          step.type = 'hidden';
-          step.name = 'step';
-          step.value = 'confirm';
-          form.appendChild(step);
-          form.submit();
-        })
-        .catch(function (error) {
-          say(box, explain(error));
-        });
+      ceremony(box, form, ['_csrf'], authenticate, function () {
+        var step = document.createElement('input');
+        step.type = 'hidden';
+        step.name = 'step';
+        step.value = 'confirm';
+        form.appendChild(step);
+      });
     });
   });
 
   // The second sign-in step with a passkey instead of a code (/login/second-factor): only the
   // passkeys of the user whose password was right are offered.
   document.querySelectorAll('form[data-passkey-second-factor]').forEach(function (form) {
-    form.hidden = false;
-    document.querySelectorAll('[data-passkey-nojs]').forEach(function (note) {
-      note.hidden = true;
-    });
-    form.addEventListener('submit', function (event) {
-      if (form.elements.namedItem('credential').value !== '') return;
-      event.preventDefault();
-      say(form, '');
-      askOptions(form.getAttribute('data-options-url'), fields(form, ['_csrf']))
-        .then(function (options) {
-          return lib.startAuthentication({ optionsJSON: options });
-        })
-        .then(function (answer) {
-          form.elements.namedItem('credential').value = JSON.stringify(answer);
-          form.submit();
-        })
-        .catch(function (error) {
-          say(form, explain(error));
-        });
-    });
+    hideNoJsNotes();
+    onSubmit(form, ['_csrf'], authenticate);
   });
 
   // Add a passkey: /settings (the password, and a code when one is on, are checked first).
   document.querySelectorAll('form[data-passkey-register]').forEach(function (form) {
-    form.hidden = false;
-    document.querySelectorAll('[data-passkey-nojs]').forEach(function (note) {
-      note.hidden = true;
-    });
-    form.addEventListener('submit', function (event) {
-      if (form.elements.namedItem('credential').value !== '') return;
-      event.preventDefault();
-      say(form, '');
-      askOptions(form.getAttribute('data-options-url'), fields(form, ['_csrf', 'current_password', 'otp']))
-        .then(function (options) {
-          return lib.startRegistration({ optionsJSON: options });
-        })
-        .then(function (answer) {
-          form.elements.namedItem('credential').value = JSON.stringify(answer);
-          // The password was checked with the options; it is not sent again.
-          ['current_password', 'otp'].forEach(function (name) {
-            var input = form.elements.namedItem(name);
-            if (input) input.disabled = true;
-          });
-          form.submit();
-        })
-        .catch(function (error) {
-          say(form, explain(error));
-        });
+    hideNoJsNotes();
+    onSubmit(form, ['_csrf', 'current_password', 'otp'], register, function () {
+      // The password was checked with the options; it is not sent again.
+      ['current_password', 'otp'].forEach(function (name) {
+        var input = form.elements.namedItem(name);
+        if (input) input.disabled = true;
+      });
     });
   });
 })();
