@@ -84,8 +84,11 @@ export async function beginPasskeyRegistration(
 export function passkeyName(raw: string): string {
   const name = raw.trim();
   if (name === '') throw new DomainError('invalid_request', 'Give this passkey a name, such as the device it is on.', 'passkey_name');
-  if ([...name].length > NAME_MAX_CHARS || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw new DomainError('invalid_request', `Use at most ${NAME_MAX_CHARS} characters, without line breaks.`, 'passkey_name');
+  // The rule of memos and account names (domain/memo.ts): no control characters, line separators or
+  // bidi embeddings, overrides and isolates, which would reorder the name on /settings and in the
+  // security timeline staff read.
+  if ([...name].length > NAME_MAX_CHARS || /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(name)) {
+    throw new DomainError('invalid_request', `Use at most ${NAME_MAX_CHARS} characters, without line breaks or control characters.`, 'passkey_name');
   }
   return name;
 }

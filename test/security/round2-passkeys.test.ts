@@ -16,13 +16,13 @@ const PUBLIC_URL = 'http://bank.test';
 const RP_ID = 'bank.test';
 
 /** Adds a passkey for the signed-in `browser` through /settings (`otp` when TOTP is on); returns its credential id. */
-async function addPasskey(browser: Browser, otp = ''): Promise<string> {
+async function addPasskey(browser: Browser, otp = '', name = 'Laptop'): Promise<string> {
   const key = new SoftAuthenticator(RP_ID, PUBLIC_URL);
   await browser.get('/settings');
   const opts = await browser.post('/settings/passkeys/options', { current_password: PASSWORD, otp });
   assert.equal(opts.status, 200, opts.body);
   const credential = key.register(JSON.parse(opts.body).options);
-  const done = await browser.post('/settings/passkeys', { passkey_name: 'Laptop', credential: JSON.stringify(credential) });
+  const done = await browser.post('/settings/passkeys', { passkey_name: name, credential: JSON.stringify(credential) });
   assert.equal(done.status, 303);
   return credential.id as string;
 }
@@ -118,6 +118,24 @@ for (const dialect of await dialects()) {
         assert.equal(changed.status, 303, changed.body.match(/class="error-message"[\s\S]{0,200}/)?.[0]);
         const signIn = await h.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.username, password: STRONG_NEW_PASSWORD } });
         assert.equal(signIn.json().error.code, 'mfa_required', 'the new password is in force (and the passkey still a second factor)');
+      });
+    });
+
+    it('refuses passkey names that reorder or hide text (bidi overrides and isolates, C1 controls, line separators), as memos and account names do', async () => {
+      await withHarness(dialect, { config: { publicUrl: PUBLIC_URL } }, async (h) => {
+        const { browser } = await signedIn(h, 'alice');
+        const before = await snapshot(h);
+        for (const name of ['Laptop\u202egnp.exe', 'Work\u2067key', 'Phone\u0085', 'Line\u2028break']) {
+          await addPasskey(browser, '', name);
+          assert.equal(await snapshot(h), before, `${JSON.stringify(name)}: nothing stored`);
+          assert.match((await browser.get('/settings')).body, /without line breaks or control characters/, 'the refusal says why');
+        }
+        await addPasskey(browser, '', 'Laptop – Zoë’s');
+        assert.equal(
+          (await h.app.ctx.storage.db.selectFrom('passkeys').select('name').executeTakeFirstOrThrow()).name,
+          'Laptop – Zoë’s',
+          'ordinary Unicode is kept',
+        );
       });
     });
   });
