@@ -14,7 +14,7 @@ import type { Db } from '../../src/storage/storage.js';
 import { auth, dialects, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { liftAppendOnly } from '../helpers/ledger-tamper.js';
 import { codeAt, manualClock } from '../helpers/second-factor.js';
-import { staffUser } from '../operators/staff.js';
+import { staffUser } from '../helpers/staff.js';
 
 const transfer = async (h: Harness, from: TestUser, to: string, amount: number): Promise<string> => {
   const res = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(from), payload: { from_account_id: from.accountId, to, amount } });

@@ -9,25 +9,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { verifyBooks } from '../../src/app/verify-books.js';
-import { auth, dialects, PASSWORD, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
+import { auth, dialects, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { codeAt, manualClock } from '../helpers/second-factor.js';
-import { Browser } from '../pages/browser.js';
-import { operatorSnapshot, staffUser, type StaffUser } from './staff.js';
+import { operatorSnapshot, staffBrowser, staffUser } from '../helpers/staff.js';
 
 type Clock = ReturnType<typeof manualClock>;
-
-/** Signs a staff member in through /login and the second-factor page (uses the next step's code). */
-async function staffBrowser(h: Harness, staff: StaffUser, clock: Clock): Promise<Browser> {
-  const browser = new Browser(h.app);
-  await browser.get('/login');
-  const first = await browser.post('/login', { username: staff.username, password: PASSWORD });
-  assert.equal(first.location, '/login/second-factor');
-  await browser.get('/login/second-factor');
-  clock.advanceSteps(1);
-  const done = await browser.post('/login/second-factor', { code: codeAt(staff.secret, clock) });
-  assert.equal(done.status, 303, done.body.slice(0, 300));
-  return browser;
-}
 
 const transfer = async (h: Harness, from: TestUser, to: string, amount: number): Promise<string> => {
   const res = await h.inject({ method: 'POST', url: '/api/v1/transfers', headers: auth(from), payload: { from_account_id: from.accountId, to, amount } });

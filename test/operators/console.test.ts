@@ -6,28 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auth, dialects, PASSWORD, withHarness, type Harness } from '../helpers/harness.js';
-import { codeAt, manualClock } from '../helpers/second-factor.js';
+import { auth, dialects, withHarness, type Harness } from '../helpers/harness.js';
+import { manualClock } from '../helpers/second-factor.js';
 import { Browser, signedIn } from '../pages/browser.js';
-import { grant, operatorSnapshot, staffUser, type StaffUser } from './staff.js';
+import { grant, operatorSnapshot, staffBrowser, staffUser } from '../helpers/staff.js';
 
 const pages = (h: Harness) =>
   h.app.registeredRoutes
     .filter((r) => /^\/admin(\/|$)/.test(r.url) && r.config?.staff)
     .flatMap((r) => r.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, url: r.url, staff: r.config!.staff })));
-
-/** Signs a staff member in through /login and the second-factor page. */
-async function staffBrowser(h: Harness, staff: StaffUser, clock: ReturnType<typeof manualClock>): Promise<Browser> {
-  const browser = new Browser(h.app);
-  await browser.get('/login');
-  const first = await browser.post('/login', { username: staff.username, password: PASSWORD });
-  assert.equal(first.location, '/login/second-factor');
-  await browser.get('/login/second-factor');
-  clock.advanceSteps(1);
-  const done = await browser.post('/login/second-factor', { code: codeAt(staff.secret, clock) });
-  assert.equal(done.status, 303, done.body.slice(0, 300));
-  return browser;
-}
 
 async function walk(browser: Browser, h: Harness, target: { userId: string; accountId: string }, only?: 'admin') {
   for (const route of pages(h).filter((r) => only === undefined || r.staff === only)) {

@@ -10,22 +10,9 @@ import { describe, it } from 'node:test';
 import { listSecurityEvents } from '../../src/app/security-events.js';
 import { auth, dialects, PASSWORD, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { codeAt, manualClock } from '../helpers/second-factor.js';
-import { Browser } from '../pages/browser.js';
-import { staffUser, type StaffUser } from './staff.js';
+import { staffBrowser, staffUser } from '../helpers/staff.js';
 
-type Clock = ReturnType<typeof manualClock>;
 const DAY_MS = 86_400_000;
-
-async function staffBrowser(h: Harness, staff: StaffUser, clock: Clock): Promise<Browser> {
-  const browser = new Browser(h.app);
-  await browser.get('/login');
-  await browser.post('/login', { username: staff.username, password: PASSWORD });
-  await browser.get('/login/second-factor');
-  clock.advanceSteps(1);
-  const done = await browser.post('/login/second-factor', { code: codeAt(staff.secret, clock) });
-  assert.equal(done.status, 303);
-  return browser;
-}
 
 const api = async (h: Harness, user: TestUser, url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
   const res = await h.inject({ method: 'POST', url, headers: { ...auth(user), ...headers }, payload });

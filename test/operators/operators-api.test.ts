@@ -9,7 +9,7 @@ import { changeRole } from '../../src/app/manage-roles.js';
 import { listSecurityEvents } from '../../src/app/security-events.js';
 import { auth, dialects, withHarness, type Harness } from '../helpers/harness.js';
 import { manualClock } from '../helpers/second-factor.js';
-import { grant, operatorSnapshot, revoke, staffUser } from './staff.js';
+import { grant, operatorSnapshot, revoke, staffUser } from '../helpers/staff.js';
 
 const staffRoutes = (h: Harness, need?: 'support' | 'admin') =>
   h.app.registeredRoutes

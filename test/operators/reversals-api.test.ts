@@ -11,7 +11,7 @@ import { listSecurityEvents } from '../../src/app/security-events.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
 import { auth, dialects, ledgerSnapshot, PASSWORD, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { codeAt, manualClock } from '../helpers/second-factor.js';
-import { staffUser, type StaffUser } from './staff.js';
+import { staffUser, type StaffUser } from '../helpers/staff.js';
 
 type Clock = ReturnType<typeof manualClock>;
 

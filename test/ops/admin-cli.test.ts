@@ -15,7 +15,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { auth, dialects, TEST_SECRET, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { enrolTotp, manualClock } from '../helpers/second-factor.js';
-import { operatorSnapshot } from '../operators/staff.js';
+import { operatorSnapshot } from '../helpers/staff.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

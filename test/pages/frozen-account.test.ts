@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import type { QueryKind } from '../../src/storage/query-observers.js';
 import { auth, dialects, ledgerSnapshot, withHarness, type Harness } from '../helpers/harness.js';
 import { manualClock } from '../helpers/second-factor.js';
-import { staffUser } from '../operators/staff.js';
+import { staffUser } from '../helpers/staff.js';
 import { signedIn, type Browser } from './browser.js';
 
 const REASON = 'Card <stolen> & "phone" lost';

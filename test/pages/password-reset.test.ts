@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { passwordResetAsksSettled } from '../../src/app/request-password-reset.js';
-import { auth, closingAfter, createHarness, dialects, PASSWORD, type Harness, type TestUser } from '../helpers/harness.js';
+import { auth, closingAfter, createHarness, dialects, type Harness, type TestUser } from '../helpers/harness.js';
 import { resetLinkIn, startMailbox, type Mailbox } from '../helpers/reset-mailbox.js';
 import { codeAt, enrolTotp, manualClock } from '../helpers/second-factor.js';
-import { staffUser, type StaffUser } from '../operators/staff.js';
+import { staffBrowser, staffUser } from '../helpers/staff.js';
 import { loggedApp } from '../security/log-capture.js';
 import { Browser, signedIn, STRONG_NEW_PASSWORD } from './browser.js';
 
@@ -52,17 +52,6 @@ async function askOnPage(h: Harness, browser: Browser, identifier: string, addre
   const link = resetLinkIn(mail);
   assert.equal(link.origin, PUBLIC_URL);
   return link.pathname + link.search;
-}
-
-async function staffBrowser(h: Harness, staff: StaffUser, clock: Clock): Promise<Browser> {
-  const browser = new Browser(h.app);
-  await browser.get('/login');
-  await browser.post('/login', { username: staff.username, password: PASSWORD });
-  await browser.get('/login/second-factor');
-  clock.advanceSteps(1);
-  const done = await browser.post('/login/second-factor', { code: codeAt(staff.secret, clock) });
-  assert.equal(done.status, 303);
-  return browser;
 }
 
 const passwordOf = async (h: Harness, userId: string) =>
