@@ -169,6 +169,14 @@ for (const dialect of await dialects()) {
 
       const withdrawals = await browser.get('/transactions?type=withdrawal');
       assert.match(withdrawals.body, /No transactions match this filter/);
+      // Every type the filter accepts is offered, reversals (issue 15) included.
+      const typeSelect = /<select id="type"[\s\S]*?<\/select>/.exec(withdrawals.body)?.[0] ?? '';
+      assert.deepEqual(
+        [...typeSelect.matchAll(/<option value="(\w+)"/g)].map((m) => m[1]),
+        ['all', 'deposit', 'withdrawal', 'transfer', 'reversal'],
+      );
+      const reversals = await browser.get('/transactions?type=reversal');
+      assert.match(reversals.body, /No transactions match this filter/);
       const future = await browser.get('/transactions?from=2999-01-01');
       assert.match(future.body, /No transactions match this filter/);
       const today = new Date(h.app.ctx.clock.nowMs()).toISOString().slice(0, 10);
