@@ -7,13 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
 import { waitFor } from '../helpers/harness.js';
 import { resetLinkIn, startMailbox, type CapturedMail, type Mailbox } from '../helpers/reset-mailbox.js';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { chromiumSkipReason, chromiumSuite } from './chromium.js';
 import { assertFlash, pathOf, signInHere, submit } from './pages.js';
-import { DESKTOP } from './screenshots.js';
-import { startServer, type RunningServer } from './server-process.js';
 
 const PASSWORD = 'a passphrase long enough for minibank';
 const NEW_PASSWORD = 'lantern orchard bicycle 5521 meadow';
@@ -30,21 +27,17 @@ async function mailTo(mailbox: Mailbox, subject: RegExp): Promise<CapturedMail> 
 
 describe('forgot password in Chromium', { skip: chromiumSkipReason() }, () => {
   let mailbox: Mailbox | undefined;
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
 
   before(async () => {
     mailbox = await startMailbox();
-    [server, browser] = await Promise.all([startServer({ SMTP_URL: mailbox.url, OUTBOX_POLL_INTERVAL_MS: '50' }), launchChromium()]);
   });
+  const suite = chromiumSuite(() => ({ SMTP_URL: mailbox!.url, OUTBOX_POLL_INTERVAL_MS: '50' }));
   after(async () => {
-    await browser?.close();
-    await server?.stop();
     await mailbox?.close();
   });
 
   it('asks on /login → Forgot password?, follows the emailed link, sets a new password and signs in with it', async () => {
-    const origin = server!.origin;
+    const origin = suite.server.origin;
     const api = async (path: string, body: object, token?: string) =>
       fetch(`${origin}/api/v1${path}`, {
         method: path === '/me/email' ? 'PUT' : 'POST',
@@ -59,7 +52,7 @@ describe('forgot password in Chromium', { skip: chromiumSkipReason() }, () => {
     assert.ok(confirmToken, confirmation.text);
     assert.equal((await api('/me/email/confirm', { token: confirmToken }, token)).status, 204);
 
-    const page = await (await browser!.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' })).newPage();
+    const page = await suite.newPage();
     try {
       await page.goto(`${origin}/login`);
       await submit(page, page.getByTestId('forgot-password-link'));

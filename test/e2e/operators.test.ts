@@ -8,86 +8,42 @@
  * console pages (search, customer, account with the freeze form) and the customer's dashboard.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { Secret, TOTP } from 'otpauth';
-import type { Browser } from 'playwright-core';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { describe, it } from 'node:test';
+import { apiCall, apiCustomer, appCode, enrolTotpThroughApi } from './bank-api.js';
+import { chromiumSkipReason, chromiumSuite } from './chromium.js';
 import { assertFlash, pathOf, signInHere, submit } from './pages.js';
 import { screenshot } from './screenshots.js';
-import { startServer, type RunningServer } from './server-process.js';
+import { runCli } from './server-process.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PASSWORD = 'a passphrase long enough for minibank';
 const REASON = 'Customer called 14:02: phone stolen, asked us to stop all payments';
-
-/** The code an authenticator app shows for `key` (base32), `offset` steps from now. */
-function appCode(key: string, offset = 0): string {
-  return new TOTP({ secret: Secret.fromBase32(key), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: Date.now() + offset * 30_000 });
-}
 
 interface Me {
   accounts: { id: string; status: string; balance: number }[];
 }
 
-/** One JSON API call; throws unless the status is `expect`. */
-async function api<T = unknown>(origin: string, method: string, url: string, body: unknown, expect: number, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(`${origin}/api/v1${url}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.equal(res.status, expect, `${method} ${url}: ${text}`);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
-}
-
-/** Signs up `username` through the API; returns a bearer header for them. */
-async function apiUser(origin: string, username: string): Promise<Record<string, string>> {
-  await api(origin, 'POST', '/signup', { username, password: PASSWORD }, 201);
-  const { access_token } = await api<{ access_token: string }>(origin, 'POST', '/auth/token', { username, password: PASSWORD }, 200);
-  return { authorization: `Bearer ${access_token}` };
-}
-
 describe("the operators' console in Chromium: a support user freezes an account after a customer's call", { skip: chromiumSkipReason() }, () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = chromiumSuite();
 
   it('support signs in with password and code, finds the customer by username, freezes the account with a reason, and the customer sees it frozen and why', async () => {
-    const origin = server!.origin;
+    const origin = suite.server.origin;
     // The customer, with some money, and the future support user with TOTP on (through the API).
-    const alice = await apiUser(origin, 'alice');
-    const me = await api<Me>(origin, 'GET', '/me', undefined, 200, alice);
-    const accountId = me.accounts[0]!.id;
-    await api(origin, 'POST', '/deposits', { account_id: accountId, amount: 125000, memo: 'salary' }, 201, {
-      ...alice,
-      'idempotency-key': crypto.randomUUID(),
+    const { auth: alice, accountId } = await apiCustomer(origin, 'alice', PASSWORD);
+    await apiCall(origin, 'POST', '/deposits', {
+      body: { account_id: accountId, amount: 125000, memo: 'salary' },
+      expect: 201,
+      headers: { ...alice, 'idempotency-key': crypto.randomUUID() },
     });
-    const sam = await apiUser(origin, 'sam');
-    const { secret } = await api<{ secret: string }>(origin, 'POST', '/me/mfa/totp', { password: PASSWORD }, 201, sam);
-    await api(origin, 'POST', '/me/mfa/totp/confirm', { otp: appCode(secret) }, 200, sam);
+    const sam = await apiCustomer(origin, 'sam', PASSWORD);
+    const secret = await enrolTotpThroughApi(origin, sam.token, PASSWORD, (key) => appCode(key));
 
     // The role, granted on the server's command line as the operator would.
-    const grant = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'admin', 'grant', 'sam', 'support'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: server!.dataDir, DATABASE_URL: '' },
-      encoding: 'utf8',
-    });
+    const grant = await runCli(suite.server, ['admin', 'grant', 'sam', 'support']);
     assert.equal(grant.status, 0, grant.stdout + grant.stderr);
     assert.match(grant.stdout, /granted support to sam/);
 
-    const staff = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
-    const customer = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
+    const staff = await suite.newContext();
+    const customer = await suite.newContext();
     try {
       const page = await staff.newPage();
       await page.goto(`${origin}/login`);
@@ -137,7 +93,7 @@ describe("the operators' console in Chromium: a support user freezes an account 
       await screenshot(own, 'dashboard-frozen');
       await own.goto(`${origin}/withdraw`);
       assert.equal(await own.getByTestId('frozen-reason').textContent(), REASON, 'the money form says so before anything is typed');
-      const after = await api<Me>(origin, 'GET', '/me', undefined, 200, alice);
+      const after = await apiCall<Me>(origin, 'GET', '/me', { expect: 200, headers: alice });
       assert.equal(after.accounts[0]!.status, 'frozen');
       assert.equal(after.accounts[0]!.balance, 125000, 'nothing moved');
     } finally {

@@ -5,37 +5,22 @@
  * so the RP ID is the request's host, `localhost`: an IP address is never a valid RP ID).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { describe, it } from 'node:test';
+import { chromiumSkipReason, chromiumSuite, virtualAuthenticator } from './chromium.js';
 import { assertFlash, pathOf, signUp, submit } from './pages.js';
 import { screenshot } from './screenshots.js';
-import { startServer, type RunningServer } from './server-process.js';
 
 const PASSWORD = 'a passphrase long enough for minibank';
 
 describe('passkeys in Chromium', { skip: chromiumSkipReason() }, () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = chromiumSuite();
 
   it('adds a passkey from /settings, signs out, and signs in with it from /login without a username or password', async () => {
-    const origin = `http://localhost:${server!.port}`;
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
+    const origin = `http://localhost:${suite.server.port}`;
+    const context = await suite.newContext();
     try {
       const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable');
-      await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-      });
+      await virtualAuthenticator(page);
       await signUp(page, origin, 'passkey-user', PASSWORD);
 
       await page.goto(`${origin}/settings`);

@@ -4,32 +4,20 @@
  * transfer. Takes the /requests screenshot the README shows (docs/screenshots via screenshots.ts).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { describe, it } from 'node:test';
+import { chromiumSkipReason, chromiumSuite } from './chromium.js';
 import { assertFlash, historyRows, pathOf, signInHere, signUp, submit } from './pages.js';
-import { DESKTOP, screenshot } from './screenshots.js';
-import { startServer, type RunningServer } from './server-process.js';
+import { screenshot } from './screenshots.js';
 
 const PASSWORD = 'a passphrase long enough for minibank';
 const MEMO = 'Concert tickets <b>&</b> "snacks"';
 
 describe('payment requests in Chromium', { skip: chromiumSkipReason() }, () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  const newPage = async (): Promise<Page> => (await browser!.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' })).newPage();
+  const suite = chromiumSuite();
+  const newPage = () => suite.newPage();
 
   it('alice asks bob on /requests, bob signs in and pays it through the review step, and both histories show it', async () => {
-    const origin = `http://127.0.0.1:${server!.port}`;
+    const origin = `http://127.0.0.1:${suite.server.port}`;
     const alice = await newPage();
     const bobSignup = await newPage();
     try {

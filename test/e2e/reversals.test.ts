@@ -12,18 +12,14 @@
  * a pass or a fail.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
-import { Secret, TOTP } from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { apiCall, apiCustomer, enrolTotpThroughApi, totpCode } from './bank-api.js';
+import { chromiumSkipReason, chromiumSuite } from './chromium.js';
 import { assertFlash, historyRows, pathOf, signInHere, submit } from './pages.js';
-import { DESKTOP, screenshot } from './screenshots.js';
-import { startServer, type RunningServer } from './server-process.js';
+import { screenshot } from './screenshots.js';
+import { runCli, type RunningServer } from './server-process.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PASSWORD = 'a passphrase long enough for minibank';
 const STEP_MS = 30_000;
 
@@ -34,8 +30,7 @@ interface Admin {
 }
 
 const stepNow = () => Math.floor(Date.now() / STEP_MS);
-const code = (secret: string, step: number) =>
-  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: step * STEP_MS + 1000 });
+const code = (secret: string, step: number) => totpCode(secret, step * STEP_MS + 1000);
 
 /** A code for a step this admin has not used (the server accepts ±1 step); waits for the clock when it must. */
 async function freshCode(admin: Admin): Promise<string> {
@@ -45,68 +40,33 @@ async function freshCode(admin: Admin): Promise<string> {
   return code(admin.secret, step);
 }
 
-async function call(origin: string, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(`${origin}/api/v1${url}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.status < 300, `${method} ${url}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-
-/** Signs up `username`; returns a token and the first account's id. */
-async function customer(origin: string, username: string): Promise<{ token: string; accountId: string }> {
-  await call(origin, 'POST', '/signup', { username, password: PASSWORD });
-  const token = (await call(origin, 'POST', '/auth/token', { username, password: PASSWORD })).access_token as string;
-  const me = await call(origin, 'GET', '/me', undefined, token);
-  return { token, accountId: me.accounts[0].id as string };
-}
+const customer = (origin: string, username: string) => apiCustomer(origin, username, PASSWORD);
 
 /** `minibank admin grant <username> admin` on the server's data directory, as an operator runs it. */
-function grantAdmin(server: RunningServer, username: string): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'admin', 'grant', username, 'admin'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: server.dataDir, DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (exit) => (exit === 0 ? resolve() : reject(new Error(`admin grant ${username}: exit ${exit}: ${output}`))));
-  });
+async function grantAdmin(server: RunningServer, username: string): Promise<void> {
+  const { status, stdout, stderr } = await runCli(server, ['admin', 'grant', username, 'admin']);
+  if (status !== 0) throw new Error(`admin grant ${username}: exit ${status}: ${stdout}${stderr}`);
 }
 
 /** A customer with TOTP on (enrolled through the API with the app's code) and then the admin role. */
 async function makeAdmin(server: RunningServer, username: string): Promise<Admin> {
   const { token } = await customer(server.origin, username);
-  const secret = (await call(server.origin, 'POST', '/me/mfa/totp', { password: PASSWORD }, token)).secret as string;
-  const admin: Admin = { username, secret, lastStep: 0 };
-  await call(server.origin, 'POST', '/me/mfa/totp/confirm', { otp: await freshCode(admin) }, token);
+  const admin: Admin = { username, secret: '', lastStep: 0 };
+  await enrolTotpThroughApi(server.origin, token, PASSWORD, (secret) => {
+    admin.secret = secret;
+    return freshCode(admin);
+  });
   await grantAdmin(server, username);
   return admin;
 }
 
 describe('reversals with four eyes in Chromium', { skip: chromiumSkipReason() }, () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  const newPage = async (): Promise<Page> => (await browser!.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' })).newPage();
+  const suite = chromiumSuite();
+  const newPage = (): Promise<Page> => suite.newPage();
 
   async function signInAdmin(admin: Admin): Promise<Page> {
     const page = await newPage();
-    await page.goto(`${server!.origin}/login?next=/admin`);
+    await page.goto(`${suite.server.origin}/login?next=/admin`);
     await signInHere(page, admin.username, PASSWORD);
     assert.match(pathOf(page), /^\/login\/second-factor/);
     await page.fill('#code', await freshCode(admin));
@@ -115,18 +75,22 @@ describe('reversals with four eyes in Chromium', { skip: chromiumSkipReason() },
   }
 
   it('admin ada asks to reverse a large payment with a reason, admin grace approves it in the queue, and the payer sees the reversal', async () => {
-    const origin = server!.origin;
+    const origin = suite.server.origin;
     const alice = await customer(origin, 'alice');
     const bob = await customer(origin, 'bob');
     const carol = await customer(origin, 'carol');
     const deposit = (who: { token: string; accountId: string }, amount: number, memo: string) =>
-      call(origin, 'POST', '/deposits', { account_id: who.accountId, amount, memo }, who.token);
+      apiCall(origin, 'POST', '/deposits', { body: { account_id: who.accountId, amount, memo }, token: who.token });
     await deposit(alice, 200_000, 'salary');
     await deposit(carol, 4_250, 'birthday money');
     await deposit(bob, 1_000, 'pocket money');
-    const payment = (await call(origin, 'POST', '/transfers', { from_account_id: alice.accountId, to: 'bob', amount: 150_000, memo: 'rent' }, alice.token))
-      .transaction.id as string;
-    const [ada, grace] = await Promise.all([makeAdmin(server!, 'ada'), makeAdmin(server!, 'grace')]);
+    const payment = (
+      await apiCall<{ transaction: { id: string } }>(origin, 'POST', '/transfers', {
+        body: { from_account_id: alice.accountId, to: 'bob', amount: 150_000, memo: 'rent' },
+        token: alice.token,
+      })
+    ).transaction.id;
+    const [ada, grace] = await Promise.all([makeAdmin(suite.server, 'ada'), makeAdmin(suite.server, 'grace')]);
 
     const adaPage = await signInAdmin(ada);
     assert.equal(pathOf(adaPage), '/admin');

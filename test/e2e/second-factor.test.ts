@@ -9,21 +9,14 @@
  * 5000 here so a small deposit covers a large transfer. Screenshots of the new pages are taken.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Secret, TOTP } from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { appCode } from './bank-api.js';
+import { chromiumSkipReason, chromiumSuite, virtualAuthenticator } from './chromium.js';
 import { assertFlash, pathOf, signInHere, signUp, submit } from './pages.js';
 import { screenshot } from './screenshots.js';
-import { startServer, type RunningServer } from './server-process.js';
 
 const PASSWORD = 'a passphrase long enough for minibank';
-
-/** The code an authenticator app shows for `key` (base32, as on the page), `offset` steps from now. */
-function appCode(key: string, offset = 0): string {
-  const totp = new TOTP({ secret: Secret.fromBase32(key), digits: 6, period: 30, algorithm: 'SHA1' });
-  return totp.generate({ timestamp: Date.now() + offset * 30_000 });
-}
 
 async function deposit(page: Page, origin: string, amount: string) {
   await page.goto(`${origin}/deposit`);
@@ -33,20 +26,11 @@ async function deposit(page: Page, origin: string, amount: string) {
 }
 
 describe('the second factor in Chromium', { skip: chromiumSkipReason() }, () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ STEP_UP_MINOR: '5000' }), launchChromium()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = chromiumSuite({ STEP_UP_MINOR: '5000' });
 
   it('enrols an authenticator app from /settings with the key read from the page, signs out, and signs in with the password and a code', async () => {
-    const origin = `http://localhost:${server!.port}`;
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
+    const origin = `http://localhost:${suite.server.port}`;
+    const context = await suite.newContext();
     try {
       const payee = await context.newPage();
       await signUp(payee, origin, 'totp-payee', PASSWORD);
@@ -96,19 +80,15 @@ describe('the second factor in Chromium', { skip: chromiumSkipReason() }, () => 
   });
 
   it('registers a passkey, signs in with it, and confirms a large transfer with it on the review step', async () => {
-    const origin = `http://localhost:${server!.port}`;
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
+    const origin = `http://localhost:${suite.server.port}`;
+    const context = await suite.newContext();
     try {
       const payee = await context.newPage();
       await signUp(payee, origin, 'step-up-payee', PASSWORD);
       await payee.close();
       await context.clearCookies();
       const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable');
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-      });
+      const { cdp, authenticatorId } = await virtualAuthenticator(page);
       await signUp(page, origin, 'step-up-user', PASSWORD);
       await page.goto(`${origin}/settings`);
       await page.fill('#passkey_name', 'This laptop');

@@ -72,6 +72,26 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   return server;
 }
 
+/**
+ * Runs `minibank <args>` (src/cli/main.ts) on the server's data directory, as an operator runs it
+ * next to the server (for example `admin grant sam support`); resolves with the exit status and output.
+ */
+export function runCli(server: RunningServer, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: server.dataDir, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 /** Polls /readyz (the database answers) until it says 200; gives up early if the child dies. */
 async function waitUntilReady(origin: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;

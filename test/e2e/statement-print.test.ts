@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { chromiumSkipReason, chromiumSuite } from './chromium.js';
 import { signUp } from './pages.js';
 import { ARTIFACT_DIR, DOCS_DIR, screenshot } from './screenshots.js';
-import { startServer, type RunningServer } from './server-process.js';
 
 const PASSWORD = 'statements print on any paper 77';
 const PAGE_TIMEOUT_MS = 30_000;
@@ -40,16 +39,14 @@ const statementRight = (page: Page) =>
   page.locator('[data-testid=statement]').evaluate((el) => Math.max(...[el, ...el.querySelectorAll('*')].map((e) => e.getBoundingClientRect().right)));
 
 describe('the statement page in Chromium', { skip: chromiumSkipReason() }, () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
+  const suite = chromiumSuite();
   let page: Page;
   let statementUrl = '';
 
   before(
     async () => {
-      [server, browser] = await Promise.all([startServer(), launchChromium()]);
-      const origin = server.origin;
-      const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+      const origin = suite.server.origin;
+      const context = await suite.newContext({ width: 1100, height: 900 });
       context.setDefaultTimeout(PAGE_TIMEOUT_MS);
       page = await context.newPage();
       await signUp(page, origin, 'harriet', PASSWORD);
@@ -68,11 +65,6 @@ describe('the statement page in Chromium', { skip: chromiumSkipReason() }, () =>
     },
     { timeout: 120_000 },
   );
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  });
 
   it('shows the statement with its figures on screen', { timeout: 60_000 }, async () => {
     await page.goto(statementUrl);
