@@ -3,6 +3,8 @@
  * `declined` or `cancelled` once, by the same conditional update that pays it, so a decline racing
  * a payment or a cancel ends with exactly one of them. Nothing moves either way.
  */
+import { recordPaymentRequestChange } from './change-events.js';
+import { webhooksOn } from './outbox.js';
 import { nowMsBig, type AppContext } from './context.js';
 import { claimOrRefuse } from './pay-payment-request.js';
 import { findPaymentRequest, resolvePaymentRequest } from '../storage/repositories/payment-request-repository.js';
@@ -24,6 +26,8 @@ export async function answerPaymentRequest(ctx: AppContext, userId: string, requ
       throw new Error('payment request: claimed but not resolved');
     const row = await findPaymentRequest(trx, requestId);
     if (!row) throw new Error('payment request: resolved but not found');
-    return paymentRequestView(row, nowMs);
+    const view = paymentRequestView(row, nowMs);
+    if (webhooksOn(ctx)) await recordPaymentRequestChange(ctx, trx, view, [row.to_account_id]);
+    return view;
   });
 }

@@ -4,6 +4,7 @@
  * Nothing moves; the request waits for the payer. At most MAX_PENDING_REQUESTS are pending per
  * requester, counted and inserted under the requester's lock so parallel creates never exceed it.
  */
+import { recordPaymentRequestCreated } from './change-events.js';
 import { DomainError } from '../domain/errors.js';
 import { isOpen } from '../domain/movement-rules.js';
 import { parsePayee } from '../domain/payee.js';
@@ -63,7 +64,9 @@ export async function createPaymentRequest(ctx: AppContext, requesterUserId: str
     });
     const row = await findPaymentRequest(trx, id);
     if (!row) throw new Error('payment request: not found right after insert');
-    return paymentRequestView(row, nowMs);
+    const view = paymentRequestView(row, nowMs);
+    await recordPaymentRequestCreated(ctx, trx, view, { payerUserId, toAccountId: account.id });
+    return view;
   });
 }
 

@@ -4,6 +4,8 @@
  * request's change from pending to paid, so the request is paid exactly once: a second payment, in
  * parallel or later, with the same Idempotency-Key or without one, moves nothing.
  */
+import { recordPaymentRequestChange } from './change-events.js';
+import { webhooksOn } from './outbox.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { requestNotFound, requestNotPending, requestStatusAt } from '../domain/payment-request.js';
 import { claimPendingRequest, findPaymentRequest, resolvePaymentRequest, type RequestRole } from '../storage/repositories/payment-request-repository.js';
@@ -91,7 +93,9 @@ async function payInside(ctx: AppContext, trx: Trx, payerUserId: string, input: 
   if (!(await resolvePaymentRequest(trx, { id: row.id, status: 'paid', nowMs, transactionId: moved.transaction.id }))) {
     throw new Error('payment request: claimed but could not be resolved');
   }
-  return { kind: 'paid', ...moved, paymentRequest: paidView(paymentRequestView(row, nowMs), moved.transaction.id) };
+  const paymentRequest = paidView(paymentRequestView(row, nowMs), moved.transaction.id);
+  if (webhooksOn(ctx)) await recordPaymentRequestChange(ctx, trx, paymentRequest, [row.to_account_id]);
+  return { kind: 'paid', ...moved, paymentRequest };
 }
 
 /**

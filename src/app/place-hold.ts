@@ -5,6 +5,7 @@
  * holds racing for a balance that covers 10 reserve exactly 10 on both databases. Idempotent with a
  * key exactly as transfers are (idempotency.ts).
  */
+import { recordHoldChange } from './change-events.js';
 import { isDomainError } from '../domain/errors.js';
 import { holdExpiresAtMs } from '../domain/hold-rules.js';
 import { approves, factsOf, refusalOf, sameAccount } from '../domain/movement-rules.js';
@@ -69,7 +70,7 @@ async function reserve(ctx: AppContext, trx: Trx, actorUserId: string, request: 
   if (resolved.id === owned.id) throw sameAccount();
   // Holds that lapsed give their reserve back before this one is judged (the sweeper may lag).
   // Before the account locks: the sweeper, too, takes a hold's row before its payer's.
-  await settleDueHoldsOf(trx, owned.id, nowMs);
+  await settleDueHoldsOf(ctx, trx, owned.id, nowMs);
   // Both rows read again after their locks: a close of the payee that committed meanwhile is seen.
   await lockHoldParties(trx, ctx.storage.dialect, owned.id, resolved.id);
   const from = (await findAccountById(trx, owned.id)) ?? owned;
@@ -97,5 +98,7 @@ async function reserve(ctx: AppContext, trx: Trx, actorUserId: string, request: 
   const row = await findHoldWithParties(trx, id);
   if (!row) throw new Error('hold: the row just written is missing');
   const held = BigInt(from.held ?? 0n) + request.amountMinor;
-  return { kind: 'placed', hold: holdView(row, nowMs), account: accountView({ ...from, held }) };
+  const hold = holdView(row, nowMs);
+  await recordHoldChange(ctx, trx, hold, [from.id, to.id]);
+  return { kind: 'placed', hold, account: accountView({ ...from, held }) };
 }

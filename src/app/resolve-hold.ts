@@ -8,6 +8,7 @@
  * can still be refused (a frozen or closed account, a bound): the whole transaction is undone and
  * the hold stays pending.
  */
+import { recordCapture, recordHoldChange } from './change-events.js';
 import { DomainError } from '../domain/errors.js';
 import { captureAmount, holdNotFound, holdNotPending } from '../domain/hold-rules.js';
 import { transferJournal } from '../domain/journal.js';
@@ -72,7 +73,9 @@ export async function captureHold(
       cursor: 0n,
     };
     const after = { ...row, status: 'captured' as const, captured_amount: captured, resolved_at: nowMs, transaction_id: transactionId };
-    return { transaction, hold: holdView(after, nowMs) };
+    const hold = holdView(after, nowMs);
+    await recordCapture(ctx, trx, transaction, hold, [from.id, to.id]);
+    return { transaction, hold };
   });
 }
 
@@ -85,7 +88,9 @@ export async function voidHold(ctx: AppContext, actorUserId: string, holdId: str
     const nowMs = nowMsBig(ctx);
     const row = await pendingHoldOfPayee(trx, actorUserId, holdId, nowMs);
     await resolveAndRelease(trx, row, { status: 'voided', nowMs, capturedMinor: 0n, transactionId: null });
-    return holdView({ ...row, status: 'voided', resolved_at: nowMs }, nowMs);
+    const hold = holdView({ ...row, status: 'voided', resolved_at: nowMs }, nowMs);
+    await recordHoldChange(ctx, trx, hold, [row.from_account_id, row.to_account_id]);
+    return hold;
   });
 }
 

@@ -7,24 +7,30 @@
  * whose update changed the row releases the reserve; PostgreSQL sweepers also skip rows another
  * sweeper has locked (SKIP LOCKED) instead of queueing behind it.
  */
-import { duePendingHolds, duePendingHoldsOf, expirePendingHold, releaseHeld } from '../storage/repositories/hold-repository.js';
+import { duePendingHolds, duePendingHoldsOf, expirePendingHold, findHoldWithParties, releaseHeld } from '../storage/repositories/hold-repository.js';
+import { recordHoldChange } from './change-events.js';
+import { holdView } from './hold-views.js';
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
 
 /** Most holds one sweep settles in one transaction (a bound on its length); the next tick takes the rest. */
 export const SWEEP_BATCH = 100;
 
-/** Settles one hold if it is still pending and due at `nowMs` (ms); true when this call settled it. */
-export async function settleExpiredHold(trx: Trx, holdId: string, nowMs: bigint): Promise<boolean> {
+/**
+ * Settles one hold if it is still pending and due at `nowMs` (ms); true when this call settled it.
+ * Only the settling writer queues its `hold.updated` webhook (change-events.ts), so it is sent once.
+ */
+export async function settleExpiredHold(ctx: AppContext, trx: Trx, holdId: string, nowMs: bigint): Promise<boolean> {
   const expired = await expirePendingHold(trx, holdId, nowMs);
   if (!expired) return false;
   await releaseHeld(trx, expired.from_account_id, BigInt(expired.amount));
+  await recordHoldChange(ctx, trx, async () => holdView((await findHoldWithParties(trx, holdId))!, nowMs), [expired.from_account_id, expired.to_account_id]);
   return true;
 }
 
 /** Settles the due holds one account pays (before it reserves again), inside the caller's transaction. */
-export async function settleDueHoldsOf(trx: Trx, accountId: string, nowMs: bigint): Promise<void> {
-  for (const id of await duePendingHoldsOf(trx, accountId, nowMs)) await settleExpiredHold(trx, id, nowMs);
+export async function settleDueHoldsOf(ctx: AppContext, trx: Trx, accountId: string, nowMs: bigint): Promise<void> {
+  for (const id of await duePendingHoldsOf(trx, accountId, nowMs)) await settleExpiredHold(ctx, trx, id, nowMs);
 }
 
 /**
@@ -36,7 +42,7 @@ export async function sweepExpiredHolds(ctx: AppContext): Promise<number> {
   return ctx.storage.writeTransaction(async (trx) => {
     let settled = 0;
     for (const id of await duePendingHolds(trx, ctx.storage.dialect, nowMs, SWEEP_BATCH)) {
-      if (await settleExpiredHold(trx, id, nowMs)) settled += 1;
+      if (await settleExpiredHold(ctx, trx, id, nowMs)) settled += 1;
     }
     return settled;
   });
