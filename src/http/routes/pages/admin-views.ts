@@ -42,6 +42,8 @@ export function adminNav(isAdmin: boolean): { href: string; label: string; id: s
     // Part B (issue 15): the approval queue and the deposits report.
     links.push({ href: '/admin/approvals', label: 'Approvals', id: 'approvals' }, { href: '/admin/deposits', label: 'Deposits', id: 'deposits' });
     links.push({ href: '/admin/roles', label: 'Roles', id: 'roles' });
+    // Issue 18: the outbox's delivery log (webhooks and emails, failed ones included).
+    links.push({ href: '/admin/deliveries', label: 'Deliveries', id: 'deliveries' });
   }
   links.push({ href: '/dashboard', label: 'Back to my bank', id: 'exit' });
   return links;

@@ -16,6 +16,7 @@ import adminPages from './admin.js';
 import adminRolePages from './admin-roles.js';
 import adminReversalPages from './admin-reversals.js';
 import adminDepositPages from './admin-deposits.js';
+import adminDeliveryPages from './admin-deliveries.js';
 import authPages from './auth.js';
 import dashboardPage from './dashboard.js';
 import holdPages from './holds.js';
@@ -66,6 +67,7 @@ export default async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(adminRolePages);
   await app.register(adminReversalPages);
   await app.register(adminDepositPages);
+  await app.register(adminDeliveryPages);
   await app.register(authPages);
   await app.register(passwordResetPages);
   await app.register(dashboardPage);
