@@ -6,8 +6,9 @@
  * `where kind = 'system'`), about 35 % of a transfer's SQLite instructions before the fix.
  *
  * The hot paths (sign-in by API and by form, GET /me, the dashboard, transfers, deposits and
- * withdrawals by API and by form, an idempotent replay, history by API and page) run once to warm
- * up, then twice more, while this test counts:
+ * withdrawals by API and by form, an idempotent replay, history by API and page, and this session's
+ * holds, payment requests, notifications, ledger head and statement months: session-hot-paths.ts)
+ * run once to warm up, then twice more, while this test counts:
  * - SQLite: every `prepare` through better-sqlite3 per connection and SQL text, and SQLite's own
  *   re-preparations per statement (sqlite3_stmt_status, read by the small extension stmt-status.c,
  *   compiled here with the C compiler; better-sqlite3 does not expose it);
@@ -25,6 +26,7 @@ import { DefaultQueryCompiler } from 'kysely';
 import pg from 'pg';
 import { auth, createHarness, dialects, PASSWORD, type Harness, type TestUser } from '../helpers/harness.js';
 import { Browser, manualClock, signedIn } from '../pages/browser.js';
+import { runSessionHotPaths } from './session-hot-paths.js';
 
 type Raw = SqliteDatabase.Database;
 type StatementStatus = Map<string, { reprepares: number; runs: number }>;
@@ -141,6 +143,7 @@ async function runHotPaths(h: Harness, alice: TestUser, bob: TestUser, round: nu
   }
   ok(await h.inject({ method: 'GET', url: `/api/v1/accounts/${alice.accountId}/transactions`, headers: auth(alice) }), 200, 'history');
   assert.equal((await browser.get('/transactions')).status, 200, 'history page');
+  await runSessionHotPaths(h, browser, alice, bob, round);
 }
 
 const twice = <K>(counts: Map<K, number>) => [...counts].filter(([, n]) => n > 1);

@@ -7,12 +7,17 @@
  */
 import { sql } from 'kysely';
 import type { HoldsTable } from '../schema.js';
+import { literal, literalOf } from '../sql-literal.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 import type { Insertable, Selectable } from 'kysely';
 
 export type HoldRow = Selectable<HoldsTable>;
 export type NewHoldRow = Insertable<HoldsTable>;
 export type HoldStatus = HoldRow['status'];
+
+/** Every status a hold can have (migration 010's CHECK), the list a status filter is chosen from. */
+const HOLD_STATUSES: readonly HoldStatus[] = ['pending', 'captured', 'voided', 'expired'];
+const PENDING = literal('pending');
 
 /** A hold with both sides' account numbers and owners, as the use cases show it. */
 export type HoldWithParties = HoldRow & {
@@ -118,7 +123,7 @@ export async function expirePendingHold(trx: Trx, id: string, nowMs: bigint): Pr
  * instead of queuing behind each other (the conditional update decides in any case).
  */
 export async function duePendingHolds(trx: Trx, dialect: Dialect, nowMs: bigint, limit: number): Promise<string[]> {
-  let query = trx.selectFrom('holds').select('id').where('status', '=', 'pending').where('expires_at', '<=', nowMs).orderBy('expires_at').limit(limit);
+  let query = trx.selectFrom('holds').select('id').where('status', '=', PENDING).where('expires_at', '<=', nowMs).orderBy('expires_at').limit(limit);
   // SQLite has one writer at a time and no row locks to skip.
   if (dialect === 'postgres') query = query.forUpdate().skipLocked();
   return (await query.execute()).map((r) => r.id);
@@ -130,7 +135,7 @@ export async function duePendingHoldsOf(trx: Trx, accountId: string, nowMs: bigi
     .selectFrom('holds')
     .select('id')
     .where('from_account_id', '=', accountId)
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .where('expires_at', '<=', nowMs)
     .execute();
   return rows.map((r) => r.id);
@@ -172,10 +177,11 @@ export interface HoldListQuery {
 /** A user's holds as payer or payee, newest first, at most `limit` (keyset paginated). */
 export async function listHoldsWithParties(db: Db | Trx, q: HoldListQuery): Promise<HoldWithParties[]> {
   let query = withParties(db).where(q.role === 'payer' ? 'fa.user_id' : 'ta.user_id', '=', q.userId);
-  if (q.status === 'pending') query = query.where('h.status', '=', 'pending').where('h.expires_at', '>', q.nowMs);
+  // Statuses are literals (sql-literal.ts): a bound status against the pending index re-prepares on SQLite.
+  if (q.status === 'pending') query = query.where('h.status', '=', PENDING).where('h.expires_at', '>', q.nowMs);
   else if (q.status === 'expired')
-    query = query.where((eb) => eb.or([eb('h.status', '=', 'expired'), eb.and([eb('h.status', '=', 'pending'), eb('h.expires_at', '<=', q.nowMs)])]));
-  else if (q.status) query = query.where('h.status', '=', q.status);
+    query = query.where((eb) => eb.or([eb('h.status', '=', literal('expired')), eb.and([eb('h.status', '=', PENDING), eb('h.expires_at', '<=', q.nowMs)])]));
+  else if (q.status) query = query.where('h.status', '=', literalOf(HOLD_STATUSES, q.status));
   if (q.after) {
     const { createdAtMs, id } = q.after;
     query = query.where((eb) => eb.or([eb('h.created_at', '<', createdAtMs), eb.and([eb('h.created_at', '=', createdAtMs), eb('h.id', '<', id)])]));

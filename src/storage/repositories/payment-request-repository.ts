@@ -4,9 +4,15 @@
  * pay, decline or cancel it at the same moment; the row count says who won.
  */
 import type { PaymentRequestRow } from '../schema.js';
+import { literal, literalOf } from '../sql-literal.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 
 /** A request with the names a reader sees: the requester's username and account number, the payer's username. */
+/** Written into the SQL as a literal (sql-literal.ts): a bound status against the pending index re-prepares on SQLite. */
+const PENDING = literal('pending');
+/** The stored statuses a request leaves `pending` for (migration 011's CHECK), the list a status filter is chosen from. */
+const RESOLVED_STATUSES: readonly ('paid' | 'declined' | 'cancelled')[] = ['paid', 'declined', 'cancelled'];
+
 export type PaymentRequestRecord = PaymentRequestRow & { requester_username: string; payer_username: string; to_account_number: string };
 
 export type NewPaymentRequest = Omit<PaymentRequestRow, 'seq' | 'status' | 'resolved_at' | 'transaction_id'>;
@@ -48,7 +54,7 @@ export async function countPendingOutgoing(trx: Db | Trx, userId: string, nowMs:
     .selectFrom('payment_requests')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('requester_user_id', '=', userId)
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .where('expires_at', '>', nowMs)
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -105,9 +111,9 @@ export interface RequestFilter {
 export async function listPaymentRequests(db: Db | Trx, filter: RequestFilter): Promise<PaymentRequestRecord[]> {
   let query = withNames(db).where(partyColumn(filter.role), '=', filter.userId);
   if (filter.beforeSeq !== undefined) query = query.where('r.seq', '<', filter.beforeSeq);
-  if (filter.status === 'expired') query = query.where('r.status', '=', 'pending').where('r.expires_at', '<=', filter.nowMs);
-  else if (filter.status === 'pending') query = query.where('r.status', '=', 'pending').where('r.expires_at', '>', filter.nowMs);
-  else if (filter.status !== undefined) query = query.where('r.status', '=', filter.status);
+  if (filter.status === 'expired') query = query.where('r.status', '=', PENDING).where('r.expires_at', '<=', filter.nowMs);
+  else if (filter.status === 'pending') query = query.where('r.status', '=', PENDING).where('r.expires_at', '>', filter.nowMs);
+  else if (filter.status !== undefined) query = query.where('r.status', '=', literalOf(RESOLVED_STATUSES, filter.status));
   return query.orderBy('r.seq', 'desc').limit(filter.limit).execute();
 }
 
@@ -124,7 +130,7 @@ export async function countPendingIncoming(db: Db | Trx, userId: string, nowMs: 
     .selectFrom('payment_requests')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('payer_user_id', '=', userId)
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .where('expires_at', '>', nowMs)
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -136,7 +142,7 @@ export async function hasPendingRequestsInto(db: Db | Trx, accountId: string, no
     .selectFrom('payment_requests')
     .select('id')
     .where('to_account_id', '=', accountId)
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .where('expires_at', '>', nowMs)
     .executeTakeFirst();
   return row !== undefined;
