@@ -32,6 +32,8 @@ export async function listPasskeys(ctx: AppContext, userId: string): Promise<Pas
   }));
 }
 
+const CREDENTIAL_ID = /^[A-Za-z0-9_-]{1,1024}$/;
+
 /**
  * Removes the user's passkey `id` and records `passkey_removed` in the same transaction. Returns its
  * name. Needs the same step-up as adding one (`proof`: the password, and a TOTP code when TOTP is on;
@@ -46,9 +48,12 @@ export async function removePasskey(
   proof: { password: string; code: string },
   client: ClientInfo,
 ): Promise<string> {
+  // Credential ids are base64url (WebAuthn, as @simplewebauthn gives them): anything else is no
+  // passkey, answered before any query (a NUL byte is an error in a PostgreSQL query: a 500).
+  if (!CREDENTIAL_ID.test(id)) throw new DomainError('not_found', 'That passkey was already removed.');
   await requirePasskeyStepUp(ctx, { userId, ...proof }, client);
   return ctx.storage.writeTransaction(async (trx) => {
-    const name = await deletePasskey(trx, userId, id.slice(0, 1024));
+    const name = await deletePasskey(trx, userId, id);
     if (name === null) throw new DomainError('not_found', 'That passkey was already removed.');
     await recordSecurityEvent(ctx, { type: 'passkey_removed', userId, client, details: { name } }, trx);
     return name;

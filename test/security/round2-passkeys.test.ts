@@ -97,7 +97,13 @@ for (const dialect of await dialects()) {
         assert.equal(await snapshot(h), before, 'nor a wrong code');
         await remove(mallory, { passkey: id, current_password: PASSWORD });
         assert.equal(await snapshot(h), before, 'another user’s passkey is not theirs to remove');
+        for (const odd of ['\u0000', `${id}\u0000`, 'not base64url!', 'é', 'x'.repeat(1025)]) {
+          const res = await remove(browser, { passkey: odd, current_password: PASSWORD, otp: codeAt(secret, clock) });
+          assert.equal(res.status, 303, `${JSON.stringify(odd.slice(0, 20))}: a friendly answer, never a 500`);
+          assert.equal(await snapshot(h), before);
+        }
 
+        clock.advanceSteps(1); // an odd id cut to a well-formed one above may have used this step's code
         await remove(browser, { passkey: id, current_password: PASSWORD, otp: codeAt(secret, clock) });
         assert.equal((await h.app.ctx.storage.db.selectFrom('passkeys').selectAll().execute()).length, 0, 'password and code remove it');
       });
