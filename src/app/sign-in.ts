@@ -2,6 +2,7 @@ import { DomainError, RateLimitedError } from '../domain/errors.js';
 import { usernameOrNull } from '../domain/username.js';
 import { currentPasswordGeneration, findUserByUsername, rehashPassword } from '../storage/repositories/user-repository.js';
 import { insertToken } from '../storage/repositories/token-repository.js';
+import { signedInBeforeFrom } from '../storage/repositories/sign-in-history-repository.js';
 import type { AppContext } from './context.js';
 import { deviceKey, FAILURE_MEMORY_MS, usernameKey } from './login-throttle.js';
 import { recordSecurityEvent, UNKNOWN_CLIENT, type ClientInfo, type SecurityEventInput } from './security-events.js';
@@ -180,11 +181,24 @@ export async function issueToken(
   // group commit instead of separate fsyncs that each stall the event loop during a login rush.
   await ctx.storage.writeTransaction(async (trx) => {
     const passwordGeneration = await issuedAgainstGeneration(trx, user.id, BigInt(user.password_generation));
-    if (succeeded) await recordSecurityEvent(ctx, succeeded, trx);
+    if (succeeded) await recordSecurityEvent(ctx, await markKnownApiClient(trx, succeeded), trx);
     await insertToken(trx, { jti, userId: user.id, createdAtMs: BigInt(nowMs), expiresAtMs: BigInt(nowMs + ctx.tokens.ttlSeconds * 1000), passwordGeneration });
     await recordSecurityEvent(ctx, { type: 'token_issued', userId: user.id, client, details: { expires_in_seconds: ctx.tokens.ttlSeconds } }, trx);
   });
   return { accessToken, expiresInSeconds: ctx.tokens.ttlSeconds, userId: user.id };
+}
+
+/**
+ * An API client has no known-browser cookie, so its sign-in counts as "new" (and notifies the user,
+ * notification-kinds.ts securityNotice) only when the user never signed in before from this IP
+ * address and user agent (issue 18 item 6; docs/api.md). Compared as security-events.ts stores them.
+ */
+async function markKnownApiClient(trx: Trx, event: SecurityEventInput): Promise<SecurityEventInput> {
+  if (event.userId === null) return event;
+  const ip = event.client.ip?.slice(0, 64) ?? '';
+  const agent = event.client.userAgent?.slice(0, 256) ?? '';
+  if (!(await signedInBeforeFrom(trx, event.userId, ip, agent))) return event;
+  return { ...event, details: { ...event.details, known_client: true } };
 }
 
 /**

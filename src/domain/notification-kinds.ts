@@ -49,8 +49,11 @@ export const paymentRequestText = (minor: bigint, currency: string, from: string
 export function securityNotice(type: string, details: Readonly<Record<string, unknown>> | undefined): { kind: NotificationKind; text: string } | null {
   switch (type) {
     case 'login_succeeded':
-      // A browser that proved an earlier sign-in (known-device token) is not new.
-      return details?.known_device === true ? null : { kind: 'new_sign_in', text: 'A new sign-in to your account, from a browser or app not seen before.' };
+      // A browser that proved an earlier sign-in (known-device token) is not new; nor is an API
+      // client signing in again from the same IP address and user agent (sign-in.ts).
+      return details?.known_device === true || details?.known_client === true
+        ? null
+        : { kind: 'new_sign_in', text: 'A new sign-in to your account, from a browser or app not seen before.' };
     case 'password_changed':
       return { kind: 'password_changed', text: 'Your password was changed.' };
     case 'totp_enrolled':
