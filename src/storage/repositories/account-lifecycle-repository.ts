@@ -14,6 +14,7 @@
  */
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { AccountRow, Database } from '../schema.js';
+import { literal } from '../sql-literal.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 
 /**
@@ -69,7 +70,9 @@ export const CLOSE_REQUIRES: readonly AccountCondition[] = [
   // Holds (issue 14 item 2): nothing reserved as payer (held is the sum of its pending holds), and no pending hold paying into it.
   (eb) => eb('held', '=', 0n),
   (eb) =>
-    eb.not(eb.exists(eb.selectFrom('holds').select('holds.id').whereRef('holds.to_account_id', '=', 'accounts.id').where('holds.status', '=', 'pending'))),
+    eb.not(
+      eb.exists(eb.selectFrom('holds').select('holds.id').whereRef('holds.to_account_id', '=', 'accounts.id').where('holds.status', '=', literal('pending'))),
+    ),
   // Payment requests (issue 14 item 3): no request into it still waiting to be paid (one past its expiry reads expired and does not count).
   (eb, nowMs) =>
     eb.not(
@@ -78,7 +81,7 @@ export const CLOSE_REQUIRES: readonly AccountCondition[] = [
           .selectFrom('payment_requests')
           .select('payment_requests.id')
           .whereRef('payment_requests.to_account_id', '=', 'accounts.id')
-          .where('payment_requests.status', '=', 'pending')
+          .where('payment_requests.status', '=', literal('pending'))
           .where('payment_requests.expires_at', '>', nowMs),
       ),
     ),

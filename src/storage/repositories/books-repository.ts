@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { MAX_BALANCE_MINOR } from '../../domain/money.js';
+import { literal } from '../sql-literal.js';
 import type { Db } from '../storage.js';
 
 const MAX_SQL = sql.lit(Number(MAX_BALANCE_MINOR));
@@ -101,7 +102,7 @@ export async function balanceSumsPerCurrency(db: Db): Promise<{ currency: string
 
 /** User accounts with a negative balance. */
 export async function negativeUserAccounts(db: Db): Promise<{ number: string; balance: unknown }[]> {
-  return db.selectFrom('accounts').select(['number', 'balance']).where('kind', '=', 'user').where('balance', '<', 0n).execute();
+  return db.selectFrom('accounts').select(['number', 'balance']).where('kind', '=', literal('user')).where('balance', '<', 0n).execute();
 }
 
 /** How many rows a ledger table holds, as read (the caller checks it is a whole number). */

@@ -198,7 +198,7 @@ export async function heldMismatches(db: Db): Promise<{ number: string; held: un
         eb
           .selectFrom('holds')
           .select(['from_account_id', sql<string>`sum(amount)`.as('pending')])
-          .where('status', '=', 'pending')
+          .where('status', '=', PENDING)
           .groupBy('from_account_id')
           .as('p'),
       (join) => join.onRef('p.from_account_id', '=', 'a.id'),

@@ -12,6 +12,7 @@
  * approval keep "at most once" whatever happens above them.
  */
 import type { StoredEntry, StoredTransaction, StoredType } from '../../domain/reversal.js';
+import { literal } from '../sql-literal.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 import type { Account } from './account-repository.js';
 
@@ -109,7 +110,7 @@ export async function findApproval(db: Db | Trx, id: string): Promise<ApprovalRo
 
 /** The approval of `transactionId` stored as pending (it may be past its expiry), or undefined. */
 export async function findPendingApprovalOf(db: Db | Trx, transactionId: string): Promise<ApprovalRow | undefined> {
-  const row = await approvals(db).where('r.transaction_id', '=', transactionId).where('r.status', '=', 'pending').executeTakeFirst();
+  const row = await approvals(db).where('r.transaction_id', '=', transactionId).where('r.status', '=', literal('pending')).executeTakeFirst();
   return row ? toApproval(row) : undefined;
 }
 

@@ -11,6 +11,7 @@
  */
 import { sql } from 'kysely';
 import type { StoredType } from '../../domain/reversal.js';
+import { literal } from '../sql-literal.js';
 import type { Db, Trx } from '../storage.js';
 
 /** One side of a movement: a customer's account (with its owner) or the bank's cash (username null). */
@@ -128,9 +129,10 @@ function deposits(db: Db | Trx, range: DepositRange) {
     .innerJoin('accounts as a', 'a.id', 'e.account_id')
     .leftJoin('users as u', 'u.id', 'a.user_id')
     .leftJoin('ledger_transactions as r', 'r.reversal_of', 't.id')
-    .where('t.type', '=', 'deposit')
+    // Constants as literals (sql-literal.ts): bound, they meet partial indexes and SQLite re-prepares every run.
+    .where('t.type', '=', literal('deposit'))
     .where('t.reversal_of', 'is', null)
-    .where('a.kind', '=', 'user');
+    .where('a.kind', '=', literal('user'));
   if (range.fromMs !== undefined) query = query.where('t.created_at', '>=', BigInt(range.fromMs));
   if (range.toMs !== undefined) query = query.where('t.created_at', '<', BigInt(range.toMs));
   return query;
@@ -147,7 +149,7 @@ export async function listDeposits(db: Db | Trx, range: DepositRange, limit: num
       .selectFrom('ledger_transactions')
       .select(['seq', 'created_at'])
       .where('id', '=', afterId)
-      .where('type', '=', 'deposit')
+      .where('type', '=', literal('deposit'))
       .executeTakeFirst();
     if (!cursor) return undefined;
     const at = big(cursor.created_at);

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { literal } from '../sql-literal.js';
 import type { Db } from '../storage.js';
 
 export interface BankCounts {
@@ -22,7 +23,7 @@ export async function countBank(db: Db): Promise<BankCounts> {
     .executeTakeFirstOrThrow();
   const accounts = await db
     .selectFrom('accounts')
-    .where('kind', '=', 'user')
+    .where('kind', '=', literal('user'))
     .select([sql<string>`count(*)`.as('n'), sql<string>`sum(case when status = 'frozen' then 1 else 0 end)`.as('frozen')])
     .executeTakeFirstOrThrow();
   const byType = await db
@@ -33,7 +34,7 @@ export async function countBank(db: Db): Promise<BankCounts> {
     .execute();
   const circulation = await db
     .selectFrom('accounts')
-    .where('kind', '=', 'user')
+    .where('kind', '=', literal('user'))
     .select(['currency', sql<string>`sum(balance)`.as('total')])
     .groupBy('currency')
     .orderBy('currency')
