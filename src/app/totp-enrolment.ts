@@ -51,23 +51,25 @@ async function checkPassword(ctx: AppContext, userId: string, password: string):
 }
 
 /**
- * Starts (or restarts) an enrolment: a new secret, pending until confirmed. While TOTP is on, a
- * restart replaces the app, so it needs a fresh code of the current one (`stepUpCode`, a TOTP code,
- * as a step-up; issue 13 item 4: turning the second factor off needs one): else the password and a
- * stolen session would swap in an attacker's app. Lost the phone? Turn it off with a recovery code.
+ * Starts (or restarts) an enrolment: a new secret, pending until confirmed; the app in use stays on
+ * until a code of the new one confirms it (contract "Second factor": enrolling again ends the old
+ * secret and its recovery codes). `currentCode`: when given (the pages always give it, '' if the
+ * field was empty) and TOTP is on, a restart needs a fresh code of the app in use, as a step-up, so
+ * a password plus a stolen session cannot swap in an attacker's app. The API's
+ * `POST /me/mfa/totp {password}` is promised by the contract and passes `null` (no such check).
  * @throws DomainError invalid_request (param password) for a wrong password; step_up_required; rate_limited.
  */
 export async function startTotpEnrolment(
   ctx: AppContext,
   userId: string,
   password: string,
-  stepUpCode?: string | null,
+  currentCode: string | null,
   client: ClientInfo = UNKNOWN_CLIENT,
 ): Promise<TotpEnrolment> {
   if (!ctx.secrets) throw new Error('no secret box in this context');
   const username = await checkPassword(ctx, userId, password);
-  if ((await findTotp(ctx.storage.db, userId))?.secretSealed) {
-    const proof = await acceptSecondFactorCode(ctx, ctx.storage.db, { userId, code: stepUpCode ?? '', allowRecovery: false, purpose: 'step_up', client });
+  if (currentCode !== null && (await findTotp(ctx.storage.db, userId))?.secretSealed) {
+    const proof = await acceptSecondFactorCode(ctx, ctx.storage.db, { userId, code: currentCode, allowRecovery: false, purpose: 'step_up', client });
     if (proof === null) throw new DomainError('step_up_required', 'Setting up a new app needs a current code from the app you use now.');
   }
   const secret = totpSecretFromBytes(ctx.random.bytes(TOTP_SECRET_BYTES));

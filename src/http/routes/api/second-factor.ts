@@ -16,10 +16,6 @@ export const Otp = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Z
 /** `mfa` on GET /api/v1/me. */
 export const MfaStatusSchema = Type.Object({ totp: Type.Boolean(), passkeys: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_CHARS * 4 });
-/** While TOTP is on, setting up a new app replaces it: a step-up with the current app's code (totp-enrolment.ts). */
-const RestartHeaders = Type.Object({
-  'mfa-code': Type.Optional(Type.String({ maxLength: 64, description: 'With TOTP already on: a current code of the app in use (else 403 step_up_required).' })),
-});
 
 export default async function secondFactorRoutes(app: FastifyInstance): Promise<void> {
   const config = { auth: 'bearer', limit: 'auth' } as const;
@@ -30,14 +26,13 @@ export default async function secondFactorRoutes(app: FastifyInstance): Promise<
       config,
       schema: {
         body: Type.Object({ password: Password }, { additionalProperties: false }),
-        headers: RestartHeaders,
         response: { 201: Type.Object({ secret: Type.String(), otpauth_url: Type.String() }, { additionalProperties: false }), ...errorResponses },
       },
     },
     async (request, reply) => {
       const { password } = request.body as { password: string };
-      const code = (request.headers as { 'mfa-code'?: string })['mfa-code'];
-      const enrolment = await startTotpEnrolment(app.ctx, principalOf(request).userId, password, code, clientInfo(request));
+      // Contract "Second factor": the password alone starts (or restarts) an enrolment; the app in use stays on until the new one is confirmed.
+      const enrolment = await startTotpEnrolment(app.ctx, principalOf(request).userId, password, null, clientInfo(request));
       return reply.code(201).send({ secret: enrolment.secret, otpauth_url: enrolment.otpauthUrl });
     },
   );
