@@ -51,6 +51,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
   let keep = options.keep;
   let history = new History(Date.now());
   let sampleStorage: Storage | undefined;
+  // Stopped in `finally` too: a run that throws (a server not ready in time) must not leave a timer,
+  // the sampler or the nemesis keeping the test process alive forever.
+  let progress: ReturnType<typeof setInterval> | undefined;
+  let sampler: TotalSampler | undefined;
+  let stopNemesis: (() => void) | undefined;
   try {
     const secretRng = rng.fork('secret');
     const env: NodeJS.ProcessEnv = {
@@ -89,7 +94,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
 
     sampleStorage = backend.open();
     history = new History(Date.now());
-    const sampler = new TotalSampler(sampleStorage, history);
+    sampler = new TotalSampler(sampleStorage, history);
     const nemesis = new Nemesis(cluster, rng.fork('nemesis'), history, {
       minKills: options.minKills,
       timeoutMs: options.timeoutMs,
@@ -98,11 +103,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
       termShare: 0.1,
       minTerms: Math.max(1, Math.floor(options.seconds / 30)),
     });
+    stopNemesis = () => nemesis.stop();
     // The load ends on progress (the kills are in), not on the clock: a busy machine restarts
     // slowly and simply runs longer. The cap only stops a run that is making no progress at all.
     const deadline = new LoadDeadline(options.seconds * 1000, options.seconds * LOAD_CAP_FACTOR * 1000, history, () => nemesis.kills >= options.minKills);
     sampler.start();
-    const progress = setInterval(() => {
+    progress = setInterval(() => {
       const done = history.transfers.length;
       log(`${(history.now() / 1000).toFixed(0)} s: ${done} transfers, ${history.reads.length} reads, ${nemesis.kills} kills, ${nemesis.pauses} pauses`);
     }, 10_000);
@@ -172,6 +178,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
       `\nshutdown: ${shutdowns.join(', ')}`;
     return { ok, stats, result, summary, reportFile, plotFile, shutdowns };
   } finally {
+    clearInterval(progress);
+    stopNemesis?.();
+    await sampler?.stop().catch(() => {});
     await sampleStorage?.close().catch(() => {});
     for (const server of servers) {
       if (server.running) await server.kill9();

@@ -46,7 +46,7 @@ export class ServerProcess {
   }
 
   /** Starts the process and waits until it answers HTTP. */
-  async start(readyTimeoutMs = 30_000): Promise<void> {
+  async start(readyTimeoutMs = 60_000): Promise<void> {
     if (this.child) throw new Error(`instance ${this.index} is already running`);
     fs.writeSync(this.logFd, `\n--- start at ${new Date().toISOString()} ---\n`);
     const child = spawn(process.execPath, this.args, {

@@ -36,7 +36,10 @@ describe('several accounts in Chromium', { skip: chromiumSkipReason() }, () => {
 
   before(
     async () => {
-      [server, browser] = await Promise.all([startServer(), launchChromium()]);
+      // allSettled, not all: when one fails, `after` must still close the other (a browser left open keeps the test process alive).
+      const started = await Promise.allSettled([startServer().then((s) => (server = s)), launchChromium().then((b) => (browser = b))]);
+      for (const result of started) if (result.status === 'rejected') throw result.reason;
+      if (!server || !browser) throw new Error('the server or Chromium did not start');
       origin = server.origin;
       page = await (await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' })).newPage();
     },
