@@ -6,6 +6,8 @@
  * `insufficient_funds` and nothing is written. Then the audit: the staff member's own event and,
  * for each customer whose account moved, a notice on their timeline naming "bank staff" only.
  */
+import { enqueueWebhook, webhooksOn } from './outbox.js';
+import { transactionWebhookData } from './webhook-data.js';
 import { DomainError } from '../domain/errors.js';
 import { transferJournal } from '../domain/journal.js';
 import { refusalOf } from '../domain/movement-rules.js';
@@ -95,7 +97,7 @@ export async function postReversal(
   const subjectIsFrom = from.kind === 'user';
   const subject = subjectIsFrom ? from : to;
   const other = subjectIsFrom ? to : from;
-  return {
+  const view: TransactionView = {
     id,
     type: 'reversal',
     amountMinor: plan.amountMinor,
@@ -107,4 +109,10 @@ export async function postReversal(
     createdAtMs,
     cursor: 0n,
   };
+  // Every committed ledger transaction is a `transaction.created` webhook (issue 18), reversals too.
+  if (webhooksOn(ctx)) {
+    const customerAccounts = [from, to].filter((a) => a.kind === 'user').map((a) => a.id);
+    await enqueueWebhook(ctx, trx, 'transaction.created', transactionWebhookData(view), customerAccounts);
+  }
+  return view;
 }
