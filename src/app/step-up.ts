@@ -42,6 +42,18 @@ export async function requireStepUp(
   client: ClientInfo = UNKNOWN_CLIENT,
 ): Promise<void> {
   if (!(await needsStepUp(ctx, db, userId, amountMinor))) return;
+  await checkStepUpCode(ctx, db, userId, amountMinor, code, client);
+}
+
+/** The code half of requireStepUp, for a caller that already knows a step-up is needed. */
+async function checkStepUpCode(
+  ctx: AppContext,
+  db: Db | Trx,
+  userId: string,
+  amountMinor: bigint,
+  code: string | null | undefined,
+  client: ClientInfo,
+): Promise<void> {
   const typed = (code ?? '').trim();
   if (typed === '') throw new DomainError('step_up_required', STEP_UP_MESSAGE);
   const proof = await acceptSecondFactorCode(ctx, db, { userId, code: typed, allowRecovery: false, purpose: 'step_up', client });
@@ -62,8 +74,11 @@ export async function requireStepUpUnlessReplay(
   key: NamespacedKey | undefined,
   client: ClientInfo = UNKNOWN_CLIENT,
 ): Promise<void> {
+  // Whether a step-up applies (amount, then second factor) is decided before the key lookup, which
+  // every transfer would otherwise pay for (test/integration/transfer-round-trips.test.ts).
+  if (!(await needsStepUp(ctx, ctx.storage.db, userId, amountMinor))) return;
   if (await isFinishedRequest(ctx, userId, key)) return;
-  await requireStepUp(ctx, ctx.storage.db, userId, amountMinor, code, client);
+  await checkStepUpCode(ctx, ctx.storage.db, userId, amountMinor, code, client);
 }
 
 /** True when `key` names a request of this user that already finished (its retry replays, moves nothing). */

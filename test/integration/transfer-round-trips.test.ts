@@ -9,12 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import type { QueryKind } from '../../src/storage/query-observers.js';
 import { auth, createHarness, dialects, type Harness, type TestUser } from '../helpers/harness.js';
 
-// auth liveness, BEGIN, key claim, SAVEPOINT, payer + payee, the movement, RELEASE, stored response, COMMIT.
-const POSTGRES_TRANSFER_BY_NUMBER = 9;
+// auth liveness, BEGIN, key claim, SAVEPOINT, payer + payee, the movement, the notices (issue 18:
+// "money received" in the app, in the movement's transaction, one statement), RELEASE, stored
+// response, COMMIT.
+const POSTGRES_TRANSFER_BY_NUMBER = 10;
 // SQLite runs the step-by-step path in the group commit (here a batch of one): auth liveness, BEGIN,
 // SAVEPOINT unit, key claim, SAVEPOINT movement, payer + payee, debit, credit, ledger transaction,
-// entries, RELEASE movement, stored response, RELEASE unit, COMMIT.
-const SQLITE_TRANSFER_BY_NUMBER = 14;
+// entries, the notices (issue 18, one statement), RELEASE movement, stored response, RELEASE unit, COMMIT.
+const SQLITE_TRANSFER_BY_NUMBER = 15;
 
 for (const dialect of await dialects()) {
   describe(`round trips of one idempotent transfer (${dialect})`, () => {
@@ -61,7 +63,9 @@ for (const dialect of await dialects()) {
         const { res, kinds } = await transfer('trips-poor', payee.accountNumber, 1_000_000);
         assert.equal(res.statusCode, 422, res.body);
         assert.equal(res.json().error.code, 'insufficient_funds');
-        // A refusal rolls the savepoint back (ROLLBACK TO, then RELEASE): one more than a success.
+        // A refusal rolls the savepoint back (ROLLBACK TO, then RELEASE) and writes no notices; and an
+        // amount at or above STEP_UP_MINOR reads the payer's second-factor status first (issue 13;
+        // none here, so no key lookup and no code): one more than a success.
         assert.equal(kinds.length, POSTGRES_TRANSFER_BY_NUMBER + 1, kinds.join(' '));
       });
     }
