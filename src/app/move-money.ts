@@ -106,7 +106,15 @@ export async function applyMovement(
     account: accountView({ ...subject, balance: balanceAfter }),
   };
   // Notices and webhooks of this movement, in its transaction (issue 18; movement-events.ts).
-  const sides = { type: request.type, actorUserId, actorUsername: leg.from.ownerUsername, from: leg.from, to: leg.to, amountMinor: amount, currency: leg.from.currency };
+  const sides = {
+    type: request.type,
+    actorUserId,
+    actorUsername: leg.from.ownerUsername,
+    from: leg.from,
+    to: leg.to,
+    amountMinor: amount,
+    currency: leg.from.currency,
+  };
   await recordMovementEvents(ctx, trx, sides, result.transaction);
   return result;
 }
