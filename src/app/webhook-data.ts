@@ -1,8 +1,9 @@
 /**
- * The `data` of each webhook event: the object the API returns for it (contract "Recovery and
- * notifications"), in the API's snake_case JSON. Built here, in the use case's transaction, because
- * the outbox stores the body to send; it mirrors src/http/routes/api/serialize.ts's transactionJson
- * (the app layer may not import the HTTP edge). Amounts stay bigints (minor units), written exactly.
+ * The contract's JSON for a transaction, a hold and a payment request, in the API's snake_case: the
+ * one home of these shapes. The API's responses (routes/api/serialize.ts, hold-schemas.ts,
+ * payment-request-schemas.ts) and each webhook's `data` (contract "Recovery and notifications": the
+ * object the API returns) both use them; the webhook body is built here, in the use case's
+ * transaction, because the outbox stores it. Amounts stay bigints (minor units), written exactly.
  */
 import type { HoldView } from './hold-views.js';
 import type { PaymentRequestView } from './payment-request-view.js';

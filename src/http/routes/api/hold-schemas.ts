@@ -2,12 +2,11 @@
  * The holds API's JSON shapes (contract "Holds (round 2)") as TypeBox schemas, and the views to
  * JSON. Response schemas whitelist the fields, as everywhere in the API.
  */
+import { holdWebhookData } from '../../../app/webhook-data.js';
 import { Type } from 'typebox';
-import type { HoldView } from '../../../app/hold-views.js';
 import { HOLD_EXPIRES_IN_MAX_S, HOLD_EXPIRES_IN_MIN_S } from '../../../domain/hold-rules.js';
 import { MEMO_MAX_CHARS } from '../../../domain/memo.js';
 import { AccountSchema, errorResponses, TransactionSchema } from './schemas.js';
-import { rfc3339 } from './serialize.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' });
 const Time = Type.String({ format: 'date-time' });
@@ -70,17 +69,5 @@ export const holdListResponses = {
   ...errorResponses,
 };
 
-/** A hold view as the contract's JSON. */
-export const holdJson = (h: HoldView) => ({
-  id: h.id,
-  status: h.status,
-  amount: h.amountMinor,
-  captured_amount: h.capturedMinor,
-  currency: h.currency,
-  from: { username: h.from.username, account_number: h.from.accountNumber },
-  to: { username: h.to.username, account_number: h.to.accountNumber },
-  memo: h.memo,
-  expires_at: rfc3339(h.expiresAtMs),
-  created_at: rfc3339(h.createdAtMs),
-  resolved_at: h.resolvedAtMs === null ? null : rfc3339(h.resolvedAtMs),
-});
+/** The contract's JSON, from its one home (app/webhook-data.ts: webhooks must carry exactly what the API returns). */
+export const holdJson = holdWebhookData;

@@ -1,10 +1,9 @@
 /** The JSON shapes of payment requests (contract "Payment requests (round 2)") as TypeBox schemas. */
+import { paymentRequestWebhookData } from '../../../app/webhook-data.js';
 import { Type } from 'typebox';
 import { REQUEST_EXPIRES_IN_MAX_S, REQUEST_EXPIRES_IN_MIN_S, REQUEST_STATUSES } from '../../../domain/payment-request.js';
-import type { PaymentRequestView } from '../../../app/payment-request-view.js';
 import { MEMO_MAX_CHARS } from '../../../domain/memo.js';
 import { errorResponses, TransactionSchema } from './schemas.js';
-import { rfc3339 } from './serialize.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' });
 const Time = Type.String({ format: 'date-time' });
@@ -62,15 +61,5 @@ export const requestResponses = {
   list: { 200: Type.Object({ data: Type.Array(PaymentRequestSchema), has_more: Type.Boolean() }, { additionalProperties: false }), ...errorResponses },
 };
 
-export const paymentRequestJson = (r: PaymentRequestView) => ({
-  id: r.id,
-  status: r.status,
-  amount: r.amountMinor,
-  currency: r.currency,
-  requester: { username: r.requester.username, account_number: r.requester.accountNumber },
-  payer: { username: r.payer.username },
-  memo: r.memo,
-  expires_at: rfc3339(r.expiresAtMs),
-  created_at: rfc3339(r.createdAtMs),
-  transaction_id: r.transactionId,
-});
+/** The contract's JSON, from its one home (app/webhook-data.ts: webhooks must carry exactly what the API returns). */
+export const paymentRequestJson = paymentRequestWebhookData;

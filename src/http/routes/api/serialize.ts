@@ -1,5 +1,6 @@
 /** Views (domain terms) to the contract's snake_case JSON. */
-import type { AccountView, TransactionView, UserView } from '../../../app/views.js';
+import { transactionWebhookData } from '../../../app/webhook-data.js';
+import type { AccountView, UserView } from '../../../app/views.js';
 
 export const rfc3339 = (ms: bigint): string => new Date(Number(ms)).toISOString();
 
@@ -16,17 +17,8 @@ export const accountJson = (a: AccountView) => ({
   status: a.status,
 });
 
-export const transactionJson = (t: TransactionView) => ({
-  id: t.id,
-  type: t.type,
-  amount: t.amountMinor,
-  direction: t.direction,
-  balance_after: t.balanceAfterMinor,
-  currency: t.currency,
-  memo: t.memo,
-  counterparty: t.counterparty ? { username: t.counterparty.username, account_number: t.counterparty.accountNumber } : null,
-  created_at: rfc3339(t.createdAtMs),
-});
+/** The contract's JSON, from its one home (app/webhook-data.ts: webhooks must carry exactly what the API returns). */
+export const transactionJson = transactionWebhookData;
 
 /** JSON.stringify that writes bigints as exact integers (for bodies stored for idempotent replay). */
 export function stringifyExact(value: unknown): string {
