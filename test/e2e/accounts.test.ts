@@ -7,12 +7,11 @@
  * the accounts list had made the dashboard 435 px wide at 375 px.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { chromiumSkipReason, chromiumSuite } from './chromium.js';
 import { assertFlash, balanceText, historyRows, pathOf, signUp, submit } from './pages.js';
-import { DESKTOP, screenshot } from './screenshots.js';
-import { startServer, type RunningServer } from './server-process.js';
+import { screenshot } from './screenshots.js';
 
 const PASSWORD = 'several accounts need one passphrase';
 const STEP_TIMEOUT_MS = 120_000;
@@ -29,25 +28,14 @@ async function openAccount(page: Page, name: string, currency: string): Promise<
 }
 
 describe('several accounts in Chromium', { skip: chromiumSkipReason() }, () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
+  // Server and Chromium started (and always closed) the one way every e2e suite does (chromium.ts).
+  const suite = chromiumSuite();
   let page: Page;
   let origin = '';
 
-  before(
-    async () => {
-      // allSettled, not all: when one fails, `after` must still close the other (a browser left open keeps the test process alive).
-      const started = await Promise.allSettled([startServer().then((s) => (server = s)), launchChromium().then((b) => (browser = b))]);
-      for (const result of started) if (result.status === 'rejected') throw result.reason;
-      if (!server || !browser) throw new Error('the server or Chromium did not start');
-      origin = server.origin;
-      page = await (await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' })).newPage();
-    },
-    { timeout: 60_000 },
-  );
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
+  before(async () => {
+    origin = suite.server.origin;
+    page = await suite.newPage();
   });
 
   it(
@@ -125,7 +113,7 @@ describe('several accounts in Chromium', { skip: chromiumSkipReason() }, () => {
   it('fits a 320 and a 375 px phone with three accounts: dashboard, /accounts, /transfer and the history', { timeout: STEP_TIMEOUT_MS }, async () => {
     const cookies = await page.context().cookies();
     for (const width of [320, 375]) {
-      const context = await browser!.newContext({ viewport: { width, height: 740 }, locale: 'en-US', timezoneId: 'UTC' });
+      const context = await suite.newContext({ width, height: 740 });
       await context.addCookies(cookies);
       const phone = await context.newPage();
       for (const path of ['/dashboard', '/accounts', '/transfer', '/transactions', '/deposit']) {
