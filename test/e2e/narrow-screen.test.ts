@@ -5,11 +5,10 @@
  * browser's own time zone (Europe/Paris here) reaches the pages through the sign-up form's script.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { chromiumSkipReason, chromiumSuite } from './chromium.js';
 import { loadsNewPage, pathOf, submit } from './pages.js';
-import { startServer, type RunningServer } from './server-process.js';
 
 const WIDTH = 375;
 const PAGE_TIMEOUT_MS = 30_000;
@@ -38,27 +37,17 @@ async function assertFits(page: Page, label: string, signedIn: boolean): Promise
 }
 
 describe('minibank at 375 px wide', { skip: chromiumSkipReason() }, () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
+  // Server and Chromium started (and always closed) the one way every e2e suite does (chromium.ts).
+  const suite = chromiumSuite();
   let page: Page;
   let origin = '';
 
-  before(
-    async () => {
-      const started = await Promise.allSettled([startServer().then((s) => (server = s)), launchChromium().then((b) => (browser = b))]);
-      for (const result of started) if (result.status === 'rejected') throw result.reason;
-      origin = server!.origin;
-      const context = await browser!.newContext({ viewport: { width: WIDTH, height: 800 }, locale: 'en-US', timezoneId: 'Europe/Paris' });
-      context.setDefaultTimeout(PAGE_TIMEOUT_MS);
-      context.setDefaultNavigationTimeout(PAGE_TIMEOUT_MS);
-      page = await context.newPage();
-    },
-    { timeout: 60_000 },
-  );
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
+  before(async () => {
+    origin = suite.server.origin;
+    const context = await suite.browser.newContext({ viewport: { width: WIDTH, height: 800 }, locale: 'en-US', timezoneId: 'Europe/Paris' });
+    context.setDefaultTimeout(PAGE_TIMEOUT_MS);
+    context.setDefaultNavigationTimeout(PAGE_TIMEOUT_MS);
+    page = await context.newPage();
   });
 
   it('fits every signed-out page', { timeout: 60_000 }, async () => {
