@@ -10,6 +10,7 @@ import type { Clock } from '../app/context.js';
 import type { Storage } from '../storage/storage.js';
 import { sessionCutoff } from '../app/session-liveness.js';
 import { countLiveSessions } from '../storage/repositories/session-repository.js';
+import { StatementHistogram } from './statement-histogram.js';
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -107,13 +108,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly dbQueryDuration = new client.Histogram({
+  /** Kept in plain arrays, not a prom-client Histogram: a transfer runs a dozen statements (issue 17 item 4). */
+  readonly dbQueryDuration = new StatementHistogram({
     name: 'minibank_db_query_duration_seconds',
     help: 'Database statement time as the driver sees it, by statement kind and outcome.',
-    labelNames: ['kind', 'outcome'] as const,
     buckets: DB_BUCKETS,
-    registers: [this.registry],
-  });
+  }).registerIn(this.registry);
 
   readonly ready: client.Gauge;
   readonly observer: AppObserver;
@@ -124,16 +124,7 @@ export class Metrics {
   constructor(options: MetricsOptions) {
     const { storage, clock, sessionIdleMinutes } = options;
     sharedProcessRegistry();
-    // One bound child per kind and outcome: prom-client then skips hashing the labels on each of a
-    // transfer's dozen statements (issue 17 item 4).
-    const dbChildren = new Map<string, client.Histogram.Internal<'kind' | 'outcome'>>();
-    this.unsubscribe = storage.observeQueries((q) => {
-      const outcome = q.failed ? 'error' : 'ok';
-      const key = `${q.kind} ${outcome}`;
-      let child = dbChildren.get(key);
-      if (!child) dbChildren.set(key, (child = this.dbQueryDuration.labels({ kind: q.kind, outcome })));
-      child.observe(q.durationMs / 1000);
-    });
+    this.unsubscribe = storage.observeQueries((q) => this.dbQueryDuration.observe(q.kind, q.failed, q.durationMs / 1000));
 
     new client.Gauge({
       name: 'minibank_db_pool_connections',

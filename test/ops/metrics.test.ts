@@ -129,6 +129,53 @@ for (const dialect of await dialects()) {
       });
     });
 
+    it('counts every statement of N transfers in minibank_db_query_duration_seconds, by kind, with consistent buckets (issue 17 item 4)', async () => {
+      await withHarness(dialect, async (h) => {
+        const alice = await h.user('alice');
+        await h.user('bob');
+        await h.deposit(alice, 100_000);
+        const seen = new Map<string, number>();
+        const before = await scrape(h);
+        const stop = h.app.ctx.storage.observeQueries((q) => {
+          const key = `${q.kind} ${q.failed ? 'error' : 'ok'}`;
+          seen.set(key, (seen.get(key) ?? 0) + 1);
+        });
+        const N = 7;
+        try {
+          const sent = await Promise.all(
+            Array.from({ length: N }, () =>
+              h.inject({
+                method: 'POST',
+                url: '/api/v1/transfers',
+                headers: auth(alice),
+                payload: { from_account_id: alice.accountId, to: 'bob', amount: 10 },
+              }),
+            ),
+          );
+          for (const res of sent) assert.equal(res.statusCode, 201, res.body);
+        } finally {
+          stop();
+        }
+        const after = await scrape(h);
+        const family = 'minibank_db_query_duration_seconds';
+        assert.ok(seen.size > 0);
+        assert.ok((seen.get('update ok') ?? 0) >= N, `the balances move on every transfer: ${JSON.stringify([...seen])}`);
+        for (const [key, count] of seen) {
+          const [kind, outcome] = key.split(' ') as [string, string];
+          const labels = { kind, outcome };
+          const delta = (name: string) => value(after, name, labels) - value(before, name, labels);
+          // The first scrape counts live sessions (a select) after reading the histogram: it shows in the second.
+          const scrapeSelect = key === 'select ok' ? 1 : 0;
+          assert.equal(delta(`${family}_count`), count + scrapeSelect, `${key}: every statement counted once`);
+          const buckets = after.filter((s) => s.name === `${family}_bucket` && s.labels.kind === kind && s.labels.outcome === outcome);
+          assert.equal(buckets.at(-1)?.labels.le, '+Inf');
+          assert.equal(buckets.at(-1)?.value, value(after, `${family}_count`, labels), '+Inf holds every statement');
+          for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, 'buckets are cumulative');
+          assert.ok(delta(`${family}_sum`) >= 0);
+        }
+      });
+    });
+
     it('counts the web sessions that are open at scrape time', async () => {
       await withHarness(dialect, async (h) => {
         assert.equal(value(await scrape(h), 'minibank_active_sessions'), 0);
