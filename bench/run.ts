@@ -14,7 +14,7 @@ import { parseArgs, wants, type BenchArgs } from './lib/args.js';
 import { buildRequests, pick, randomKey, runLoad, type LoadFigures, type LoadRequest } from './lib/load.js';
 import { runRaw } from './lib/raw-load.js';
 import { browserSession, probeStack, type StackParts } from './lib/probe.js';
-import { benchDir, freePort, repoDir, startChild, type Child } from './lib/processes.js';
+import { benchDir, freePort, repoDir, serversOf, startChild, type Servers } from './lib/processes.js';
 import { recordInDocs, renderTable, writeResults, type Row } from './lib/report.js';
 import { BENCH_PASSWORD, seedBank, type BenchUser } from './lib/seed.js';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'minibank-bench-'));
   const dataDir = path.join(workDir, 'data');
   const pgDb = args.backend === 'postgres' ? await createPgDatabase(args.pgUrl) : undefined;
-  let server: Child | undefined;
+  let server: Servers | undefined;
   const cleanup = async () => {
     await server?.stop().catch(() => {});
     await pgDb?.drop().catch((e: unknown) => log(`could not drop ${pgDb.name}: ${String(e)}`));
@@ -35,12 +35,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
-    const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
-      PORT: String(port),
       DATA_DIR: dataDir,
       DATABASE_URL: pgDb?.url ?? '',
       SECRET: crypto.randomBytes(48).toString('base64'),
@@ -56,7 +54,7 @@ async function main(): Promise<void> {
 
     const rows: Row[] = [];
     const raw: Record<string, unknown> = {};
-    const load = (url: string, request: LoadRequest, connections = args.connections) => measure(url, request, connections, args, server);
+    const load = (urls: readonly string[], request: LoadRequest, connections = args.connections) => measure(urls, request, connections, args, server);
 
     log('measuring the Fastify hello-world');
     const helloBefore = await measureHello(args, workDir);
@@ -66,24 +64,32 @@ async function main(): Promise<void> {
       log(`raw argon2id: ${argon2Rate.toFixed(1)} verifications/s`);
     }
 
-    log(`starting the server (${serverEntry.join(' ')})`);
-    server = await startChild({
-      args: [...args.serverNodeFlags, ...serverEntry, 'serve'],
-      env,
-      port,
-      logFile: path.join(workDir, 'server.log'),
-      probePath: '/api/v1/me',
-      cwd: repoDir,
-    });
+    log(`starting ${args.instances} server process(es) on one database (${serverEntry.join(' ')})`);
+    server = serversOf([]);
+    for (let i = 0; i < args.instances; i++) {
+      const port = await freePort();
+      server.children.push(
+        await startChild({
+          args: [...args.serverNodeFlags, ...serverEntry, 'serve'],
+          env: { ...env, PORT: String(port) },
+          port,
+          logFile: path.join(workDir, `server-${i}.log`),
+          probePath: '/api/v1/me',
+          cwd: repoDir,
+        }),
+      );
+    }
+    server = serversOf(server.children);
+    const urls = server.urls;
     const users = bank.users;
-    const stack = await probeStack(server.url, users[0]!.token, dataDir);
+    const stack = await probeStack(urls[0]!, users[0]!.token, dataDir);
     log(`stack present: ${JSON.stringify(stack)}`);
     const bearer = (u: BenchUser) => ({ authorization: `Bearer ${u.token}` });
     const measured: Record<string, LoadFigures> = {};
 
     if (wants(args, 'transfers')) {
       log('POST /api/v1/transfers');
-      measured.transfers = await load(server.url, {
+      measured.transfers = await load(urls, {
         method: 'POST',
         path: '/api/v1/transfers',
         headers: { 'content-type': 'application/json' },
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
     }
     if (wants(args, 'me')) {
       log('GET /api/v1/me');
-      measured.me = await load(server.url, { method: 'GET', path: '/api/v1/me', vary: () => ({ headers: bearer(pick(users)) }) });
+      measured.me = await load(urls, { method: 'GET', path: '/api/v1/me', vary: () => ({ headers: bearer(pick(users)) }) });
     }
     for (const [name, size] of [
       ['history-1k', 1000],
@@ -110,14 +116,14 @@ async function main(): Promise<void> {
       const subject = bank.histories.get(size);
       if (!wants(args, name) || !subject) continue;
       log(`GET /api/v1/accounts/{id}/transactions (${size} entries)`);
-      measured[name] = await load(server.url, { method: 'GET', path: `/api/v1/accounts/${subject.accountId}/transactions`, headers: bearer(subject) });
+      measured[name] = await load(urls, { method: 'GET', path: `/api/v1/accounts/${subject.accountId}/transactions`, headers: bearer(subject) });
     }
     let dashboardNote = '';
     if (wants(args, 'dashboard')) {
-      const session = await browserSession(server.url, users[1]!.username, BENCH_PASSWORD);
+      const session = await browserSession(urls[0]!, users[1]!.username, BENCH_PASSWORD);
       if ('cookie' in session) {
         log('GET /dashboard');
-        measured.dashboard = await load(server.url, { method: 'GET', path: '/dashboard', headers: { cookie: session.cookie } });
+        measured.dashboard = await load(urls, { method: 'GET', path: '/dashboard', headers: { cookie: session.cookie } });
       } else {
         dashboardNote = `skipped: ${session.skipped}`;
         log(`GET /dashboard ${dashboardNote}`);
@@ -131,16 +137,16 @@ async function main(): Promise<void> {
     };
     if (wants(args, 'token')) {
       log('POST /api/v1/auth/token');
-      measured.token = await load(server.url, tokenRequest);
+      measured.token = await load(urls, tokenRequest);
     }
     let healthzNote = '';
     if (wants(args, 'healthz-under-token-flood')) {
       if (stack.healthz) {
         log('GET /healthz while the token endpoint is flooded');
         const [flood, health] = await Promise.all([
-          load(server.url, tokenRequest),
+          load(urls, tokenRequest),
           new Promise<void>((resolve) => setTimeout(resolve, 500)).then(() =>
-            runLoad(server!.url, { method: 'GET', path: '/healthz' }, { connections: 1, durationS: Math.max(0.5, args.durationS - 1), maxRate: args.maxRate }),
+            runLoad(urls[0]!, { method: 'GET', path: '/healthz' }, { connections: 1, durationS: Math.max(0.5, args.durationS - 1), maxRate: args.maxRate }),
           ),
         ]);
         measured['healthz-under-token-flood'] = health;
@@ -150,9 +156,10 @@ async function main(): Promise<void> {
         log(`GET /healthz ${healthzNote}`);
       }
     }
-    const peakRss = server.peakRssBytes();
+    const peakRssPerProcess = server.peakRssBytes();
+    const peakRss = peakRssPerProcess.some((b) => b !== null) ? Math.max(...peakRssPerProcess.map((b) => b ?? 0)) : null;
     await server.stop();
-    const serverLog = server.logFile;
+    const serverLogs = server.children.map((c) => c.logFile);
     server = undefined;
 
     log('measuring the Fastify hello-world again');
@@ -236,12 +243,15 @@ async function main(): Promise<void> {
       ratioTo: '',
       target: '<= 250 MB',
       met: rssMb === null ? null : rssMb <= 250,
-      note: rssMb === null ? 'unavailable' : `${rssMb.toFixed(0)} MB`,
+      note:
+        rssMb === null
+          ? 'unavailable'
+          : `${rssMb.toFixed(0)} MB${peakRssPerProcess.length > 1 ? ` (per process: ${peakRssPerProcess.map((b) => (b === null ? '?' : (b / 1048576).toFixed(0))).join(', ')} MB)` : ''}`,
     });
 
     const table = renderTable(rows);
     const stackLine = describeStack(stack);
-    const header = `minibank bench, ${args.backend}, ${args.connections} connections, ${args.durationS} s per scenario, ${started.toISOString()}, ${os.cpus().length} CPUs, node ${process.version}, server from ${args.server}`;
+    const header = `minibank bench, ${args.backend}, ${args.instances > 1 ? `${args.instances} server processes, ` : ''}${args.connections} connections, ${args.durationS} s per scenario, ${started.toISOString()}, ${os.cpus().length} CPUs, node ${process.version}, server from ${args.server}`;
     console.log(`\n${header}\n${stackLine}\n\n${table}\n`);
     console.log('Ratios compare figures taken minutes apart on one machine; absolute req/s on a shared machine are noisy.');
 
@@ -263,6 +273,7 @@ async function main(): Promise<void> {
       measured,
       rows,
       peakRssBytes: peakRss,
+      peakRssBytesPerProcess: peakRssPerProcess,
       seedTimingsMs: bank.timings,
       raw,
       host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
@@ -272,7 +283,7 @@ async function main(): Promise<void> {
       recordInDocs(path.join(repoDir, 'docs/performance.md'), args.backend, `${header}\n\n${stackLine}\n\n${table}`);
       log('docs/performance.md updated');
     }
-    if (fs.existsSync(serverLog)) {
+    for (const serverLog of serverLogs.filter((f) => fs.existsSync(f))) {
       const errors = fs
         .readFileSync(serverLog, 'utf8')
         .split('\n')
@@ -314,6 +325,7 @@ function row(scenario: string, f: LoadFigures, ratio: number | null, ratioTo: st
     target,
     met,
     note,
+    peakRssMb: f.serverPeakRssMb ?? null,
   };
 }
 
@@ -333,7 +345,8 @@ function skipped(scenario: string, target: string, note: string): Row {
   };
 }
 
-async function measure(url: string, request: LoadRequest, connections: number, args: BenchArgs, target?: Child): Promise<LoadFigures> {
+async function measure(url: readonly string[], request: LoadRequest, connections: number, args: BenchArgs, target?: Servers): Promise<LoadFigures> {
+  target?.startRssWindow();
   if (args.warmupS > 0) await runLoad(url, request, { connections, durationS: args.warmupS, maxRate: args.maxRate });
   // Every request of the run is built before it starts (load.ts): the generator's cost per request
   // is then the same for every scenario, and nothing it does is counted in the server's CPU.
@@ -343,9 +356,11 @@ async function measure(url: string, request: LoadRequest, connections: number, a
   const cpuAfter = target?.cpuSeconds() ?? null;
   if (figures.ranOut) log(`  warning: the ${requests.length} prepared requests ran out before ${args.durationS} s; raise --max-rate`);
   figures.serverCpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && figures.total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / figures.total : null;
-  figures.serverPeakRssMb = target ? Math.round((target.peakRssBytes() ?? 0) / 1048576) : null;
+  const windowPeaks = target?.windowPeakRssBytes().map((b) => (b === null ? null : Math.round(b / 1048576)));
+  figures.serverPeakRssMb = windowPeaks?.length ? Math.max(...windowPeaks.map((mb) => mb ?? 0)) : null;
+  if (windowPeaks && windowPeaks.length > 1) figures.serverPeakRssMbPerProcess = windowPeaks;
   log(
-    `  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req, peak RSS so far ${figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`,
+    `  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req, peak RSS in this scenario ${figures.serverPeakRssMbPerProcess?.join('+') ?? figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`,
   );
   return figures;
 }
@@ -361,7 +376,7 @@ async function measureHello(args: BenchArgs, workDir: string): Promise<LoadFigur
     cwd: repoDir,
   });
   try {
-    return await measure(hello.url, { method: 'GET', path: '/' }, args.connections, args, hello);
+    return await measure([hello.url], { method: 'GET', path: '/' }, args.connections, args, serversOf([hello]));
   } finally {
     await hello.stop();
   }

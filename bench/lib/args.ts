@@ -29,6 +29,8 @@ export interface BenchArgs {
   serverNodeFlags: string[];
   /** Requests per second a scenario of one-use requests (transfers) is built for, before its run. */
   maxRate: number;
+  /** Server processes on the same database, connections spread round-robin (issue 17 item 5). */
+  instances: number;
 }
 
 const USAGE = `Usage: npm run bench -- [flags]
@@ -44,7 +46,9 @@ const USAGE = `Usage: npm run bench -- [flags]
   --pg-url URL                PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
   --results DIR|none          where to write the results JSON (default bench/results)
   --write-docs                record the table in docs/performance.md
-  --server-node-flag F        pass F to the server's node (repeatable), e.g. --cpu-prof`;
+  --server-node-flag F        pass F to the server's node (repeatable), e.g. --cpu-prof
+  --instances N               server processes on the same database (default 1); connections
+                              round-robin, CPU per request summed over them, peak RSS per process`;
 
 export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = {
@@ -61,6 +65,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     writeDocs: false,
     serverNodeFlags: [],
     maxRate: 10_000,
+    instances: 1,
   };
   const number = (flag: string, raw: string | undefined, min: number): number => {
     const value = Number(raw);
@@ -79,6 +84,9 @@ export function parseArgs(argv: string[]): BenchArgs {
       }
       case '--connections':
         args.connections = Math.trunc(number(flag, value(), 1));
+        break;
+      case '--instances':
+        args.instances = Math.trunc(number(flag, value(), 1));
         break;
       case '--max-rate':
         args.maxRate = Math.trunc(number(flag, value(), 1));

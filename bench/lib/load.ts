@@ -18,8 +18,11 @@ export interface LoadFigures {
   /** Server CPU time (user + system) per request during the measured run, in microseconds: far less
    * sensitive to other load on a shared machine than requests per second. */
   serverCpuUsPerRequest?: number | null;
-  /** The server's peak RSS (MB) at the end of this scenario: which scenario drives memory up. */
+  /** The server's peak RSS (MB) during this scenario (its warm-up included), the highest of the
+   * instances: which scenario drives memory up. */
   serverPeakRssMb?: number | null;
+  /** The same per server process, with `--instances N`. */
+  serverPeakRssMbPerProcess?: (number | null)[];
 }
 
 export interface LoadRequest {
@@ -44,8 +47,9 @@ export interface LoadOptions {
 }
 
 /** The scenario's requests as bytes, built before the run. */
-export function buildRequests(url: string, request: LoadRequest, options: LoadOptions): Buffer[] {
-  const host = new URL(url).host;
+export function buildRequests(url: string | readonly string[], request: LoadRequest, options: LoadOptions): Buffer[] {
+  // With several instances the Host header names the first; the servers do not route on it.
+  const host = new URL(typeof url === 'string' ? url : url[0]!).host;
   const base = { method: request.method, path: request.path, headers: request.headers, body: request.body };
   const vary = request.vary;
   if (!vary) return [serialise(host, base)];
@@ -56,7 +60,7 @@ export function buildRequests(url: string, request: LoadRequest, options: LoadOp
   });
 }
 
-export async function runLoad(url: string, request: LoadRequest, options: LoadOptions): Promise<LoadFigures> {
+export async function runLoad(url: string | readonly string[], request: LoadRequest, options: LoadOptions): Promise<LoadFigures> {
   const requests = buildRequests(url, request, options);
   return runRaw(url, requests, { connections: options.connections, durationS: options.durationS, cycle: !request.unique });
 }

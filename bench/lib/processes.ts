@@ -22,8 +22,12 @@ export interface Child {
   process: ChildProcess;
   url: string;
   logFile: string;
-  /** Peak resident set size so far, from the kernel's high-water mark (VmHWM), in bytes. */
+  /** Peak resident set size over the whole run so far, from the kernel's high-water mark (VmHWM), in bytes. */
   peakRssBytes(): number | null;
+  /** Peak RSS since the last `startRssWindow()` (VmHWM after it was reset), in bytes. */
+  windowPeakRssBytes(): number | null;
+  /** Starts a new peak-RSS window (one scenario): the kernel's VmHWM is reset through /proc/PID/clear_refs. */
+  startRssWindow(): void;
   /** CPU seconds (user + system) the process has used so far, or null when /proc is unavailable. */
   cpuSeconds(): number | null;
   stop(): Promise<void>;
@@ -85,15 +89,31 @@ export async function startChild(options: {
   const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const url = `http://127.0.0.1:${options.port}`;
-  let lastHwm: number | null = null;
+  // The whole run's peak survives the per-scenario resets of VmHWM: the highest value read before each.
+  let runPeak: number | null = null;
+  const windowPeak = () => {
+    const hwm = readHwm(child.pid);
+    if (hwm !== null) runPeak = Math.max(runPeak ?? 0, hwm);
+    return hwm;
+  };
   const result: Child = {
     process: child,
     url,
     logFile: options.logFile,
     cpuSeconds: () => readCpuSeconds(child.pid),
     peakRssBytes: () => {
-      lastHwm = readHwm(child.pid) ?? lastHwm;
-      return lastHwm;
+      windowPeak();
+      return runPeak;
+    },
+    windowPeakRssBytes: windowPeak,
+    startRssWindow: () => {
+      windowPeak();
+      try {
+        // "5" resets the peak RSS (Documentation/filesystems/proc.rst); our own child, so allowed.
+        fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+      } catch {
+        // Not Linux, or not allowed: the window is then the whole run so far (VmHWM never resets).
+      }
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -112,6 +132,36 @@ export async function startChild(options: {
     throw error;
   }
   return result;
+}
+
+/** Several server processes measured as one (`--instances N`): CPU summed, RSS per process. */
+export interface Servers {
+  children: Child[];
+  urls: string[];
+  /** CPU seconds of all the processes together, or null when one is unreadable. */
+  cpuSeconds(): number | null;
+  /** Each process's whole-run peak RSS, in bytes. */
+  peakRssBytes(): (number | null)[];
+  windowPeakRssBytes(): (number | null)[];
+  startRssWindow(): void;
+  stop(): Promise<void>;
+}
+
+export function serversOf(children: Child[]): Servers {
+  return {
+    children,
+    urls: children.map((c) => c.url),
+    cpuSeconds: () => {
+      const each = children.map((c) => c.cpuSeconds());
+      return each.some((v) => v === null) ? null : each.reduce((a, b) => a! + b!, 0);
+    },
+    peakRssBytes: () => children.map((c) => c.peakRssBytes()),
+    windowPeakRssBytes: () => children.map((c) => c.windowPeakRssBytes()),
+    startRssWindow: () => children.forEach((c) => c.startRssWindow()),
+    stop: async () => {
+      await Promise.all(children.map((c) => c.stop()));
+    },
+  };
 }
 
 export const benchDir = path.dirname(path.dirname(new URL(import.meta.url).pathname));

@@ -64,15 +64,16 @@ const quantile = (sorted: Float64Array, q: number) => (sorted.length ? sorted[Ma
  * Drives `url` with `connections` keep-alive connections for `durationS` seconds, sending the
  * prepared requests in turn across all connections. With `cycle` they are sent round and round;
  * without, each is sent once (a transfer's Idempotency-Key is never reused) and the run ends early,
- * `ranOut`, if they are all used.
+ * `ranOut`, if they are all used. Several URLs (`--instances N`, issue 17 item 5) get the
+ * connections round-robin: connection i goes to url i mod N.
  */
 export async function runRaw(
-  url: string,
+  url: string | readonly string[],
   requests: readonly Buffer[],
   options: { connections: number; durationS: number; cycle: boolean },
 ): Promise<RawFigures> {
-  const target = new URL(url);
-  if (target.hostname !== '127.0.0.1') throw new Error(`the bench only loads 127.0.0.1, not ${target.hostname}`);
+  const targets = (typeof url === 'string' ? [url] : url).map((u) => new URL(u));
+  for (const target of targets) if (target.hostname !== '127.0.0.1') throw new Error(`the bench only loads 127.0.0.1, not ${target.hostname}`);
   let next = 0;
   let ranOut = false;
   const latencies: number[] = [];
@@ -88,8 +89,9 @@ export async function runRaw(
     return request;
   };
 
-  const connection = () =>
+  const connection = (_: unknown, index: number) =>
     new Promise<void>((resolve) => {
+      const target = targets[index % targets.length]!;
       const socket = net.connect(Number(target.port), target.hostname);
       socket.setNoDelay(true);
       let pending: Buffer = Buffer.alloc(0);

@@ -16,12 +16,14 @@ export interface Row {
   target: string;
   met: boolean | null;
   note: string;
+  /** The server's peak RSS during this scenario (warm-up included), in MB; the highest process's with several. */
+  peakRssMb?: number | null;
 }
 
 const fmt = (v: number | null, digits = 0) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
 export function renderTable(rows: Row[]): string {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU us/req', 'ratio', 'target', 'met', 'note'];
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU us/req', 'ratio', 'target', 'met', 'note', 'peak RSS MB'];
   const cells = rows.map((r) => [
     r.scenario,
     fmt(r.requestsPerSecond),
@@ -33,6 +35,7 @@ export function renderTable(rows: Row[]): string {
     r.target,
     r.met === null ? '-' : r.met ? 'yes' : 'NO',
     r.note,
+    fmt(r.peakRssMb ?? null),
   ]);
   return [header, header.map(() => '---'), ...cells].map((line) => `| ${line.join(' | ')} |`).join('\n');
 }
