@@ -54,6 +54,12 @@ export const settings = {
     'SQLite: most write transactions (transfers, sign-ups...) that arrive together and share one durable commit, each in its own savepoint. 1 commits each alone.',
     integer(1, 1000),
   ),
+  sqliteWriteWorker: setting(
+    'SQLITE_WRITE_WORKER',
+    'on',
+    'SQLite: money movements (transfers, deposits, withdrawals) commit in a worker thread with its own write connection, so the server keeps answering while the disk syncs (durability unchanged). off: they commit on the main thread (docs/performance.md).',
+    flag,
+  ),
   sqliteWalAutocheckpoint: setting(
     'SQLITE_WAL_AUTOCHECKPOINT',
     '1000',

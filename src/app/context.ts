@@ -9,6 +9,7 @@ import type { PasswordHasher } from '../services/password-hasher.js';
 import type { SecurityServices } from './security-services.js';
 import type { TokenSigner } from '../services/token-signer.js';
 import type { SecretBox } from '../services/secret-box.js';
+import type { MovementCommitter } from './movement-committer.js';
 
 export interface Clock {
   nowMs(): number;
@@ -43,6 +44,8 @@ export interface AppContext {
   readonly observer?: AppObserver;
   /** Idempotency keys whose first request is still running in this process (user id + key). */
   readonly inFlightKeys: Set<string>;
+  /** Where money movements commit when not on this thread (SQLite's movement worker, issue 17 item 3); absent: here. */
+  readonly movements?: MovementCommitter;
   /** Seals secrets at rest (TOTP) under keys derived from SECRET; absent in tools that never enrol a second factor. */
   readonly secrets?: SecretBox;
 }

@@ -119,9 +119,7 @@ export async function runIdempotent<T>(
   work: (trx: Trx) => Promise<T>,
   codec: OutcomeCodec<T>,
 ): Promise<IdempotentResult<T>> {
-  const inFlight = `${scope.userId}\n${scope.key}`;
-  if (ctx.inFlightKeys.has(inFlight)) throw conflict('A request with this Idempotency-Key is still in progress.');
-  ctx.inFlightKeys.add(inFlight);
+  const release = claimInFlight(ctx, scope);
   try {
     return await ctx.storage.writeTransaction(async (trx) => {
       const legacyKey = await legacyWebKeyInUse(trx, scope);
@@ -140,8 +138,20 @@ export async function runIdempotent<T>(
       return { outcome, replayed: false };
     });
   } finally {
-    ctx.inFlightKeys.delete(inFlight);
+    release();
   }
+}
+
+/**
+ * Marks (user, key) as running in this process until the returned function is called. The money
+ * movement worker (issue 17 item 3) checks here, on the main thread, before sending a command.
+ * @throws DomainError idempotency_conflict (param Idempotency-Key) while the key is already running.
+ */
+export function claimInFlight(ctx: Pick<AppContext, 'inFlightKeys'>, scope: { userId: string; key: NamespacedKey }): () => void {
+  const inFlight = `${scope.userId}\n${scope.key}`;
+  if (ctx.inFlightKeys.has(inFlight)) throw conflict('A request with this Idempotency-Key is still in progress.');
+  ctx.inFlightKeys.add(inFlight);
+  return () => ctx.inFlightKeys.delete(inFlight);
 }
 
 /**

@@ -5,6 +5,7 @@ import { applyMovement, type ActorCredential, type MovementRequest } from './mov
 import { refusedBy, type MovementOutcome } from './movement-outcome.js';
 import type { MovementObservation } from './observer.js';
 import { movementOutcomeCodec } from './stored-outcome.js';
+import { postThroughCommitter } from './movement-committer.js';
 
 /**
  * The entry point for every money movement from the API and the pages: one write transaction,
@@ -20,6 +21,8 @@ export async function postMovement(
   /** The token or session that asked, recorded on the ledger transaction. */
   via: ActorCredential = {},
 ): Promise<IdempotentResult<MovementOutcome>> {
+  // SQLite with SQLITE_WRITE_WORKER: the transaction runs in the movement worker (issue 17 item 3).
+  if (ctx.movements) return postThroughCommitter(ctx, ctx.movements, { actorUserId, request, via, ...(idempotency ? { idempotency } : {}) });
   // The last attempt's outcome (a write transaction may be retried); reported only once it is final.
   let observed: Omit<MovementObservation, 'type'> | undefined;
   const work = async (trx: Parameters<typeof applyMovement>[1]): Promise<MovementOutcome> => {

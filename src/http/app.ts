@@ -47,6 +47,8 @@ import statementKeyRoute from './routes/well-known/statement-key.js';
 import { recordRoutes } from './route-needs.js';
 import staffAccessPlugin from './plugins/staff-access.js';
 import { wireOutbox } from './outbox-wiring.js';
+import { startMovementWorker, type MovementWorkerWiring } from './movement-worker-wiring.js';
+import type { MovementCommitter } from '../app/movement-committer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,14 +74,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const secret = resolveSecret(config);
   // Shared counters for several instances when REDIS_URL is set; memory otherwise.
   const redis = config.redisUrl && config.rateLimits ? await openRedis(config.redisUrl) : null;
-  const { ctx, metrics } = await createContext(options, storage, secret, redis);
+  // SQLite: money movements commit in a worker thread (issue 17 item 3), when on.
+  const worker = startMovementWorker(options, storage, () => app.log);
+  const { ctx, metrics } = await createContext(options, worker?.storage ?? storage, secret, redis, worker?.movements);
   const app = createFastify(options);
   app.decorate('ctx', ctx);
   // Every route is noted from here on; the 405 answers for the methods a path lacks are added last.
   const routeMethods = collectRouteMethods(app);
   // ...and kept with its declared needs (auth, CSRF, limit) for the route-needs test.
   recordRoutes(app);
-  addLifecycle(app, ctx, options.storage ? null : storage);
+  addLifecycle(app, ctx, options.storage ? null : storage, worker);
   // Emails and webhooks from the outbox (issue 18), when either is configured.
   wireOutbox(app);
   acceptJsonAsBytes(app);
@@ -91,7 +95,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 }
 
 /** The use cases' context (storage, clock, passwords, tokens, security services) and the metrics that observe it. */
-async function createContext(options: BuildOptions, storage: Storage, secret: string, redis: Redis | null): Promise<{ ctx: AppContext; metrics: Metrics }> {
+async function createContext(
+  options: BuildOptions,
+  storage: Storage,
+  secret: string,
+  redis: Redis | null,
+  movements: MovementCommitter | undefined,
+): Promise<{ ctx: AppContext; metrics: Metrics }> {
   const { config } = options;
   const security: SecurityServices = {
     throttle: config.rateLimits
@@ -127,6 +137,7 @@ async function createContext(options: BuildOptions, storage: Storage, secret: st
     }),
     security,
     inFlightKeys: new Set(),
+    ...(movements ? { movements } : {}),
     secrets: createSecretBox({ secret, previousSecrets: config.secretPrevious }),
   };
   return { ctx, metrics };
@@ -161,7 +172,7 @@ function createFastify(options: BuildOptions): FastifyInstance {
 }
 
 /** The request id header on every reply, the purge of expired keys and tokens, and what closing ends. */
-function addLifecycle(app: FastifyInstance, ctx: AppContext, ownedStorage: Storage | null): void {
+function addLifecycle(app: FastifyInstance, ctx: AppContext, ownedStorage: Storage | null, worker: MovementWorkerWiring | null): void {
   app.decorateRequest('principal', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -171,6 +182,8 @@ function addLifecycle(app: FastifyInstance, ctx: AppContext, ownedStorage: Stora
   app.addHook('onClose', async () => {
     await stopHoldSweep();
     await stopPurge();
+    // The worker finishes the movements it was sent before the connections close.
+    await worker?.close();
     if (ownedStorage) await ownedStorage.close();
   });
 }

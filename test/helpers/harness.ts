@@ -52,7 +52,11 @@ export async function createHarness(dialect: Dialect, options: HarnessOptions = 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'minibank-test-'));
   const pgDb = dialect === 'postgres' ? await createTempPgDatabase() : undefined;
   // Rate limits are off unless a test turns them on: suites fire many requests from one address.
-  const config = loadConfig({}, { dataDir, secret: TEST_SECRET, databaseUrl: pgDb?.url ?? '', dbPoolSize: 10, rateLimits: false, ...options.config });
+  // SQLITE_WRITE_WORKER=on|off in the test's environment picks where movements commit (issue 17 item 3).
+  const config = loadConfig(
+    { SQLITE_WRITE_WORKER: process.env.SQLITE_WRITE_WORKER },
+    { dataDir, secret: TEST_SECRET, databaseUrl: pgDb?.url ?? '', dbPoolSize: 10, rateLimits: false, ...options.config },
+  );
   const app = await buildApp({ config, clock: options.clock, faults: options.faults });
   await app.ready();
 

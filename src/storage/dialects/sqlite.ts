@@ -24,6 +24,8 @@ export interface SqliteOptions {
   groupCommitMaxBatch?: number;
   /** WAL pages before a commit checkpoints (SQLite's wal_autocheckpoint; default SQLite's 1000). */
   walAutocheckpointPages?: number;
+  /** Runs before each write transaction takes the lock (the movement worker yields to the main thread there, write-intent.ts). */
+  beforeBegin?: () => void;
 }
 
 export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Database {
@@ -61,6 +63,7 @@ export function openSqlite(options: SqliteOptions): Storage {
   // deadline is set, so the next BEGIN is this batch's.
   const runBatch: TransactionRunner = (work, lockDeadline) =>
     db.connection().execute((connection) => {
+      options.beforeBegin?.();
       driver.setNextLockDeadline(lockDeadline);
       return runTransaction(connection, work);
     });
