@@ -49,6 +49,11 @@ export class MovementWorkerClient implements MovementCommitter {
     return this.#restarts;
   }
 
+  /** Commands sent and not yet answered (tests). */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
   commit(command: MovementCommand): Promise<IdempotentResult<MovementOutcome>> {
     if (this.#closing) return Promise.reject(workerStoppedError());
     const worker = (this.#worker ??= (this.#restarts++, this.#start()));
