@@ -60,6 +60,12 @@ export const settings = {
     'SQLite: money movements (transfers, deposits, withdrawals) commit in a worker thread with its own write connection, so the server keeps answering while the disk syncs (durability unchanged). off: they commit on the main thread (docs/performance.md).',
     flag,
   ),
+  pgTransferBatchMax: setting(
+    'PG_TRANSFER_BATCH_MAX',
+    '64',
+    'PostgreSQL: most idempotent transfers to an account number that arrive together and go to the database as one call, committed together (issue 17 item 5). 0 sends each through its own transaction. Not used while WEBHOOK_URLS or SMTP_URL is set.',
+    integer(0, 1000),
+  ),
   sqliteWalAutocheckpoint: setting(
     'SQLITE_WAL_AUTOCHECKPOINT',
     '1000',

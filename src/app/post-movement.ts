@@ -1,4 +1,5 @@
 import { isDomainError } from '../domain/errors.js';
+import { postBatchedTransfer } from './batched-transfers.js';
 import type { AppContext } from './context.js';
 import { runIdempotent, type IdempotentResult, type NamespacedKey } from './idempotency.js';
 import { applyMovement, type ActorCredential, type MovementRequest } from './move-money.js';
@@ -38,7 +39,12 @@ export async function postMovement(
   try {
     let result: IdempotentResult<MovementOutcome>;
     if (idempotency) {
-      result = await runIdempotent(ctx, { userId: actorUserId, ...idempotency }, work, movementOutcomeCodec);
+      // PostgreSQL: a transfer to an account number, one call per batch (issue 17 item 5); not while
+      // webhooks or email are on, nor for anything else the batch function does not do
+      // (batched-transfers.ts): those, and what it hands back, take runIdempotent as before.
+      const batched = await postBatchedTransfer(ctx, actorUserId, request, idempotency, via);
+      if (batched) observed = batched.observed;
+      result = batched ? batched.result : await runIdempotent(ctx, { userId: actorUserId, ...idempotency }, work, movementOutcomeCodec);
     } else {
       try {
         result = { outcome: await ctx.storage.writeTransaction(work), replayed: false };

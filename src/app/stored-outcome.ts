@@ -3,7 +3,9 @@
  * it is read back, including what the version before issue 12 stored.
  *
  * Today: `response_status` 0 (not an HTTP status: "a typed outcome follows") and `response_body` the
- * outcome as JSON with its bigints as decimal strings and a `format` tag.
+ * outcome as JSON with its bigints as decimal strings and a `format` tag; or, for a transfer posted
+ * by PostgreSQL's batch function (issue 17 item 5), the raw facts (`movement-facts/1`,
+ * movement-facts.ts), decoded by the same function that read the function's answer.
  * Before: `response_status` the HTTP status (201 or the refusal's) and `response_body` the API's JSON
  * answer (a transaction and an account, or an error). Such rows live for 24 hours after an upgrade
  * (IDEMPOTENCY_TTL); `readStoredOutcome` turns them into the same typed outcome, so a retry replays
@@ -11,6 +13,7 @@
  */
 import { errorCodes, type ErrorCode } from '../domain/errors.js';
 import type { OutcomeCodec } from './idempotency.js';
+import { MOVEMENT_FACTS_FORMAT, outcomeOfFacts } from './movement-facts.js';
 import { refusedBy, type MovementOutcome } from './movement-outcome.js';
 import type { AccountView, TransactionView } from './views.js';
 
@@ -36,6 +39,8 @@ export function storeOutcome(outcome: MovementOutcome): StoredOutcome {
 export function readStoredOutcome(stored: StoredOutcome): MovementOutcome {
   const body = JSON.parse(stored.body) as Record<string, unknown>;
   if (stored.status === TYPED_OUTCOME_STATUS && body.format === FORMAT) return typedOutcome(body);
+  // Written by PostgreSQL's batch function (migration 019): raw facts, decoded as its answer was.
+  if (stored.status === TYPED_OUTCOME_STATUS && body.format === MOVEMENT_FACTS_FORMAT) return outcomeOfFacts(body);
   if (stored.status >= 100 && stored.status <= 599) return legacyOutcome(stored.status, body);
   throw new Error(`stored idempotent outcome in an unknown format (status ${stored.status})`);
 }

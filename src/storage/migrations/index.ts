@@ -20,6 +20,7 @@ import * as staffRoles from './015-staff-roles.js';
 import * as reversals from './016-reversals.js';
 import * as outbox from './017-outbox.js';
 import * as passwordReset from './018-password-reset.js';
+import * as transferBatch from './019-transfer-batch.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -40,6 +41,7 @@ const all: Record<string, DialectMigration> = {
   '016-reversals': reversals,
   '017-outbox': outbox,
   '018-password-reset': passwordReset,
+  '019-transfer-batch': transferBatch,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

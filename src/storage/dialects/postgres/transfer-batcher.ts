@@ -1,0 +1,226 @@
+/**
+ * PostgreSQL: transfers that arrive in one turn of the event loop go to the database as ONE call of
+ * `minibank_transfer_batch` (migration 019, issue 17 item 5): one round trip, autocommitted, so the
+ * whole batch commits together (one WAL flush), and each caller gets its own row.
+ *
+ * Collecting: like the group commit (storage/group-commit.ts), no timer; the first transfer of a
+ * turn schedules a flush with setImmediate, and every transfer submitted before it runs joins the
+ * batch (at most `maxBatch` per call; a full batch is sent at once). Several calls may be in flight
+ * together, each on its own pool connection.
+ *
+ * Retrying: inside the function each transfer runs in its own subtransaction, so a refusal or a
+ * failure of one is that transfer's row only. A serialization failure (40001) or a deadlock (40P01)
+ * aborts the whole call (transfers of two batches, in two calls or two instances, can lock the same
+ * accounts in opposite orders): nothing of it committed, and the whole call is sent again, a bounded
+ * number of times as `writeTransaction` does (dialects/postgres.ts); only then do its callers get
+ * the error. Any other error of the call reaches every caller of the batch (none of it committed).
+ */
+import { sql } from 'kysely';
+import { preparedQuery } from '../../prepared-query.js';
+import type { Db } from '../../storage.js';
+
+/** One transfer as the function takes it. Times epoch ms, amounts minor units. */
+export interface BatchTransfer {
+  userId: string;
+  key: string;
+  requestHash: string;
+  payerId: string;
+  payeeNumber: string;
+  amountMinor: bigint;
+  memo: string | null;
+  transactionId: string;
+  createdAtMs: bigint;
+  tokenId: string | null;
+  sessionHandle: string | null;
+  receivedNoticeId: string;
+  sentNoticeId: string;
+  /** The notice texts, one per entry of the batcher's `currencies`, `\u0001` for the other side's username. */
+  receivedTexts: readonly string[];
+  sentTexts: readonly string[];
+}
+
+/**
+ * What the function did with one transfer. `moved`/`refused`: `body` is the facts it stored
+ * (app/movement-facts.ts). `replay`: the key was there; `status`, `body`, `requestHash` are its row.
+ * `fallback`: nothing written (no notice text for the payer's currency). `failed`: nothing written,
+ * `errorCode` is the SQLSTATE.
+ */
+export interface BatchRow {
+  kind: 'moved' | 'refused' | 'replay' | 'fallback' | 'failed';
+  body: string | null;
+  status: number | null;
+  requestHash: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+export interface TransferBatcher {
+  /** Queues one transfer for the next call; settles with its row once that call committed. */
+  submit(transfer: BatchTransfer): Promise<BatchRow>;
+  /** Calls committed, transfers in them, whole-call retries, largest batch: for tests and the bench. */
+  readonly stats: { calls: number; transfers: number; retries: number; largest: number };
+}
+
+export interface BatcherOptions {
+  /** Most transfers per call (>= 1). */
+  maxBatch: number;
+  /** The currencies the notice texts are given for, in order. */
+  currencies: readonly string[];
+  /** Format tag and `response_status` of the stored facts (app/movement-facts.ts, app/stored-outcome.ts). */
+  format: string;
+  status: number;
+  /** Attempts of one call before its callers get the serialization error (default 8, as postgres.ts). */
+  maxAttempts?: number;
+}
+
+const RETRYABLE_CODES = new Set(['40001', '40P01']);
+
+interface Values {
+  users: string[];
+  keys: string[];
+  hashes: string[];
+  payers: string[];
+  payees: string[];
+  amounts: string[];
+  memos: (string | null)[];
+  txns: string[];
+  ats: string[];
+  tokens: (string | null)[];
+  sessions: (string | null)[];
+  receivedIds: string[];
+  sentIds: string[];
+  currencies: string[];
+  receivedTexts: string[];
+  sentTexts: string[];
+  format: string;
+  status: number;
+}
+
+interface Row {
+  r_ord: number;
+  r_kind: BatchRow['kind'];
+  r_body: string | null;
+  r_status: number | null;
+  r_hash: string | null;
+  r_error_code: string | null;
+  r_error_message: string | null;
+}
+
+// Fixed text, so it runs as a named prepared statement (parsed once per pool connection).
+const batchCall = preparedQuery<Values, Row>((db, p) => {
+  const text = (name: keyof Values) => sql`${p(name)}::text[]`;
+  const query = sql<Row>`select * from minibank_transfer_batch(${text('users')}, ${text('keys')}, ${text('hashes')}, ${text('payers')},
+    ${text('payees')}, ${p('amounts')}::bigint[], ${text('memos')}, ${text('txns')}, ${p('ats')}::bigint[], ${text('tokens')},
+    ${text('sessions')}, ${text('receivedIds')}, ${text('sentIds')}, ${text('currencies')}, ${text('receivedTexts')}, ${text('sentTexts')},
+    ${p('format')}::text, ${p('status')}::int)`;
+  return { compile: () => query.compile(db) };
+});
+
+interface Pending {
+  transfer: BatchTransfer;
+  resolve(row: BatchRow): void;
+  reject(error: unknown): void;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A batcher sending its calls through `db` (the storage's pool: each call takes one connection). */
+export function createTransferBatcher(db: Db, options: BatcherOptions): TransferBatcher {
+  if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) throw new Error('maxBatch must be a positive integer');
+  const maxAttempts = options.maxAttempts ?? 8;
+  const stats = { calls: 0, transfers: 0, retries: 0, largest: 0 };
+  let queue: Pending[] = [];
+  let scheduled = false;
+
+  function flush(): void {
+    scheduled = false;
+    while (queue.length > 0) void send(queue.splice(0, options.maxBatch));
+  }
+
+  async function send(batch: Pending[]): Promise<void> {
+    let rows: Row[];
+    try {
+      rows = await callWithRetries(values(batch.map((p) => p.transfer)));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    stats.calls += 1;
+    stats.transfers += batch.length;
+    stats.largest = Math.max(stats.largest, batch.length);
+    const byOrd = new Map(rows.map((row) => [Number(row.r_ord), row]));
+    batch.forEach((pending, index) => {
+      const row = byOrd.get(index + 1);
+      if (!row) pending.reject(new Error('transfer batch: no row for a transfer'));
+      else pending.resolve(batchRow(row));
+    });
+  }
+
+  async function callWithRetries(call: Values): Promise<Row[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await batchCall.rows(db, call);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (!code || !RETRYABLE_CODES.has(code) || attempt >= maxAttempts) throw error;
+        stats.retries += 1;
+        await pause(Math.random() * 5 * attempt);
+      }
+    }
+  }
+
+  function values(transfers: BatchTransfer[]): Values {
+    const count = options.currencies.length;
+    for (const t of transfers) {
+      if (t.receivedTexts.length !== count || t.sentTexts.length !== count) throw new Error('transfer batch: one notice text per currency');
+    }
+    return {
+      users: transfers.map((t) => t.userId),
+      keys: transfers.map((t) => t.key),
+      hashes: transfers.map((t) => t.requestHash),
+      payers: transfers.map((t) => t.payerId),
+      payees: transfers.map((t) => t.payeeNumber),
+      amounts: transfers.map((t) => t.amountMinor.toString()),
+      memos: transfers.map((t) => t.memo),
+      txns: transfers.map((t) => t.transactionId),
+      ats: transfers.map((t) => t.createdAtMs.toString()),
+      tokens: transfers.map((t) => t.tokenId),
+      sessions: transfers.map((t) => t.sessionHandle),
+      receivedIds: transfers.map((t) => t.receivedNoticeId),
+      sentIds: transfers.map((t) => t.sentNoticeId),
+      currencies: [...options.currencies],
+      receivedTexts: transfers.flatMap((t) => t.receivedTexts),
+      sentTexts: transfers.flatMap((t) => t.sentTexts),
+      format: options.format,
+      status: options.status,
+    };
+  }
+
+  return {
+    submit(transfer) {
+      return new Promise<BatchRow>((resolve, reject) => {
+        queue.push({ transfer, resolve, reject });
+        if (queue.length >= options.maxBatch) {
+          const full = queue;
+          queue = [];
+          void send(full);
+        } else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    stats,
+  };
+}
+
+function batchRow(row: Row): BatchRow {
+  return {
+    kind: row.r_kind,
+    body: row.r_body,
+    status: row.r_status === null ? null : Number(row.r_status),
+    requestHash: row.r_hash,
+    errorCode: row.r_error_code,
+    errorMessage: row.r_error_message,
+  };
+}
