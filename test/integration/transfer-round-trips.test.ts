@@ -38,7 +38,8 @@ for (const { dialect, batchMax, expected, name } of variants) {
     let payer: TestUser;
     let payee: TestUser;
     before(async () => {
-      h = await createHarness(dialect, { config: { pgTransferBatchMax: batchMax } });
+      // The main connection's statements are counted: SQLite's movement worker (its own connection) stays off.
+      h = await createHarness(dialect, { config: { pgTransferBatchMax: batchMax, sqliteWriteWorker: false } });
       payer = await h.user('trips-payer');
       payee = await h.user('trips-payee');
       await h.deposit(payer, 1000);
