@@ -43,10 +43,18 @@ type Case = (b: Bank & { daveNumber: string }) => { user: TestUser; key: string;
 
 const cases: Record<string, Case> = {
   'success 201': (b) => ({ user: b.alice, key: 'ok-1', payload: { from_account_id: b.alice.accountId, to: b.bob.accountNumber, amount: 125, memo: 'rent' } }),
-  'replay, same body': (b) => ({ user: b.alice, key: 'ok-1', payload: { from_account_id: b.alice.accountId, to: b.bob.accountNumber, amount: 125, memo: 'rent' } }),
+  'replay, same body': (b) => ({
+    user: b.alice,
+    key: 'ok-1',
+    payload: { from_account_id: b.alice.accountId, to: b.bob.accountNumber, amount: 125, memo: 'rent' },
+  }),
   'conflict, another body': (b) => ({ user: b.alice, key: 'ok-1', payload: { from_account_id: b.alice.accountId, to: b.bob.accountNumber, amount: 126 } }),
   'insufficient funds': (b) => ({ user: b.alice, key: 'poor', payload: { from_account_id: b.alice.accountId, to: b.bob.accountNumber, amount: 5000 } }),
-  'insufficient funds, replayed': (b) => ({ user: b.alice, key: 'poor', payload: { from_account_id: b.alice.accountId, to: b.bob.accountNumber, amount: 5000 } }),
+  'insufficient funds, replayed': (b) => ({
+    user: b.alice,
+    key: 'poor',
+    payload: { from_account_id: b.alice.accountId, to: b.bob.accountNumber, amount: 5000 },
+  }),
   'frozen payer': (b) => ({ user: b.carol, key: 'frozen', payload: { from_account_id: b.carol.accountId, to: b.bob.accountNumber, amount: 5 } }),
   'frozen payee': (b) => ({ user: b.alice, key: 'to-frozen', payload: { from_account_id: b.alice.accountId, to: b.carol.accountNumber, amount: 5 } }),
   'closed payee': (b) => ({ user: b.alice, key: 'closed', payload: { from_account_id: b.alice.accountId, to: b.daveNumber, amount: 5 } }),
@@ -136,7 +144,10 @@ describe('batched transfers answer as today’s path (PostgreSQL)', { skip: !pg 
         )
       ).rows;
     const rows = await ledger(batched);
-    assert.ok(rows.every((r) => r.commit_xid !== null), 'commit_xid is set on every batched ledger transaction');
+    assert.ok(
+      rows.every((r) => r.commit_xid !== null),
+      'commit_xid is set on every batched ledger transaction',
+    );
     const strip = (rs: typeof rows) => rs.map(({ commit_xid: _xid, ...r }) => r);
     assert.deepEqual(strip(rows), strip(await ledger(unbatched)));
   });
