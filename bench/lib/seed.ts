@@ -84,7 +84,7 @@ export async function seedBank(config: Config, options: { accounts: number; hist
   }
 }
 
-function seedContext(config: Config, storage: Storage, passwords: PasswordHasher): AppContext {
+export function seedContext(config: Config, storage: Storage, passwords: PasswordHasher): AppContext {
   return {
     config,
     storage,

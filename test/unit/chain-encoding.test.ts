@@ -73,5 +73,16 @@ describe('the chain encoding, version 1', () => {
     assert.throws(() => encodeChainLink(base, -1n, GENESIS_HASH), RangeError);
     assert.throws(() => hashBytes('A'.repeat(64)), /not a SHA-256 hash/);
     assert.deepEqual(Buffer.from(hashBytes('0f'.repeat(32))), Buffer.alloc(32, 0x0f));
+    for (const notAHash of ['g'.repeat(64), '0'.repeat(63), '0'.repeat(65), '0'.repeat(62) + '0\u0130', 'é'.repeat(64), '']) {
+      assert.throws(() => hashBytes(notAHash), /not a SHA-256 hash/);
+    }
+  });
+
+  it('reads any lower-case hex hash back to the bytes it names', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        assert.deepEqual(Buffer.from(hashBytes(Buffer.from(bytes).toString('hex'))), Buffer.from(bytes));
+      }),
+    );
   });
 });

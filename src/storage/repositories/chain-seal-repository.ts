@@ -155,24 +155,35 @@ const chainInserts = new Map(
   ]),
 );
 
+/** The value names of row i of a multi-row insert, built once (a seal round fills hundreds of rows). */
+const ROW_KEYS = Array.from({ length: INSERT_SIZES[0] }, (_, i) => ({
+  position: `position${i}`,
+  seq: `seq${i}`,
+  id: `id${i}`,
+  encoding: `encoding${i}`,
+  hash: `hash${i}`,
+  sealedAt: `sealedAt${i}`,
+  horizon: `horizon${i}`,
+}));
+
 /** Appends chain rows; a position or transaction already sealed fails the statement (unique keys). */
 export async function insertChainRows(trx: Trx, rows: readonly NewChainRow[]): Promise<void> {
   let at = 0;
   for (const size of INSERT_SIZES) {
     for (; rows.length - at >= size; at += size) {
       const values: Record<string, unknown> = {};
-      rows.slice(at, at + size).forEach((r, i) => {
-        Object.assign(values, {
-          [`position${i}`]: r.position,
-          [`seq${i}`]: r.transactionSeq,
-          [`id${i}`]: r.transactionId,
-          [`encoding${i}`]: r.encoding,
-          [`hash${i}`]: r.hash,
-          [`sealedAt${i}`]: r.sealedAtMs,
-          // A null value would read as missing (prepared-query.ts refuses undefined only).
-          [`horizon${i}`]: r.horizon,
-        });
-      });
+      for (let i = 0; i < size; i++) {
+        const r = rows[at + i]!;
+        const k = ROW_KEYS[i]!;
+        values[k.position] = r.position;
+        values[k.seq] = r.transactionSeq;
+        values[k.id] = r.transactionId;
+        values[k.encoding] = r.encoding;
+        values[k.hash] = r.hash;
+        values[k.sealedAt] = r.sealedAtMs;
+        // A null value would read as missing (prepared-query.ts refuses undefined only).
+        values[k.horizon] = r.horizon;
+      }
       await chainInserts.get(size)!.changed(trx, values);
     }
   }
