@@ -50,6 +50,7 @@ async function standardRun(partial: Partial<ChaosOptions>): Promise<ChaosVerdict
   // The run must have exercised what it claims to: faults, acknowledged and refused transfers, retries.
   assert.ok(verdict.stats.faults.kills >= options.minKills, `only ${verdict.stats.faults.kills} kills, wanted ${options.minKills}`);
   assert.ok(verdict.stats.faults.pauses >= 1, 'no SIGSTOP/SIGCONT pause was injected');
+  if (options.backend === 'sqlite') assert.ok(verdict.stats.faults.workerKills >= 1, 'no movement worker was killed mid-batch');
   assert.ok(t.final.ok > 0 && t.final.fail > 0, `transfers acknowledged ${t.final.ok}, refused ${t.final.fail}`);
   assert.ok(t.inlineRetries + t.resolveRetries > 0, 'no transfer was ever retried with its key');
   return verdict;

@@ -11,7 +11,8 @@ import type { Prng } from './prng.js';
 import { sleep } from './server-process.js';
 
 export interface FaultEvent {
-  kind: 'kill' | 'pause' | 'term' | 'crash';
+  /** `worker`: SQLite's money movement worker made to die mid-batch, after a debit (SIGUSR2, test-only). */
+  kind: 'kill' | 'pause' | 'term' | 'crash' | 'worker';
   instance: number;
   /** When the fault began and when the instance was back (ready or resumed), ms since load start. */
   startMs: number;
@@ -29,6 +30,10 @@ export interface NemesisSettings {
   termShare: number;
   /** Graceful restarts to inject even when behind the kill target. */
   minTerms: number;
+  /** Share of faults that kill the movement worker mid-batch (0 where there is none: PostgreSQL). */
+  workerKillShare: number;
+  /** Movement worker kills to inject even when behind the kill target. */
+  minWorkerKills: number;
 }
 
 /**
@@ -71,6 +76,10 @@ export class Nemesis {
     return this.faults.filter((f) => f.kind === 'term').length;
   }
 
+  get workerKills(): number {
+    return this.faults.filter((f) => f.kind === 'worker').length;
+  }
+
   get pauses(): number {
     return this.faults.filter((f) => f.kind === 'pause').length;
   }
@@ -97,6 +106,13 @@ export class Nemesis {
         await sleep(this.settings.timeoutMs + this.rng.int(200, 1500));
         target.resume();
         this.faults.push({ kind: 'pause', instance: target.index, startMs, endMs: this.history.now() });
+      } else if ((this.workerKills < this.settings.minWorkerKills && this.rng.chance(0.3)) || (!behind && this.rng.chance(this.settings.workerKillShare))) {
+        // The worker dies at the instance's next debit, inside its batch: that batch gets 503s
+        // (unknown to the clients, retried with their keys); the server itself keeps running.
+        const startMs = this.history.now();
+        target.killMovementWorker();
+        await sleep(this.rng.int(200, 600));
+        this.faults.push({ kind: 'worker', instance: target.index, startMs, endMs: this.history.now() });
       } else if ((this.terms < this.settings.minTerms && this.rng.chance(0.2)) || (!behind && this.rng.chance(this.settings.termShare))) {
         // The contract's SIGTERM: stop accepting, finish what is in flight, exit 0. Under load.
         const startMs = this.history.now();

@@ -21,7 +21,14 @@ export interface RunStats {
   };
   reads: { total: number; byOutcome: Record<Outcome, number> };
   unknownCauses: Record<string, number>;
-  faults: { kills: number; pauses: number; terms: number; crashes: number; byInstance: Record<string, { kills: number; pauses: number; terms: number }> };
+  faults: {
+    kills: number;
+    pauses: number;
+    terms: number;
+    crashes: number;
+    workerKills: number;
+    byInstance: Record<string, { kills: number; pauses: number; terms: number }>;
+  };
   loadSeconds: number;
 }
 
@@ -81,6 +88,7 @@ export function computeStats(history: History, faults: FaultEvent[], loadSeconds
       pauses: faults.filter((f) => f.kind === 'pause').length,
       terms: faults.filter((f) => f.kind === 'term').length,
       crashes: faults.filter((f) => f.kind === 'crash').length,
+      workerKills: faults.filter((f) => f.kind === 'worker').length,
       byInstance,
     },
     loadSeconds,
@@ -107,7 +115,7 @@ export function summaryText(
         .map(([k, v]) => `${k}=${v}`)
         .join(', ') || 'none'
     }`,
-    `faults: ${stats.faults.kills} kill -9, ${stats.faults.pauses} SIGSTOP/SIGCONT, ${stats.faults.terms} SIGTERM restarts under load, ${stats.faults.crashes} restarts after an unexpected exit (${Object.entries(
+    `faults: ${stats.faults.kills} kill -9, ${stats.faults.pauses} SIGSTOP/SIGCONT, ${stats.faults.terms} SIGTERM restarts under load, ${stats.faults.workerKills} movement worker kills mid-batch, ${stats.faults.crashes} restarts after an unexpected exit (${Object.entries(
       stats.faults.byInstance,
     )
       .map(([k, v]) => `${k}: ${v.kills} kills ${v.pauses} pauses ${v.terms} terms`)

@@ -67,6 +67,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
       TOKEN_TTL_SECONDS: '86400',
       // Holds left to expire are settled within a second of their expiry, so the run's end waits little.
       HOLD_SWEEP_INTERVAL_MS: '1000',
+      // SQLite: movements commit in the worker thread, which the nemesis kills mid-batch (issue 17 item 3).
+      ...(options.backend === 'sqlite' ? { SQLITE_WRITE_WORKER: 'on', MINIBANK_TEST_WORKER_FAULT_SIGNAL: 'on' } : {}),
     };
     // The load runs without the shared limiter; the cross-instance check turns it on deliberately.
     delete env.REDIS_URL;
@@ -102,6 +104,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosVerdict> {
       minPauses: Math.max(1, Math.floor(options.seconds / 20)),
       termShare: 0.1,
       minTerms: Math.max(1, Math.floor(options.seconds / 30)),
+      workerKillShare: options.backend === 'sqlite' ? 0.15 : 0,
+      minWorkerKills: options.backend === 'sqlite' ? Math.max(1, Math.floor(options.seconds / 20)) : 0,
     });
     stopNemesis = () => nemesis.stop();
     // The load ends on progress (the kills are in), not on the clock: a busy machine restarts

@@ -42,5 +42,22 @@ export async function prepareServerCommand(mode: ServerMode, tag: string): Promi
     outfile,
     logLevel: 'silent',
   });
-  return { entry: [outfile], mode: 'bundle', cleanup: () => fs.rmSync(outfile, { force: true }) };
+  // SQLite's money movement worker runs in its own thread from its own file: bundled beside the
+  // server under the name src/http/movement-worker-client.ts looks for (issue 17 item 3).
+  const workerFile = outfile.replace(/\.mjs$/, '.movement-worker.mjs');
+  await esbuild.build({
+    entryPoints: [path.join(REPO_ROOT, 'src/http/movement-worker-main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: workerFile,
+    logLevel: 'silent',
+  });
+  const cleanup = () => {
+    fs.rmSync(outfile, { force: true });
+    fs.rmSync(workerFile, { force: true });
+  };
+  return { entry: [outfile], mode: 'bundle', cleanup };
 }

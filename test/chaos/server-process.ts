@@ -92,6 +92,15 @@ export class ServerProcess {
     await this.exited;
   }
 
+  /**
+   * SIGUSR2: the server (started with MINIBANK_TEST_WORKER_FAULT_SIGNAL=on, SQLite) makes its money
+   * movement worker die at its next debit, mid-batch. Without that setting SIGUSR2 would end it.
+   */
+  killMovementWorker(): void {
+    if (!this.child || this.paused) return;
+    this.child.kill('SIGUSR2');
+  }
+
   pause(): void {
     if (!this.child || this.paused) return;
     this.child.kill('SIGSTOP');
