@@ -8,14 +8,18 @@ import { DomainError, errorCodes, type ErrorCode } from '../domain/errors.js';
 import type { IdempotentResult } from './idempotency.js';
 import type { MovementCommand } from './movement-committer.js';
 import type { MovementOutcome } from './movement-outcome.js';
+import type { QueryObservation } from '../storage/query-observers.js';
 
 /** Test-only faults of the worker; never reachable from HTTP (see the worker client). */
 export type WorkerFault = 'exit-after-debit';
 
 export type ToWorker = { type: 'commit'; id: number; command: MovementCommand } | { type: 'fault'; fault: WorkerFault } | { type: 'close' };
 
+/** Each answer carries the worker's statements since the last answer, for the main thread's metrics. */
 export type FromWorker =
-  { type: 'done'; id: number; result: IdempotentResult<MovementOutcome> } | { type: 'failed'; id: number; error: EncodedError } | { type: 'closed' };
+  | { type: 'done'; id: number; result: IdempotentResult<MovementOutcome>; queries: QueryObservation[] }
+  | { type: 'failed'; id: number; error: EncodedError; queries: QueryObservation[] }
+  | { type: 'closed' };
 
 export type EncodedError = { domain: { code: ErrorCode; message: string; param?: string } } | { message: string; code?: string };
 

@@ -15,6 +15,7 @@ import type { IdempotentResult } from '../app/idempotency.js';
 import type { MovementCommand, MovementCommitter } from '../app/movement-committer.js';
 import type { MovementOutcome } from '../app/movement-outcome.js';
 import { decodeError, workerStoppedError, type FromWorker, type ToWorker, type WorkerFault } from '../app/movement-worker-protocol.js';
+import type { QueryObservation } from '../storage/query-observers.js';
 import type { MovementWorkerData } from './movement-worker-main.js';
 
 interface Pending {
@@ -29,6 +30,8 @@ export interface MovementWorkerOptions {
   data: MovementWorkerData;
   /** Told when a worker stops unexpectedly (for the log): its exit code and its error, if it threw. */
   onStopped?: (exitCode: number, error: Error | undefined) => void;
+  /** Hears the worker's statements (kind, duration), before the answers they came with settle. */
+  onQueries?: (observations: QueryObservation[]) => void;
   /** The worker's entry file; default: movement-worker-main beside this module (workerEntry). */
   entry?: URL;
 }
@@ -108,6 +111,7 @@ export class MovementWorkerClient implements MovementCommitter {
       void worker.terminate();
       return;
     }
+    if (message.queries.length > 0) this.options.onQueries?.(message.queries);
     const pending = this.#pending.get(message.id);
     if (!pending) return;
     this.#pending.delete(message.id);

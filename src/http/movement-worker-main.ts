@@ -18,6 +18,7 @@ import { systemClock } from '../services/system-clock.js';
 import { systemRandomness } from '../services/system-randomness.js';
 import { openSqlite, type SqliteOptions } from '../storage/dialects/sqlite.js';
 import { yieldToMainWrites, type WriteIntent } from '../storage/dialects/sqlite/write-intent.js';
+import type { QueryObservation } from '../storage/query-observers.js';
 
 /** What the client hands the worker (structured clone; the intent's memory is shared). */
 export interface MovementWorkerData {
@@ -52,6 +53,14 @@ const ctx: AppContext = {
 };
 
 const running = new Set<Promise<void>>();
+// The statements since the last answer go with the next one: the main thread's metrics count them.
+let queries: QueryObservation[] = [];
+storage.observeQueries((observation) => queries.push(observation));
+const takeQueries = () => {
+  const taken = queries;
+  queries = [];
+  return taken;
+};
 const send = (message: FromWorker) => port.postMessage(message);
 
 port.on('message', (message: ToWorker) => {
@@ -73,9 +82,9 @@ port.on('message', (message: ToWorker) => {
 async function commit(id: number, command: MovementCommand): Promise<void> {
   try {
     const result = await postMovement(ctx, command.actorUserId, command.request, command.idempotency, command.via);
-    send({ type: 'done', id, result });
+    send({ type: 'done', id, result, queries: takeQueries() });
   } catch (error) {
-    send({ type: 'failed', id, error: encodeError(error) });
+    send({ type: 'failed', id, error: encodeError(error), queries: takeQueries() });
   }
 }
 

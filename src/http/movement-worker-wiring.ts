@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createWriteIntent, announcingWrites } from '../storage/dialects/sqlite/write-intent.js';
 import { sqliteOptions } from '../storage/open-storage.js';
+import type { QueryListener } from '../storage/query-observers.js';
 import type { Storage } from '../storage/storage.js';
 import type { BuildOptions } from './app.js';
 import { MovementWorkerClient } from './movement-worker-client.js';
@@ -34,19 +35,34 @@ export function startMovementWorker(options: BuildOptions, storage: Storage, log
   const sqlite = config.sqliteWriteWorker && !options.storage ? sqliteOptions(config) : null;
   if (!sqlite || options.clock || options.random || options.faults?.afterDebit) return null;
   const intent = createWriteIntent();
+  const workerQueries = new Set<QueryListener>();
   const movements = new MovementWorkerClient({
     data: { config, sqlite, intent, yieldMs: YIELD_TO_MAIN_MS },
+    onQueries: (observations) => observations.forEach((o) => workerQueries.forEach((listener) => listener(o))),
     onStopped: (exitCode, error) =>
       log().error({ err: error, exitCode }, 'the money movement worker stopped; its commands in flight got 503, the next starts a new one'),
   });
   const armFault = () => movements.armTestFault('exit-after-debit');
   if (process.env[FAULT_SIGNAL_ENV] === 'on') process.on('SIGUSR2', armFault);
   return {
-    storage: announcingWrites(storage, intent),
+    storage: withWorkerQueries(announcingWrites(storage, intent), workerQueries),
     movements,
     async close() {
       process.off('SIGUSR2', armFault);
       await movements.close();
     },
   };
+}
+
+/** `storage` whose query observers also hear the worker's statements (metrics count every statement). */
+function withWorkerQueries(storage: Storage, workerQueries: Set<QueryListener>): Storage {
+  const observeQueries = (listener: QueryListener) => {
+    const stop = storage.observeQueries(listener);
+    workerQueries.add(listener);
+    return () => {
+      stop();
+      workerQueries.delete(listener);
+    };
+  };
+  return Object.assign(Object.create(storage) as Storage, { observeQueries });
 }
