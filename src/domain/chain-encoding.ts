@@ -109,9 +109,18 @@ class Writer {
   str(s: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit; the length goes in front once known.
     this.room(4 + 3 * s.length);
-    const { written } = utf8.encodeInto(s, this.buf.subarray(this.at + 4));
+    const start = this.at + 4;
+    // ASCII (ids, types, most memos) is copied as is: cheaper than a call into the encoder. From the
+    // first other code unit on, the encoder writes the rest (that unit cannot be a pair's second half).
+    let ascii = 0;
+    for (; ascii < s.length; ascii++) {
+      const code = s.charCodeAt(ascii);
+      if (code >= 0x80) break;
+      this.buf[start + ascii] = code;
+    }
+    const written = ascii === s.length ? ascii : ascii + utf8.encodeInto(s.slice(ascii), this.buf.subarray(start + ascii)).written;
     this.view.setUint32(this.at, written);
-    this.at += 4 + written;
+    this.at = start + written;
   }
   opt(s: string | null): void {
     if (s === null) return this.u8(0);

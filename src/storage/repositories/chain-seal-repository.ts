@@ -5,7 +5,8 @@
  */
 import type { ChainedTransaction } from '../../domain/chain-encoding.js';
 import { preparedQuery } from '../prepared-query.js';
-import { openPostgresSealRound, postgresHasUnsealed } from '../dialects/postgres/chain-sql.js';
+import { PostgresAdapter } from 'kysely';
+import { insertPostgresChainRows, openPostgresSealRound, postgresChainedTransactions, postgresHasUnsealed } from '../dialects/postgres/chain-sql.js';
 import { openSqliteSealRound, sqliteHasUnsealed } from '../dialects/sqlite/chain-sql.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 
@@ -48,6 +49,9 @@ export async function hasUnsealed(db: Db, dialect: Dialect): Promise<boolean> {
   return dialect === 'postgres' ? postgresHasUnsealed(db) : sqliteHasUnsealed(db);
 }
 
+/** PostgreSQL reads and writes a round as one JSON value (dialects/postgres/chain-sql.ts); SQLite row by row. */
+const isPostgres = (db: Db | Trx): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
+
 type SeqRange = { lo: bigint; hi: bigint };
 
 // Prepared once each (prepared-query.ts): a seal round runs every tick, and building these with
@@ -89,6 +93,7 @@ type EntryRow = { transaction_seq: bigint; account_id: string; amount: bigint; b
 export async function chainedTransactions(db: Db | Trx, seqs: readonly bigint[]): Promise<Map<bigint, ChainedTransaction>> {
   const found = new Map<bigint, ChainedTransaction>();
   if (seqs.length === 0) return found;
+  if (isPostgres(db)) return postgresChainedTransactions(db, seqs);
   const wanted = new Set(seqs);
   let [lo, hi] = [seqs[0]!, seqs[0]!];
   for (const s of seqs) [lo, hi] = [s < lo ? s : lo, s > hi ? s : hi];
@@ -168,6 +173,8 @@ const ROW_KEYS = Array.from({ length: INSERT_SIZES[0] }, (_, i) => ({
 
 /** Appends chain rows; a position or transaction already sealed fails the statement (unique keys). */
 export async function insertChainRows(trx: Trx, rows: readonly NewChainRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  if (isPostgres(trx)) return insertPostgresChainRows(trx, rows);
   let at = 0;
   for (const size of INSERT_SIZES) {
     for (; rows.length - at >= size; at += size) {

@@ -12,7 +12,9 @@
  */
 import { CompiledQuery, sql } from 'kysely';
 import type { Db, Trx } from '../../storage.js';
-import type { SealRound } from '../../repositories/chain-seal-repository.js';
+import type { ChainedTransaction } from '../../../domain/chain-encoding.js';
+import { preparedQuery } from '../../prepared-query.js';
+import type { NewChainRow, SealRound } from '../../repositories/chain-seal-repository.js';
 
 /** One sealer at a time per database: the lock key is "minibank" in ASCII. */
 const SEAL_LOCK_KEY = sql.lit('7886488577209688683');
@@ -47,4 +49,77 @@ const ANY_UNSEALED = CompiledQuery.raw(`select exists (
 export async function postgresHasUnsealed(db: Db): Promise<boolean> {
   const result = await db.executeQuery<{ found: boolean }>(ANY_UNSEALED);
   return result.rows[0]?.found === true;
+}
+
+/*
+ * Reading a round's rows and writing its chain rows through pg cost the sealer more than hashing
+ * them (row-by-row parsing, seven bound values per chain row; docs/performance.md "Ledger chain").
+ * Here both cross as one JSON value: PostgreSQL builds or unpacks it, pg parses it with JSON.parse.
+ * Integers travel as decimal strings, so nothing passes through a float.
+ */
+
+type ChainJsonRow = [
+  seq: string,
+  id: string,
+  type: string,
+  memo: string | null,
+  createdAt: string,
+  user: string | null,
+  token: string | null,
+  session: string | null,
+  reversalOf: string | null,
+  entries: [string, string, string][] | null,
+];
+
+const transactionsAsJson = preparedQuery<{ seqs: string[] }, { txns: ChainJsonRow[] }>((db, p) => {
+  const query = sql<{ txns: ChainJsonRow[] }>`select coalesce(json_agg(json_build_array(
+      t.seq::text, t.id, t.type, t.memo, t.created_at::text, t.actor_user_id, t.actor_token_id, t.actor_session_id, t.reversal_of,
+      (select json_agg(json_build_array(e.account_id, e.amount::text, e.balance_after::text)) from entries e where e.transaction_seq = t.seq))), '[]') as txns
+    from ledger_transactions t where t.seq = any(cast(${p('seqs')} as int8[]))`;
+  return { compile: () => query.compile(db) };
+});
+
+/** The stored ledger transactions with these seqs and their entries, as the chain encodes them (missing seqs are absent). */
+export async function postgresChainedTransactions(db: Db | Trx, seqs: readonly bigint[]): Promise<Map<bigint, ChainedTransaction>> {
+  const found = new Map<bigint, ChainedTransaction>();
+  const row = await transactionsAsJson.first(db, { seqs: seqs.map(String) });
+  for (const [seq, id, type, memo, createdAt, user, token, session, reversalOf, entries] of row?.txns ?? []) {
+    found.set(BigInt(seq), {
+      id,
+      type,
+      memo,
+      createdAtMs: BigInt(createdAt),
+      actorUserId: user,
+      actorTokenId: token,
+      actorSessionId: session,
+      entries: (entries ?? []).map(([accountId, amount, after]) => ({ accountId, amountMinor: BigInt(amount), balanceAfterMinor: BigInt(after) })),
+      // Migration 016: a reversal's link is hashed as an extension, so editing it breaks the chain.
+      extensions: reversalOf ? { reversal_of: reversalOf } : {},
+    });
+  }
+  return found;
+}
+
+const chainRowsFromJson = preparedQuery<{ rows: string }>((db, p) => {
+  const query = sql`insert into ledger_chain (position, transaction_seq, transaction_id, encoding, hash, sealed_at, horizon)
+    select position, transaction_seq, transaction_id, encoding, hash, sealed_at, horizon
+    from json_to_recordset(cast(${p('rows')} as json))
+      as r(position int8, transaction_seq int8, transaction_id text, encoding int, hash text, sealed_at int8, horizon int8)`;
+  return { compile: () => query.compile(db) };
+});
+
+/** Appends chain rows in one statement; a position or transaction already sealed fails it (unique keys). */
+export async function insertPostgresChainRows(trx: Trx, rows: readonly NewChainRow[]): Promise<void> {
+  const json = JSON.stringify(
+    rows.map((r) => ({
+      position: String(r.position),
+      transaction_seq: String(r.transactionSeq),
+      transaction_id: r.transactionId,
+      encoding: r.encoding,
+      hash: r.hash,
+      sealed_at: String(r.sealedAtMs),
+      horizon: r.horizon === null ? null : String(r.horizon),
+    })),
+  );
+  await chainRowsFromJson.changed(trx, { rows: json });
 }
