@@ -3,10 +3,13 @@
  * `minibank_transfer_batch` (migration 019, issue 17 item 5): one round trip, autocommitted, so the
  * whole batch commits together (one WAL flush), and each caller gets its own row.
  *
- * Collecting: like the group commit (storage/group-commit.ts), no timer; the first transfer of a
- * turn schedules a flush with setImmediate, and every transfer submitted before it runs joins the
- * batch (at most `maxBatch` per call; a full batch is sent at once). Several calls may be in flight
- * together, each on its own pool connection.
+ * Collecting: like the group commit (storage/group-commit.ts), no timer. The first transfer
+ * schedules a call with setImmediate, so the transfers of that turn of the event loop go together
+ * (at most `maxBatch` per call); while a call runs, new transfers queue, and the next call takes
+ * them. One call at a time per batcher (per instance): a batch keeps every row it locked until it
+ * commits, and two batches of one instance running at once, on two connections, lock accounts in
+ * interleaved orders and deadlock each other (measured: PostgreSQL's 1 s deadlock timeout showed as
+ * the p99, docs/performance.md). Calls of two instances can still deadlock: that is the retry's job.
  *
  * Retrying: inside the function each transfer runs in its own subtransaction, so a refusal or a
  * failure of one is that transfer's row only. A serialization failure (40001) or a deadlock (40P01)
@@ -129,12 +132,15 @@ export function createTransferBatcher(db: Db, options: BatcherOptions): Transfer
   if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) throw new Error('maxBatch must be a positive integer');
   const maxAttempts = options.maxAttempts ?? 8;
   const stats = { calls: 0, transfers: 0, retries: 0, largest: 0 };
-  let queue: Pending[] = [];
-  let scheduled = false;
+  const queue: Pending[] = [];
+  let draining = false;
 
-  function flush(): void {
-    scheduled = false;
-    while (queue.length > 0) void send(queue.splice(0, options.maxBatch));
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) await send(queue.splice(0, options.maxBatch));
+    } finally {
+      draining = false;
+    }
   }
 
   async function send(batch: Pending[]): Promise<void> {
@@ -200,13 +206,9 @@ export function createTransferBatcher(db: Db, options: BatcherOptions): Transfer
     submit(transfer) {
       return new Promise<BatchRow>((resolve, reject) => {
         queue.push({ transfer, resolve, reject });
-        if (queue.length >= options.maxBatch) {
-          const full = queue;
-          queue = [];
-          void send(full);
-        } else if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
+        if (!draining) {
+          draining = true;
+          setImmediate(() => void drain());
         }
       });
     },
