@@ -8,8 +8,9 @@
  * (at most `maxBatch` per call); while a call runs, new transfers queue, and the next call takes
  * them. One call at a time per batcher (per instance): a batch keeps every row it locked until it
  * commits, and two batches of one instance running at once, on two connections, lock accounts in
- * interleaved orders and deadlock each other (measured: PostgreSQL's 1 s deadlock timeout showed as
- * the p99, docs/performance.md). Calls of two instances can still deadlock: that is the retry's job.
+ * interleaved orders and can deadlock each other (in the bench, concurrent calls had a p99 of 0.8-1.0
+ * s, near PostgreSQL's 1 s deadlock_timeout; one call at a time, 0.2 s: docs/performance.md). Calls of
+ * two instances can still deadlock: that is the retry's job.
  *
  * Retrying: inside the function each transfer runs in its own subtransaction, so a refusal or a
  * failure of one is that transfer's row only. A serialization failure (40001) or a deadlock (40P01)
