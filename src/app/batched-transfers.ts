@@ -15,8 +15,7 @@
  */
 import { parsePayee } from '../domain/payee.js';
 import { moneyReceivedText, moneySentText } from '../domain/notification-kinds.js';
-import { createTransferBatcher, type BatchRow, type TransferBatcher } from '../storage/dialects/postgres/transfer-batcher.js';
-import type { Storage } from '../storage/storage.js';
+import { transferBatcherFor, type BatchRow, type TransferBatcher } from '../storage/dialects/postgres/transfer-batcher.js';
 import { nowMsBig, type AppContext } from './context.js';
 import type { IdempotentResult, NamespacedKey } from './idempotency.js';
 import { MOVEMENT_FACTS_FORMAT, outcomeOfFacts } from './movement-facts.js';
@@ -32,27 +31,17 @@ const NAME_MARK = '\u0001';
 /** webIdempotencyKey's namespace (idempotency.ts): such keys keep today's path. */
 const WEB_KEY_PREFIX = 'web\n';
 
-const batchers = new WeakMap<Storage, { batcher: TransferBatcher; currencies: readonly string[] }>();
+/** The currencies notice texts are made for: the bank's (a payer in another is handed back). */
+const currenciesOf = (ctx: AppContext): string[] => [...new Set([ctx.config.currency, ...ctx.config.currencies])];
 
-/** The batcher of this app's storage (one per pool), made on first use. */
-export function transferBatcherOf(ctx: AppContext): TransferBatcher {
-  return batcherOf(ctx).batcher;
-}
-
-function batcherOf(ctx: AppContext): { batcher: TransferBatcher; currencies: readonly string[] } {
-  let entry = batchers.get(ctx.storage);
-  if (!entry) {
-    const currencies = [...new Set([ctx.config.currency, ...ctx.config.currencies])];
-    const batcher = createTransferBatcher(ctx.storage.db, {
-      maxBatch: ctx.config.pgTransferBatchMax,
-      currencies,
-      format: MOVEMENT_FACTS_FORMAT,
-      status: TYPED_OUTCOME_STATUS,
-    });
-    entry = { batcher, currencies };
-    batchers.set(ctx.storage, entry);
-  }
-  return entry;
+/** This app's transfer batcher, or undefined where transfers are not batched (SQLite, PG_TRANSFER_BATCH_MAX=0). */
+export function transferBatcherOf(ctx: AppContext): TransferBatcher | undefined {
+  return transferBatcherFor(ctx.storage, {
+    maxBatch: ctx.config.pgTransferBatchMax,
+    currencies: currenciesOf(ctx),
+    format: MOVEMENT_FACTS_FORMAT,
+    status: TYPED_OUTCOME_STATUS,
+  });
 }
 
 export interface BatchedResult {
@@ -75,12 +64,13 @@ export async function postBatchedTransfer(
   via: ActorCredential,
 ): Promise<BatchedResult | undefined> {
   const payeeNumber = batchablePayee(ctx, request, idempotency.key);
-  if (payeeNumber === undefined || request.type !== 'transfer') return undefined;
+  const batcher = payeeNumber === undefined ? undefined : transferBatcherOf(ctx);
+  if (!batcher || payeeNumber === undefined || request.type !== 'transfer') return undefined;
   // runIdempotent's in-process check, on the same set: a key still running here goes to today's
   // path, which answers the conflict from its one home.
   const inFlight = `${actorUserId}\n${idempotency.key}`;
   if (ctx.inFlightKeys.has(inFlight)) return undefined;
-  const { batcher, currencies } = batcherOf(ctx);
+  const currencies = currenciesOf(ctx);
   const amount = request.amountMinor;
   let row: BatchRow;
   ctx.inFlightKeys.add(inFlight);
@@ -110,7 +100,6 @@ export async function postBatchedTransfer(
 
 /** The payee's account number when this request may take the batched path, else undefined. */
 function batchablePayee(ctx: AppContext, request: MovementRequest, key: NamespacedKey): string | undefined {
-  if (ctx.storage.dialect !== 'postgres' || ctx.config.pgTransferBatchMax < 1) return undefined;
   if (request.type !== 'transfer' || key.startsWith(WEB_KEY_PREFIX)) return undefined;
   // Outbox rows (webhooks) and email reads are not in the function: today's path writes them.
   if (webhooksOn(ctx) || emailOn(ctx) || ctx.faults.afterDebit) return undefined;

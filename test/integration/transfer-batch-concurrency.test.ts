@@ -67,7 +67,7 @@ describe('batched transfers under concurrency (PostgreSQL)', { skip: !pgUp && 'n
   it('a refusal in a batch does not touch the other transfers of that batch', async () => {
     const [payer, poor, payee] = [await h.user('iso-payer'), await h.user('iso-poor'), await h.user('iso-payee')];
     await h.deposit(payer, 100);
-    const stats = transferBatcherOf(h.app.ctx).stats;
+    const stats = transferBatcherOf(h.app.ctx)!.stats;
     const callsBefore = stats.calls;
     // Submitted in one turn of the event loop: one call of the batch function.
     const results = await Promise.all([transfer(payer, payee, 30n, 'iso-1'), transfer(poor, payee, 5n, 'iso-2'), transfer(payer, payee, 40n, 'iso-3')]);
@@ -106,7 +106,7 @@ describe('batched transfers under concurrency (PostgreSQL)', { skip: !pgUp && 'n
     assert.equal(codes.filter((c) => c === 'insufficient_funds').length, 50, codes.join(' '));
     assert.equal(await h.balance(payer.accountId), 0n);
     assert.equal(await h.balance(payee.accountId), 50n);
-    assert.ok(transferBatcherOf(h.app.ctx).stats.largest > 1, 'some transfers shared a call');
+    assert.ok(transferBatcherOf(h.app.ctx)!.stats.largest > 1, 'some transfers shared a call');
     assert.deepEqual((await verifyBooks(h.app.ctx.storage.db)).problems, []);
     await sealChain(h.app.ctx);
     const chain = await verifyChain(h.app.ctx.storage.db);

@@ -113,7 +113,7 @@ describe('batched transfers answer as today’s path (PostgreSQL)', { skip: !pg 
       assert.equal(`${answers[0]!.status} ${body.error?.code ?? ''}`.trim(), expected[name], name);
     }
     // The batched bank did take the new path: every case but the conflict (today's path names it).
-    assert.ok(transferBatcherOf(batched.h.app.ctx).stats.transfers >= Object.keys(cases).length - 1);
+    assert.ok(transferBatcherOf(batched.h.app.ctx)!.stats.transfers >= Object.keys(cases).length - 1);
     assert.equal(await batched.h.balance(batched.alice.accountId), 1000n - 126n);
     assert.equal(await batched.h.balance(batched.bob.accountId), 126n);
   });

@@ -21,7 +21,7 @@
  */
 import { sql } from 'kysely';
 import { preparedQuery } from '../../prepared-query.js';
-import type { Db } from '../../storage.js';
+import type { Db, Storage } from '../../storage.js';
 
 /** One transfer as the function takes it. Times epoch ms, amounts minor units. */
 export interface BatchTransfer {
@@ -147,7 +147,15 @@ export function createTransferBatcher(db: Db, options: BatcherOptions): Transfer
   async function send(batch: Pending[]): Promise<void> {
     let rows: Row[];
     try {
-      rows = await callWithRetries(values(batch.map((p) => p.transfer)));
+      rows = await callWithRetries(
+        db,
+        valuesOf(
+          batch.map((p) => p.transfer),
+          options,
+        ),
+        maxAttempts,
+        stats,
+      );
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
@@ -161,46 +169,6 @@ export function createTransferBatcher(db: Db, options: BatcherOptions): Transfer
       if (!row) pending.reject(new Error('transfer batch: no row for a transfer'));
       else pending.resolve(batchRow(row));
     });
-  }
-
-  async function callWithRetries(call: Values): Promise<Row[]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await batchCall.rows(db, call);
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (!code || !RETRYABLE_CODES.has(code) || attempt >= maxAttempts) throw error;
-        stats.retries += 1;
-        await pause(Math.random() * 5 * attempt);
-      }
-    }
-  }
-
-  function values(transfers: BatchTransfer[]): Values {
-    const count = options.currencies.length;
-    for (const t of transfers) {
-      if (t.receivedTexts.length !== count || t.sentTexts.length !== count) throw new Error('transfer batch: one notice text per currency');
-    }
-    return {
-      users: transfers.map((t) => t.userId),
-      keys: transfers.map((t) => t.key),
-      hashes: transfers.map((t) => t.requestHash),
-      payers: transfers.map((t) => t.payerId),
-      payees: transfers.map((t) => t.payeeNumber),
-      amounts: transfers.map((t) => t.amountMinor.toString()),
-      memos: transfers.map((t) => t.memo),
-      txns: transfers.map((t) => t.transactionId),
-      ats: transfers.map((t) => t.createdAtMs.toString()),
-      tokens: transfers.map((t) => t.tokenId),
-      sessions: transfers.map((t) => t.sessionHandle),
-      receivedIds: transfers.map((t) => t.receivedNoticeId),
-      sentIds: transfers.map((t) => t.sentNoticeId),
-      currencies: [...options.currencies],
-      receivedTexts: transfers.flatMap((t) => t.receivedTexts),
-      sentTexts: transfers.flatMap((t) => t.sentTexts),
-      format: options.format,
-      status: options.status,
-    };
   }
 
   return {
@@ -217,6 +185,47 @@ export function createTransferBatcher(db: Db, options: BatcherOptions): Transfer
   };
 }
 
+/** One call, sent again on a serialization failure or deadlock (the whole call rolled back). */
+async function callWithRetries(db: Db, call: Values, maxAttempts: number, stats: { retries: number }): Promise<Row[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await batchCall.rows(db, call);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (!code || !RETRYABLE_CODES.has(code) || attempt >= maxAttempts) throw error;
+      stats.retries += 1;
+      await pause(Math.random() * 5 * attempt);
+    }
+  }
+}
+
+function valuesOf(transfers: BatchTransfer[], options: BatcherOptions): Values {
+  const count = options.currencies.length;
+  for (const t of transfers) {
+    if (t.receivedTexts.length !== count || t.sentTexts.length !== count) throw new Error('transfer batch: one notice text per currency');
+  }
+  return {
+    users: transfers.map((t) => t.userId),
+    keys: transfers.map((t) => t.key),
+    hashes: transfers.map((t) => t.requestHash),
+    payers: transfers.map((t) => t.payerId),
+    payees: transfers.map((t) => t.payeeNumber),
+    amounts: transfers.map((t) => t.amountMinor.toString()),
+    memos: transfers.map((t) => t.memo),
+    txns: transfers.map((t) => t.transactionId),
+    ats: transfers.map((t) => t.createdAtMs.toString()),
+    tokens: transfers.map((t) => t.tokenId),
+    sessions: transfers.map((t) => t.sessionHandle),
+    receivedIds: transfers.map((t) => t.receivedNoticeId),
+    sentIds: transfers.map((t) => t.sentNoticeId),
+    currencies: [...options.currencies],
+    receivedTexts: transfers.flatMap((t) => t.receivedTexts),
+    sentTexts: transfers.flatMap((t) => t.sentTexts),
+    format: options.format,
+    status: options.status,
+  };
+}
+
 function batchRow(row: Row): BatchRow {
   return {
     kind: row.r_kind,
@@ -226,4 +235,17 @@ function batchRow(row: Row): BatchRow {
     errorCode: row.r_error_code,
     errorMessage: row.r_error_message,
   };
+}
+
+const batchers = new WeakMap<Storage, TransferBatcher>();
+
+/**
+ * The batcher of this storage (one per pool, made on first use), or undefined where transfers are
+ * not batched: SQLite (no round trips to save), or `maxBatch` 0 (PG_TRANSFER_BATCH_MAX=0).
+ */
+export function transferBatcherFor(storage: Storage, options: BatcherOptions): TransferBatcher | undefined {
+  if (storage.dialect !== 'postgres' || options.maxBatch < 1) return undefined;
+  let batcher = batchers.get(storage);
+  if (!batcher) batchers.set(storage, (batcher = createTransferBatcher(storage.db, options)));
+  return batcher;
 }
