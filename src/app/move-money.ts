@@ -159,7 +159,8 @@ function known({ owner_username, ...account }: Account & { owner_username: strin
 }
 
 // Built only when needed: an Error captures a stack trace, which every transfer would pay for.
-const payeeNotFound = () => new DomainError('not_found', 'No account matches that payee.', 'to');
+/** The refusal for a payee no account matches (the batched path, movement-facts.ts, answers with it too). */
+export const payeeNotFound = () => new DomainError('not_found', 'No account matches that payee.', 'to');
 
 async function cashAccount(trx: Trx, currency: string): Promise<Account> {
   const account = await findSystemAccount(trx, currency);

@@ -15,6 +15,7 @@
  */
 import { DomainError } from '../domain/errors.js';
 import { refusalOf, sameAccount, type MovementFacts } from '../domain/movement-rules.js';
+import { payeeNotFound } from './move-money.js';
 import { refusedBy, type MovementOutcome } from './movement-outcome.js';
 import { ownedOrNotFound } from './owned-account.js';
 import { accountView } from './views.js';
@@ -68,8 +69,7 @@ function refusalOfFacts(body: Json): DomainError {
     case 'payer_not_found':
       return caught(() => ownedOrNotFound(undefined, '', 'from_account_id'));
     case 'payee_not_found':
-      // move-money.ts's payeeNotFound (kept private there); the batch tests compare both paths' answers.
-      return new DomainError('not_found', 'No account matches that payee.', 'to');
+      return payeeNotFound();
     case 'same_account':
       return sameAccount();
     case 'rules': {
