@@ -64,13 +64,13 @@ async function main(): Promise<void> {
       log(`raw argon2id: ${argon2Rate.toFixed(1)} verifications/s`);
     }
 
-    log(`starting ${args.instances} server process(es) on one database (${serverEntry.join(' ')})`);
+    log(`starting ${args.instances} server process(es) on one database (node ${[...startScriptNodeFlags(), ...serverEntry].join(' ')})`);
     server = serversOf([]);
     for (let i = 0; i < args.instances; i++) {
       const port = await freePort();
       server.children.push(
         await startChild({
-          args: [...args.serverNodeFlags, ...serverEntry, 'serve'],
+          args: [...startScriptNodeFlags(), ...args.serverNodeFlags, ...serverEntry, 'serve'],
           env: { ...env, PORT: String(port) },
           port,
           logFile: path.join(workDir, `server-${i}.log`),
@@ -380,6 +380,18 @@ async function measureHello(args: BenchArgs, workDir: string): Promise<LoadFigur
   } finally {
     await hello.stop();
   }
+}
+
+/**
+ * The `node` flags of package.json's `start` script (for example a heap setting, docs/performance.md
+ * "Memory"), so the server measured runs as `npm start` runs it.
+ */
+function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoDir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/).filter(Boolean);
+  if (words[0] !== 'node') return [];
+  const entry = words.findIndex((w) => w.endsWith('.js'));
+  return words.slice(1, entry < 0 ? 1 : entry).filter((w) => w.startsWith('--'));
 }
 
 /** Compiles the server so the numbers are those of `npm start`; falls back to tsx if it cannot. */
