@@ -10,7 +10,7 @@ import type { AppContext } from './context.js';
 import { claimInFlight, type IdempotentResult, type NamespacedKey } from './idempotency.js';
 import type { ActorCredential, MovementRequest } from './move-money.js';
 import type { MovementOutcome } from './movement-outcome.js';
-import type { MovementObservation } from './observer.js';
+import { reportMovement, type MovementObservation } from './observer.js';
 
 /** One call of postMovement, as plain data. */
 export interface MovementCommand {
@@ -43,10 +43,10 @@ export async function postThroughCommitter(
   const release = command.idempotency ? claimInFlight(ctx, { userId: command.actorUserId, key: command.idempotency.key }) : () => {};
   try {
     const result = await committer.commit(command);
-    report(ctx, command.request, observationOf(result));
+    reportMovement(ctx.observer, command.request.type, observationOf(result));
     return result;
   } catch (error) {
-    report(ctx, command.request, { outcome: isDomainError(error) ? error.code : 'internal_error', currency: null, amountMinor: 0n });
+    reportMovement(ctx.observer, command.request.type, { outcome: isDomainError(error) ? error.code : 'internal_error', currency: null, amountMinor: 0n });
     throw error;
   } finally {
     release();
@@ -59,12 +59,4 @@ function observationOf(result: IdempotentResult<MovementOutcome>): Omit<Movement
   const outcome = result.outcome;
   if (outcome.kind === 'moved') return { outcome: 'ok', currency: outcome.transaction.currency, amountMinor: outcome.transaction.amountMinor };
   return { outcome: outcome.code, currency: null, amountMinor: 0n };
-}
-
-function report(ctx: AppContext, request: MovementRequest, observed: Omit<MovementObservation, 'type'>): void {
-  try {
-    ctx.observer?.movement({ type: request.type, ...observed });
-  } catch {
-    // Metrics must never change the answer a client gets.
-  }
 }

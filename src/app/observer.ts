@@ -22,3 +22,16 @@ export interface AppObserver {
   movement(observation: MovementObservation): void;
   signIn(outcome: 'success' | 'failure'): void;
 }
+
+/**
+ * Tells `observer` (if any) how a movement of `type` ended; nothing when `observed` is undefined.
+ * A metrics failure is swallowed: it must never change the answer a client gets.
+ */
+export function reportMovement(observer: AppObserver | undefined, type: MovementType, observed: Omit<MovementObservation, 'type'> | undefined): void {
+  if (!observed) return;
+  try {
+    observer?.movement({ type, ...observed });
+  } catch {
+    // Metrics must never change the answer a client gets.
+  }
+}

@@ -4,7 +4,7 @@ import type { AppContext } from './context.js';
 import { runIdempotent, type IdempotentResult, type NamespacedKey } from './idempotency.js';
 import { applyMovement, type ActorCredential, type MovementRequest } from './move-money.js';
 import { refusedBy, type MovementOutcome } from './movement-outcome.js';
-import type { MovementObservation } from './observer.js';
+import { reportMovement, type MovementObservation } from './observer.js';
 import { movementOutcomeCodec } from './stored-outcome.js';
 import { postThroughCommitter } from './movement-committer.js';
 
@@ -53,20 +53,11 @@ export async function postMovement(
         result = { outcome: refusedBy(error), replayed: false };
       }
     }
-    report(ctx, request, result.replayed ? { outcome: 'replayed', currency: null, amountMinor: 0n } : observed);
+    reportMovement(ctx.observer, request.type, result.replayed ? { outcome: 'replayed', currency: null, amountMinor: 0n } : observed);
     return result;
   } catch (error) {
     // The transaction did not commit, whatever the last attempt saw.
-    report(ctx, request, { outcome: isDomainError(error) ? error.code : 'internal_error', currency: null, amountMinor: 0n });
+    reportMovement(ctx.observer, request.type, { outcome: isDomainError(error) ? error.code : 'internal_error', currency: null, amountMinor: 0n });
     throw error;
-  }
-}
-
-function report(ctx: AppContext, request: MovementRequest, observed: Omit<MovementObservation, 'type'> | undefined): void {
-  if (!observed) return;
-  try {
-    ctx.observer?.movement({ type: request.type, ...observed });
-  } catch {
-    // Metrics must never change the answer a client gets.
   }
 }
