@@ -13,13 +13,16 @@ import type { QueryObservation } from '../storage/query-observers.js';
 /** Test-only faults of the worker; never reachable from HTTP (see the worker client). */
 export type WorkerFault = 'exit-after-debit';
 
-export type ToWorker = { type: 'commit'; id: number; command: MovementCommand } | { type: 'fault'; fault: WorkerFault } | { type: 'close' };
+/** Commands go over together, one message per turn of the main thread's event loop. */
+export type ToWorker = { type: 'commit'; commits: { id: number; command: MovementCommand }[] } | { type: 'fault'; fault: WorkerFault } | { type: 'close' };
 
-/** Each answer carries the worker's statements since the last answer, for the main thread's metrics. */
-export type FromWorker =
-  | { type: 'done'; id: number; result: IdempotentResult<MovementOutcome>; queries: QueryObservation[] }
-  | { type: 'failed'; id: number; error: EncodedError; queries: QueryObservation[] }
-  | { type: 'closed' };
+export type Answer = { id: number; ok: true; result: IdempotentResult<MovementOutcome> } | { id: number; ok: false; error: EncodedError };
+
+/**
+ * Answers go back together, one message per turn of the worker's event loop (a committed batch),
+ * with the worker's statements since the last message, for the main thread's metrics.
+ */
+export type FromWorker = { type: 'answers'; answers: Answer[]; queries: QueryObservation[] } | { type: 'closed' };
 
 export type EncodedError = { domain: { code: ErrorCode; message: string; param?: string } } | { message: string; code?: string };
 

@@ -42,6 +42,8 @@ export class MovementWorkerClient implements MovementCommitter {
   #nextId = 1;
   #closing: Promise<void> | null = null;
   #restarts = 0;
+  /** Commands of this turn of the event loop, sent together at its end. */
+  #outbox: { id: number; command: MovementCommand }[] = [];
 
   constructor(private readonly options: MovementWorkerOptions) {
     this.#worker = this.#start();
@@ -64,8 +66,15 @@ export class MovementWorkerClient implements MovementCommitter {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.ref();
-      this.#post(worker, { type: 'commit', id, command });
+      if (this.#outbox.push({ id, command }) === 1) setImmediate(() => this.#flush());
     });
+  }
+
+  /** Sends this turn's commands to the current worker (none if it died meanwhile: they got 503). */
+  #flush(): void {
+    const commits = this.#outbox;
+    this.#outbox = [];
+    if (commits.length > 0 && this.#worker) this.#post(this.#worker, { type: 'commit', commits });
   }
 
   /**
@@ -86,6 +95,7 @@ export class MovementWorkerClient implements MovementCommitter {
     if (!worker) return;
     const exited = once(worker, 'exit');
     worker.ref();
+    this.#flush();
     this.#post(worker, { type: 'close' });
     const grace = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
     try {
@@ -112,17 +122,22 @@ export class MovementWorkerClient implements MovementCommitter {
       return;
     }
     if (message.queries.length > 0) this.options.onQueries?.(message.queries);
-    const pending = this.#pending.get(message.id);
-    if (!pending) return;
-    this.#pending.delete(message.id);
+    for (const answer of message.answers) {
+      const pending = this.#pending.get(answer.id);
+      if (!pending) continue;
+      this.#pending.delete(answer.id);
+      if (answer.ok) pending.resolve(answer.result);
+      else pending.reject(decodeError(answer.error));
+    }
     if (this.#pending.size === 0 && !this.#closing) worker.unref();
-    if (message.type === 'done') pending.resolve(message.result);
-    else pending.reject(decodeError(message.error));
   }
 
   /** Every command still in flight gets 503; the next command starts a new worker (none while closing). */
   #onExit(worker: Worker, code: number, thrown: Error | undefined): void {
-    if (this.#worker === worker) this.#worker = null;
+    if (this.#worker === worker) {
+      this.#worker = null;
+      this.#outbox = [];
+    }
     const unanswered = [...this.#pending.values()];
     this.#pending.clear();
     for (const pending of unanswered) pending.reject(workerStoppedError());

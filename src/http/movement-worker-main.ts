@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AppContext } from '../app/context.js';
 import type { MovementCommand } from '../app/movement-committer.js';
-import { encodeError, type FromWorker, type ToWorker, type WorkerFault } from '../app/movement-worker-protocol.js';
+import { encodeError, type Answer, type FromWorker, type ToWorker, type WorkerFault } from '../app/movement-worker-protocol.js';
 import { postMovement } from '../app/post-movement.js';
 import type { Config } from '../config.js';
 import { resolveSecret } from '../secret-file.js';
@@ -62,14 +62,24 @@ const takeQueries = () => {
   return taken;
 };
 const send = (message: FromWorker) => port.postMessage(message);
+let answers: Answer[] = [];
+const answer = (a: Answer) => {
+  if (answers.push(a) === 1) setImmediate(flushAnswers);
+};
+function flushAnswers(): void {
+  if (answers.length === 0) return;
+  send({ type: 'answers', answers, queries: takeQueries() });
+  answers = [];
+}
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
-    case 'commit': {
-      const done = commit(message.id, message.command).finally(() => running.delete(done));
-      running.add(done);
+    case 'commit':
+      for (const { id, command } of message.commits) {
+        const done = commit(id, command).finally(() => running.delete(done));
+        running.add(done);
+      }
       return;
-    }
     case 'fault':
       armed = message.fault;
       return;
@@ -82,15 +92,16 @@ port.on('message', (message: ToWorker) => {
 async function commit(id: number, command: MovementCommand): Promise<void> {
   try {
     const result = await postMovement(ctx, command.actorUserId, command.request, command.idempotency, command.via);
-    send({ type: 'done', id, result, queries: takeQueries() });
+    answer({ id, ok: true, result });
   } catch (error) {
-    send({ type: 'failed', id, error: encodeError(error), queries: takeQueries() });
+    answer({ id, ok: false, error: encodeError(error) });
   }
 }
 
 /** Finishes the batch in flight (every command received before `close`), then closes the connection. */
 async function closeWhenDrained(): Promise<void> {
   while (running.size > 0) await Promise.allSettled([...running]);
+  flushAnswers();
   await storage.close();
   send({ type: 'closed' });
 }
