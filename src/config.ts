@@ -56,8 +56,8 @@ export const settings = {
   ),
   sqliteWriteWorker: setting(
     'SQLITE_WRITE_WORKER',
-    'on',
-    'SQLite: money movements (transfers, deposits, withdrawals) commit in a worker thread with its own write connection, so the server keeps answering while the disk syncs (durability unchanged). off: they commit on the main thread (docs/performance.md).',
+    'off',
+    'SQLite: on, money movements (transfers, deposits, withdrawals) commit in a worker thread with its own write connection, so the event loop keeps answering while the disk syncs (durability unchanged). Off by measurement on 2 CPUs: more CPU per transfer and no more transfers per second (docs/performance.md).',
     flag,
   ),
   pgTransferBatchMax: setting(
