@@ -6,6 +6,8 @@
  * - claims the idempotency key as `claimKey` does (`on conflict do nothing`: a claim held by an
  *   open transaction elsewhere waits for it); a key already there returns that row (`replay`) and
  *   Node decides replay or conflict as `replay()` in app/idempotency.ts does;
+ * - first, before any transfer, locks every account the batch names in one id order, so that two
+ *   batches (two instances) queue for each other instead of deadlocking;
  * - reads the payer (the user's own account, else `payer_not_found`) and the payee by number (a
  *   user account, else `payee_not_found`), refuses the same account, then locks both rows in id
  *   order and decides on the locked rows by the rules of domain/movement-rules.ts, in SQL built
@@ -66,6 +68,12 @@ declare
   v_open boolean; v_active boolean; v_same boolean; v_bounds boolean; v_covered boolean;
   f_after bigint; t_after bigint; v_seq bigint;
 begin
+  -- Every account the batch may move, locked first in one id order: two batches (two instances on one
+  -- database) then queue for each other instead of deadlocking, each transfer below locking its pair
+  -- in turn while an earlier one held another pair (issue 17 item 5, one against two instances).
+  perform 1 from accounts
+    where id = any(p_payer) or (number = any(p_payee_number) and kind = 'user')
+    order by id for update;
   for i in 1..n loop
     r_ord := i; r_kind := null; r_body := null; r_status := null; r_hash := null; r_error_code := null; r_error_message := null;
     begin
