@@ -142,6 +142,44 @@ describe('attacks on batched transfers (PostgreSQL)', { skip: !pg && 'no Postgre
     assert.equal((await same('up to the bound', 'bound-1', (b) => ({ ...base(b), amount: 1 }))).status, 201);
   });
 
+  it('payments in other currencies (EUR, JPY: no minor unit) answer and notify as today’s path', async () => {
+    const opened = new Map<Bank, Record<string, { alice: string; bob: string }>>();
+    for (const b of [batched, unbatched]) {
+      const byCurrency: Record<string, { alice: string; bob: string }> = {};
+      for (const currency of ['EUR', 'JPY']) {
+        const open = async (user: TestUser) => {
+          const res = await b.h.inject({ method: 'POST', url: '/api/v1/accounts', headers: auth(user), payload: { currency, name: currency } });
+          assert.equal(res.statusCode, 201, res.body);
+          const json = res.json<{ account?: { id: string; number: string }; id: string; number: string }>();
+          return json.account ?? json;
+        };
+        const [mine, theirs] = [await open(b.alice), await open(b.bob)];
+        const deposit = await b.h.inject({ method: 'POST', url: '/api/v1/deposits', headers: auth(b.alice), payload: { account_id: mine.id, amount: 1000 } });
+        assert.equal(deposit.statusCode, 201, deposit.body);
+        byCurrency[currency] = { alice: mine.id, bob: theirs.number };
+      }
+      opened.set(b, byCurrency);
+    }
+    for (const currency of ['EUR', 'JPY']) {
+      const answer = await same(`in ${currency}`, `cur-${currency}`, (b) => ({
+        from_account_id: opened.get(b)![currency]!.alice,
+        to: opened.get(b)![currency]!.bob,
+        amount: 999,
+      }));
+      assert.equal(answer.status, 201, currency);
+      const mismatch = await same(`${currency} to USD`, `cur-${currency}-usd`, (b) => ({
+        from_account_id: opened.get(b)![currency]!.alice,
+        to: b.bob.accountNumber,
+        amount: 1,
+      }));
+      assert.equal(mismatch.status, 422, currency);
+    }
+    const notices = async (b: Bank) =>
+      (await sql<{ text: string }>`select text from notifications where kind like 'money%' order by seq`.execute(b.h.app.ctx.storage.db)).rows;
+    assert.deepEqual(await notices(batched), await notices(unbatched));
+    assert.ok((await notices(batched)).some((n) => n.text === 'You received 999 JPY from alice.'));
+  });
+
   it('the same key twice in one call: one movement; the same body replays it, another body is handed back', async () => {
     const { h } = batched;
     // Fresh users: the amount attacks above left Bob at the bound.
@@ -244,6 +282,30 @@ describe('attacks on batched transfers (PostgreSQL)', { skip: !pg && 'no Postgre
         const c = await transfer(second, alice, key, { ...payload, amount: 8 });
         assert.equal(c.statusCode, 409, c.body);
         assert.equal(c.json().error.code, 'idempotency_conflict');
+      }
+    });
+
+    it('the same key at the same moment on two instances: one movement; the same body replays it, another is a conflict', async () => {
+      const { h } = shared;
+      const [payer, payee] = [await h.user('dual-payer'), await h.user('dual-payee')];
+      await h.deposit(payer, 1000);
+      let moved = 0n;
+      for (let i = 0; i < 10; i++) {
+        const differ = i % 2 === 1;
+        const payload = (amount: number) => ({ from_account_id: payer.accountId, to: payee.accountNumber, amount });
+        const [a, b] = await Promise.all([transfer(h.app, payer, `dual-${i}`, payload(5)), transfer(other, payer, `dual-${i}`, payload(differ ? 6 : 5))]);
+        const answers = [a, b].map((r) => ({
+          status: r.statusCode,
+          replayed: r.headers['idempotent-replayed'] === 'true',
+          body: r.json<Record<string, unknown>>(),
+        }));
+        const first = answers.find((x) => x.status === 201 && !x.replayed);
+        assert.ok(first, `dual-${i}: one moved (${a.statusCode} ${a.body} / ${b.statusCode} ${b.body})`);
+        const second = answers.find((x) => x !== first)!;
+        if (differ) assert.deepEqual([second.status, (second.body.error as { code: string }).code], [409, 'idempotency_conflict'], `dual-${i}`);
+        else assert.deepEqual(second, { ...first, replayed: true }, `dual-${i}: the other replays the same answer`);
+        moved += BigInt((first.body.transaction as { amount: number }).amount);
+        assert.equal(await h.balance(payee.accountId), moved, `dual-${i}: one movement`);
       }
     });
 
