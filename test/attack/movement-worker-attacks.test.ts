@@ -145,6 +145,29 @@ describe('attacks on the movement worker (sqlite)', () => {
     await soundBooks();
   });
 
+  it('an account closed on the main thread while a payment into it is in the worker: never both', async () => {
+    const payer = await h.user('close-payer');
+    await h.deposit(payer, 1000);
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const owner = await h.user(`close-owner-${i}`);
+      const opened = await h.inject({ method: 'POST', url: '/api/v1/accounts', headers: auth(owner), payload: { currency: 'USD', name: 'Spare' } });
+      assert.equal(opened.statusCode, 201, opened.body);
+      const json = opened.json<{ account?: { id: string; number: string }; id: string; number: string }>();
+      const target = json.account ?? json;
+      const [paid, closed] = await Promise.all([
+        send(h, payer, '/api/v1/transfers', { from_account_id: payer.accountId, to: target.number, amount: 5 }, `close-${i}`),
+        h.inject({ method: 'POST', url: `/api/v1/accounts/${target.id}/close`, headers: auth(owner) }),
+      ]);
+      outcomes.add(`${paid.statusCode}/${closed.statusCode}`);
+      assert.ok(!(paid.statusCode === 201 && closed.statusCode === 200), `round ${i}: paid and closed both`);
+      assert.ok(paid.statusCode < 500 && closed.statusCode < 500, `${paid.body} ${closed.body}`);
+      assert.equal(await h.balance(target.id), paid.statusCode === 201 ? 5n : 0n);
+    }
+    console.log(`# payment/close answers seen: ${[...outcomes].join(', ')}`);
+    await soundBooks();
+  });
+
   it('a web form’s double submit through the worker moves once', async () => {
     const { browser, user } = await signedIn(h, 'form-user');
     const payee = await h.user('form-payee');
