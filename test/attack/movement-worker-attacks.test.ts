@@ -7,9 +7,11 @@
  * notify exactly as in-process commits do.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { verifyBooks } from '../../src/app/verify-books.js';
+import { buildApp } from '../../src/http/app.js';
 import type { MovementWorkerClient } from '../../src/http/movement-worker-client.js';
 import { auth, createHarness, PASSWORD, waitFor, type Harness, type TestUser } from '../helpers/harness.js';
 import { signedIn, STRONG_NEW_PASSWORD } from '../pages/browser.js';
@@ -92,6 +94,45 @@ describe('attacks on the movement worker (sqlite)', () => {
       await h.close();
     }
   });
+
+  for (const when of ['once movements are in the worker', 'at once, before any reached it']) {
+    it(`the app closed during a flood of keyed transfers (${when}): no 500, and a restarted app moves each key exactly once`, async () => {
+      const k = await createHarness('sqlite', { config: { sqliteWriteWorker: true } });
+      const payers = await Promise.all(['ca', 'cb'].map((n) => k.user(`shut-${n}`)));
+      const payee = await k.user('shut-payee');
+      for (const p of payers) await k.deposit(p, 1000);
+      const kWorker = k.app.ctx.movements as MovementWorkerClient;
+      const requests = payers.flatMap((p, i) => Array.from({ length: 25 }, (_, j) => ({ p, key: `shut-${i}-${j}` })));
+      const pay = (app: { inject: Harness['inject'] }, { p, key }: { p: TestUser; key: string }) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/v1/transfers',
+          headers: { ...auth(p), 'idempotency-key': key },
+          payload: { from_account_id: p.accountId, to: payee.accountNumber, amount: 3 },
+        });
+      const flood = requests.map((r) => pay(k.app, r));
+      if (when.startsWith('once')) await waitFor('movements in the worker', () => kWorker.inFlight > 0, { attempts: 5000, pauseMs: 0 });
+      await k.app.close();
+      const first = await Promise.all(flood);
+      const statuses = first.map((r) => r.statusCode);
+      console.log(`# closed mid-flood: ${statuses.filter((s) => s === 201).length} answered 201, ${statuses.filter((s) => s !== 201).length} not`);
+      for (const r of first) assert.ok([201, 503].includes(r.statusCode), `${r.statusCode} ${r.body}`);
+      const again = await buildApp({ config: k.config });
+      try {
+        const retried = await Promise.all(requests.map((r) => pay(again, r)));
+        for (const [i, r] of retried.entries()) {
+          assert.equal(r.statusCode, 201, r.body);
+          assert.equal(r.headers['idempotent-replayed'] === 'true', statuses[i] === 201, `${requests[i]!.key}: replayed exactly when the first answer was 201`);
+        }
+        const row = await again.ctx.storage.db.selectFrom('accounts').select('balance').where('id', '=', payee.accountId).executeTakeFirstOrThrow();
+        assert.equal(BigInt(row.balance), BigInt(3 * requests.length), 'each key moved once');
+        assert.deepEqual((await verifyBooks(again.ctx.storage.db)).problems, []);
+      } finally {
+        await again.close();
+        fs.rmSync(k.dataDir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('one user’s transfers, deposits, withdrawals and holds at once with a password change, a sign-out and a session revoke', async () => {
     const { browser, user } = await signedIn(h, 'busy-user');
