@@ -157,10 +157,11 @@ describe('attacks on the movement worker (sqlite)', () => {
     for (const page of await Promise.all(mainThread)) assert.ok(page.statusCode < 500, `main thread: ${page.statusCode} ${page.body.slice(0, 200)}`);
     const kinds = ['transfer', 'deposit', 'withdrawal', 'hold'];
     const ok = kinds.map((_, k) => answers.filter((r, i) => i % 4 === k && r.statusCode === 201).length);
-    for (const r of answers) assert.ok([201, 401, 422].includes(r.statusCode), `${r.statusCode} ${r.body}`);
+    // 401: the token died first; 503: a lock wait ran out on a loaded machine. Neither moved anything.
+    for (const r of answers) assert.ok([201, 401, 422, 503].includes(r.statusCode), `${r.statusCode} ${r.body}`);
     const [transfers, deposits, withdrawals, holds] = ok as [number, number, number, number];
     console.log(
-      `# moved: ${transfers} transfers, ${deposits} deposits, ${withdrawals} withdrawals, ${holds} holds; ${answers.filter((r) => r.statusCode === 401).length} refused at the door`,
+      `# moved: ${transfers} transfers, ${deposits} deposits, ${withdrawals} withdrawals, ${holds} holds; ${answers.filter((r) => r.statusCode === 401 || r.statusCode === 503).length} refused at the door or timed out`,
     );
     const balance = await h.balance(user.accountId);
     assert.equal(balance, BigInt(100 + 3 * deposits - 7 * transfers - 5 * withdrawals), `moved ${ok.join('/')}`);
@@ -177,7 +178,7 @@ describe('attacks on the movement worker (sqlite)', () => {
       const first = answers[i * 4]!;
       const r = await send(h, fresh, '/api/v1/transfers', { from_account_id: user.accountId, to: payee.accountNumber, amount: 7 }, `busy-t-${i}`);
       assert.ok([201, 422].includes(r.statusCode), r.body);
-      if (first.statusCode !== 401) {
+      if (first.statusCode !== 401 && first.statusCode !== 503) {
         assert.equal(r.statusCode, first.statusCode, `busy-t-${i}: the retry answers as the first`);
         assert.equal(r.headers['idempotent-replayed'], 'true', `busy-t-${i}: replayed`);
       } else if (r.statusCode === 201) newlyMoved += 1;
