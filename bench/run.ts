@@ -48,7 +48,8 @@ async function main(): Promise<void> {
       DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10',
     };
     const config = loadConfig(env);
-    const historySizes = [wants(args, 'history-1k') ? 1000 : 0, wants(args, 'history-big') ? args.historySize : 0].filter((n) => n > 0);
+    // One account per size: --history-size 1000 shares the 1,000-entry account (two would clash on their names).
+    const historySizes = [...new Set([wants(args, 'history-1k') ? 1000 : 0, wants(args, 'history-big') ? args.historySize : 0])].filter((n) => n > 0);
     log(`seeding ${args.backend} (${args.accounts} accounts${historySizes.length ? `, histories of ${historySizes.join(' and ')} entries` : ''})`);
     const bank = await seedBank(config, { accounts: args.accounts, historySizes, log });
 

@@ -63,7 +63,7 @@ export const settings = {
   pgTransferBatchMax: setting(
     'PG_TRANSFER_BATCH_MAX',
     '64',
-    'PostgreSQL: most idempotent transfers to an account number that arrive together and go to the database as one call, committed together (issue 17 item 5). 0 sends each through its own transaction. Not used while WEBHOOK_URLS or SMTP_URL is set.',
+    'PostgreSQL: most idempotent transfers to an account number that arrive together and go to the database as one call, committed together (docs/performance.md). 0 sends each through its own transaction. Not used while WEBHOOK_URLS or SMTP_URL is set.',
     integer(0, 1000),
   ),
   sqliteWalAutocheckpoint: setting(
