@@ -24,7 +24,9 @@ import type { Db, Dialect, Trx } from '../storage.js';
  */
 export async function lockOwnerForAccountChange(trx: Trx, dialect: Dialect, userId: string, accountId?: string): Promise<void> {
   if (dialect !== 'postgres') return;
-  await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  // NO KEY UPDATE: queues the user's own changes one behind another, but not the foreign-key checks
+  // (KEY SHARE) of a payment's rows naming this user, which otherwise deadlock with it (PostgreSQL).
+  await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
   if (accountId !== undefined) await trx.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
 }
 

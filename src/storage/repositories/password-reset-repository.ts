@@ -37,7 +37,9 @@ export interface PasswordResetRecord {
  * PostgreSQL: the user's row FOR UPDATE. SQLite: nothing, BEGIN IMMEDIATE holds the only write lock.
  */
 export async function lockUserForReset(trx: Trx, dialect: Dialect, userId: string): Promise<void> {
-  if (dialect === 'postgres') await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  // NO KEY UPDATE: queues the user's own changes one behind another, but not the foreign-key checks
+  // (KEY SHARE) of a payment's rows naming this user, which otherwise deadlock with it (PostgreSQL).
+  if (dialect === 'postgres') await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
 }
 
 /** How many links were emailed to the user since `sinceMs` (the silent per-account throttle). */

@@ -45,7 +45,9 @@ export async function findPaymentRequest(db: Db | Trx, id: string): Promise<Paym
  * write transaction (BEGIN IMMEDIATE) already holds the only write lock.
  */
 export async function lockRequester(trx: Trx, dialect: Dialect, userId: string): Promise<void> {
-  if (dialect === 'postgres') await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  // NO KEY UPDATE: queues the user's own changes one behind another, but not the foreign-key checks
+  // (KEY SHARE) of a payment's rows naming this user, which otherwise deadlock with it (PostgreSQL).
+  if (dialect === 'postgres') await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
 }
 
 /** How many of the user's outgoing requests are pending (not yet past `expires_at`) at `nowMs`. */
