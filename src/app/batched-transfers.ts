@@ -17,7 +17,7 @@ import { parsePayee } from '../domain/payee.js';
 import { moneyReceivedText, moneySentText } from '../domain/notification-kinds.js';
 import { transferBatcherFor, type BatchRow, type TransferBatcher } from '../storage/dialects/postgres/transfer-batcher.js';
 import { nowMsBig, type AppContext } from './context.js';
-import type { IdempotentResult, NamespacedKey } from './idempotency.js';
+import { isWebIdempotencyKey, type IdempotentResult, type NamespacedKey } from './idempotency.js';
 import { MOVEMENT_FACTS_FORMAT, outcomeOfFacts } from './movement-facts.js';
 import type { ActorCredential, MovementRequest } from './move-money.js';
 import type { MovementOutcome } from './movement-outcome.js';
@@ -28,8 +28,6 @@ import { readStoredOutcome, TYPED_OUTCOME_STATUS } from './stored-outcome.js';
 
 /** Stands for the other side's username in a notice text; the function puts the name in its place. */
 const NAME_MARK = '\u0001';
-/** webIdempotencyKey's namespace (idempotency.ts): such keys keep today's path. */
-const WEB_KEY_PREFIX = 'web\n';
 
 /** The currencies notice texts are made for: the bank's (a payer in another is handed back). */
 const currenciesOf = (ctx: AppContext): string[] => [...new Set([ctx.config.currency, ...ctx.config.currencies])];
@@ -100,7 +98,7 @@ export async function postBatchedTransfer(
 
 /** The payee's account number when this request may take the batched path, else undefined. */
 function batchablePayee(ctx: AppContext, request: MovementRequest, key: NamespacedKey): string | undefined {
-  if (request.type !== 'transfer' || key.startsWith(WEB_KEY_PREFIX)) return undefined;
+  if (request.type !== 'transfer' || isWebIdempotencyKey(key)) return undefined;
   // Outbox rows (webhooks) and email reads are not in the function: today's path writes them.
   if (webhooksOn(ctx) || emailOn(ctx) || ctx.faults.afterDebit) return undefined;
   if (!isPlausibleId(request.fromAccountId)) return undefined;

@@ -50,8 +50,13 @@ export function apiIdempotencyKey(header: string): NamespacedKey {
  * any API key (those never contain the separator), so a form and an API client never share a key.
  */
 export function webIdempotencyKey(formKey: string): NamespacedKey {
-  return `web${NAMESPACE_SEPARATOR}${formKey}` as NamespacedKey;
+  return `${WEB_NAMESPACE}${formKey}` as NamespacedKey;
 }
+
+const WEB_NAMESPACE = `web${NAMESPACE_SEPARATOR}`;
+
+/** True for a key `webIdempotencyKey` made (a web form's), false for an API client's. */
+export const isWebIdempotencyKey = (key: NamespacedKey): boolean => key.startsWith(WEB_NAMESPACE);
 
 /** How an outcome of type T is kept for a retry (stored-outcome.ts for movements). */
 export interface OutcomeCodec<T> {
