@@ -23,7 +23,10 @@ export interface OutboxSenders {
 }
 
 export interface OutboxWorker {
-  /** Runs one round now (tests; also what each tick does); resolves when its deliveries are settled. */
+  /**
+   * Runs a round that starts after this call (waiting first for one already under way), so every
+   * message committed before the call is tried; resolves when its deliveries are settled (tests; ticks).
+   */
   runOnce(): Promise<number>;
   /** Stops polling and waits for the round in progress. */
   stop(): Promise<void>;
@@ -82,7 +85,10 @@ export function startOutboxWorker(ctx: AppContext, senders: OutboxSenders, onErr
   const leaseId = ctx.random.uuid();
   let running: Promise<number> | null = null;
   let stopped = false;
-  const runOnce = (): Promise<number> => {
+  const runOnce = async (): Promise<number> => {
+    // A round already under way may have claimed before the caller's message committed: let it end,
+    // then run (or join) a round that started after the call, so the caller's message is in it.
+    if (running) await running.catch(() => undefined);
     if (running) return running;
     const round = deliverDueMessages(ctx, senders, leaseId).finally(() => {
       running = null;
