@@ -17,11 +17,10 @@ import { parsePayee } from '../domain/payee.js';
 import { moneyReceivedText, moneySentText } from '../domain/notification-kinds.js';
 import { transferBatcherFor, type BatchRow, type TransferBatcher } from '../storage/dialects/postgres/transfer-batcher.js';
 import { nowMsBig, type AppContext } from './context.js';
-import { isWebIdempotencyKey, type IdempotentResult, type NamespacedKey } from './idempotency.js';
+import { claimInFlight, isWebIdempotencyKey, type IdempotentResult, type NamespacedKey } from './idempotency.js';
 import { MOVEMENT_FACTS_FORMAT, outcomeOfFacts } from './movement-facts.js';
 import type { ActorCredential, MovementRequest } from './move-money.js';
 import type { MovementOutcome } from './movement-outcome.js';
-import type { MovementObservation } from './observer.js';
 import { emailOn, webhooksOn } from './outbox.js';
 import { isPlausibleId } from './owned-account.js';
 import { readStoredOutcome, TYPED_OUTCOME_STATUS } from './stored-outcome.js';
@@ -32,20 +31,27 @@ const NAME_MARK = '\u0001';
 /** The currencies notice texts are made for: the bank's (a payer in another is handed back). */
 const currenciesOf = (ctx: AppContext): string[] => [...new Set([ctx.config.currency, ...ctx.config.currencies])];
 
-/** This app's transfer batcher, or undefined where transfers are not batched (SQLite, PG_TRANSFER_BATCH_MAX=0). */
-export function transferBatcherOf(ctx: AppContext): TransferBatcher | undefined {
-  return transferBatcherFor(ctx.storage, {
-    maxBatch: ctx.config.pgTransferBatchMax,
-    currencies: currenciesOf(ctx),
-    format: MOVEMENT_FACTS_FORMAT,
-    status: TYPED_OUTCOME_STATUS,
-  });
+/** Per app: its batcher (null where transfers are not batched) and the currencies of its notice texts. */
+const batching = new WeakMap<AppContext, { batcher: TransferBatcher | null; currencies: string[] }>();
+
+function batchingOf(ctx: AppContext): { batcher: TransferBatcher | null; currencies: string[] } {
+  let found = batching.get(ctx);
+  if (!found) {
+    const currencies = currenciesOf(ctx);
+    const batcher = transferBatcherFor(ctx.storage, {
+      maxBatch: ctx.config.pgTransferBatchMax,
+      currencies,
+      format: MOVEMENT_FACTS_FORMAT,
+      status: TYPED_OUTCOME_STATUS,
+    });
+    batching.set(ctx, (found = { batcher: batcher ?? null, currencies }));
+  }
+  return found;
 }
 
-export interface BatchedResult {
-  result: IdempotentResult<MovementOutcome>;
-  /** What postMovement reports to the metrics for a non-replayed outcome. */
-  observed: Omit<MovementObservation, 'type'>;
+/** This app's transfer batcher, or undefined where transfers are not batched (SQLite, PG_TRANSFER_BATCH_MAX=0). */
+export function transferBatcherOf(ctx: AppContext): TransferBatcher | undefined {
+  return batchingOf(ctx).batcher ?? undefined;
 }
 
 /**
@@ -60,18 +66,16 @@ export async function postBatchedTransfer(
   request: MovementRequest,
   idempotency: { key: NamespacedKey; requestHash: string },
   via: ActorCredential,
-): Promise<BatchedResult | undefined> {
+): Promise<IdempotentResult<MovementOutcome> | undefined> {
+  // The batcher first: where there is none (SQLite, PG_TRANSFER_BATCH_MAX=0) nothing else is asked.
+  const { batcher, currencies } = batchingOf(ctx);
+  if (!batcher || request.type !== 'transfer') return undefined;
   const payeeNumber = batchablePayee(ctx, request, idempotency.key);
-  const batcher = payeeNumber === undefined ? undefined : transferBatcherOf(ctx);
-  if (!batcher || payeeNumber === undefined || request.type !== 'transfer') return undefined;
-  // runIdempotent's in-process check, on the same set: a key still running here goes to today's
-  // path, which answers the conflict from its one home.
-  const inFlight = `${actorUserId}\n${idempotency.key}`;
-  if (ctx.inFlightKeys.has(inFlight)) return undefined;
-  const currencies = currenciesOf(ctx);
+  if (payeeNumber === undefined) return undefined;
   const amount = request.amountMinor;
   let row: BatchRow;
-  ctx.inFlightKeys.add(inFlight);
+  // runIdempotent's in-process check (a key still running here is idempotency_conflict).
+  const release = claimInFlight(ctx, { userId: actorUserId, key: idempotency.key });
   try {
     row = await batcher.submit({
       userId: actorUserId,
@@ -91,7 +95,7 @@ export async function postBatchedTransfer(
       sentTexts: currencies.map((currency) => moneySentText(amount, currency, NAME_MARK)),
     });
   } finally {
-    ctx.inFlightKeys.delete(inFlight);
+    release();
   }
   return resultOf(row, idempotency.requestHash);
 }
@@ -111,24 +115,15 @@ function batchablePayee(ctx: AppContext, request: MovementRequest, key: Namespac
   }
 }
 
-function resultOf(row: BatchRow, requestHash: string): BatchedResult | undefined {
+function resultOf(row: BatchRow, requestHash: string): IdempotentResult<MovementOutcome> | undefined {
   switch (row.kind) {
     case 'moved':
-    case 'refused': {
-      const outcome = outcomeOfFacts(JSON.parse(row.body ?? 'null') as Record<string, unknown>);
-      const observed: Omit<MovementObservation, 'type'> =
-        outcome.kind === 'moved'
-          ? { outcome: 'ok', currency: outcome.transaction.currency, amountMinor: outcome.transaction.amountMinor }
-          : { outcome: outcome.code, currency: null, amountMinor: 0n };
-      return { result: { outcome, replayed: false }, observed };
-    }
+    case 'refused':
+      return { outcome: outcomeOfFacts(JSON.parse(row.body ?? 'null') as Record<string, unknown>), replayed: false };
     case 'replay':
       // A finished request with this body replays here; a conflict goes to today's path, which names it.
       if (row.status === null || row.body === null || row.requestHash !== requestHash) return undefined;
-      return {
-        result: { outcome: readStoredOutcome({ status: row.status, body: row.body }), replayed: true },
-        observed: { outcome: 'replayed', currency: null, amountMinor: 0n },
-      };
+      return { outcome: readStoredOutcome({ status: row.status, body: row.body }), replayed: true };
     case 'fallback':
       return undefined;
     case 'failed':

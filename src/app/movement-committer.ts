@@ -10,7 +10,7 @@ import type { AppContext } from './context.js';
 import { claimInFlight, type IdempotentResult, type NamespacedKey } from './idempotency.js';
 import type { ActorCredential, MovementRequest } from './move-money.js';
 import type { MovementOutcome } from './movement-outcome.js';
-import { reportMovement, type MovementObservation } from './observer.js';
+import { observationOf, reportMovement } from './observer.js';
 
 /** One call of postMovement, as plain data. */
 export interface MovementCommand {
@@ -51,12 +51,4 @@ export async function postThroughCommitter(
   } finally {
     release();
   }
-}
-
-/** What postMovement reports for a result: moved, refused (its code) or replayed. */
-function observationOf(result: IdempotentResult<MovementOutcome>): Omit<MovementObservation, 'type'> {
-  if (result.replayed) return { outcome: 'replayed', currency: null, amountMinor: 0n };
-  const outcome = result.outcome;
-  if (outcome.kind === 'moved') return { outcome: 'ok', currency: outcome.transaction.currency, amountMinor: outcome.transaction.amountMinor };
-  return { outcome: outcome.code, currency: null, amountMinor: 0n };
 }

@@ -5,6 +5,8 @@
  * is never counted.
  */
 import type { ErrorCode } from '../domain/errors.js';
+import type { IdempotentResult } from './idempotency.js';
+import type { MovementOutcome } from './movement-outcome.js';
 
 export type MovementType = 'deposit' | 'withdrawal' | 'transfer';
 
@@ -34,4 +36,12 @@ export function reportMovement(observer: AppObserver | undefined, type: Movement
   } catch {
     // Metrics must never change the answer a client gets.
   }
+}
+
+/** What a movement's result reports: `replayed`, `ok` with what moved, or the refusal's code. */
+export function observationOf(result: IdempotentResult<MovementOutcome>): Omit<MovementObservation, 'type'> {
+  if (result.replayed) return { outcome: 'replayed', currency: null, amountMinor: 0n };
+  const outcome = result.outcome;
+  if (outcome.kind === 'moved') return { outcome: 'ok', currency: outcome.transaction.currency, amountMinor: outcome.transaction.amountMinor };
+  return { outcome: outcome.code, currency: null, amountMinor: 0n };
 }

@@ -4,7 +4,7 @@ import type { AppContext } from './context.js';
 import { runIdempotent, type IdempotentResult, type NamespacedKey } from './idempotency.js';
 import { applyMovement, type ActorCredential, type MovementRequest } from './move-money.js';
 import { refusedBy, type MovementOutcome } from './movement-outcome.js';
-import { reportMovement, type MovementObservation } from './observer.js';
+import { observationOf, reportMovement, type MovementObservation } from './observer.js';
 import { movementOutcomeCodec } from './stored-outcome.js';
 import { postThroughCommitter } from './movement-committer.js';
 
@@ -43,8 +43,8 @@ export async function postMovement(
       // webhooks or email are on, nor for anything else the batch function does not do
       // (batched-transfers.ts): those, and what it hands back, take runIdempotent as before.
       const batched = await postBatchedTransfer(ctx, actorUserId, request, idempotency, via);
-      if (batched) observed = batched.observed;
-      result = batched ? batched.result : await runIdempotent(ctx, { userId: actorUserId, ...idempotency }, work, movementOutcomeCodec);
+      if (batched) observed = observationOf(batched);
+      result = batched ?? (await runIdempotent(ctx, { userId: actorUserId, ...idempotency }, work, movementOutcomeCodec));
     } else {
       try {
         result = { outcome: await ctx.storage.writeTransaction(work), replayed: false };
