@@ -8,14 +8,13 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { preparedStatementName } from '../prepared-query.js';
 import { postgresJournalWriter } from './postgres/journal-writer.js';
+import { retryingConflicts } from './postgres/retry.js';
 import { createQueryObservers } from '../query-observers.js';
 import type { Database } from '../schema.js';
 import type { Storage } from '../storage.js';
 import { runTransaction } from '../transaction.js';
 
 const INT8_OID = 20;
-const RETRYABLE_CODES = new Set(['40001', '40P01']);
-const MAX_ATTEMPTS = 8;
 
 export interface PostgresOptions {
   url: string;
@@ -73,8 +72,6 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
   };
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function openPostgres(options: PostgresOptions): Storage {
   const pool = createPgPool(options);
   const queries = createQueryObservers();
@@ -86,17 +83,7 @@ export function openPostgres(options: PostgresOptions): Storage {
     db,
     observeQueries: queries.subscribe,
     poolStats: () => ({ max: options.poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    async writeTransaction(work) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await runTransaction(db, work);
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          if (!code || !RETRYABLE_CODES.has(code) || attempt >= MAX_ATTEMPTS) throw error;
-          await pause(Math.random() * 5 * attempt);
-        }
-      }
-    },
+    writeTransaction: (work) => retryingConflicts(() => runTransaction(db, work)),
     async ping() {
       await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
       return true;

@@ -21,6 +21,7 @@
  */
 import { sql } from 'kysely';
 import { preparedQuery } from '../../prepared-query.js';
+import { MAX_ATTEMPTS, retryingConflicts } from './retry.js';
 import type { Db, Storage } from '../../storage.js';
 
 /** One transfer as the function takes it. Times epoch ms, amounts minor units. */
@@ -77,8 +78,6 @@ export interface BatcherOptions {
   maxAttempts?: number;
 }
 
-const RETRYABLE_CODES = new Set(['40001', '40P01']);
-
 interface Values {
   users: string[];
   keys: string[];
@@ -126,12 +125,10 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A batcher sending its calls through `db` (the storage's pool: each call takes one connection). */
 export function createTransferBatcher(db: Db, options: BatcherOptions): TransferBatcher {
   if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) throw new Error('maxBatch must be a positive integer');
-  const maxAttempts = options.maxAttempts ?? 8;
+  const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
   const stats = { calls: 0, transfers: 0, retries: 0, largest: 0 };
   const queue: Pending[] = [];
   let draining = false;
@@ -186,18 +183,8 @@ export function createTransferBatcher(db: Db, options: BatcherOptions): Transfer
 }
 
 /** One call, sent again on a serialization failure or deadlock (the whole call rolled back). */
-async function callWithRetries(db: Db, call: Values, maxAttempts: number, stats: { retries: number }): Promise<Row[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await batchCall.rows(db, call);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (!code || !RETRYABLE_CODES.has(code) || attempt >= maxAttempts) throw error;
-      stats.retries += 1;
-      await pause(Math.random() * 5 * attempt);
-    }
-  }
-}
+const callWithRetries = (db: Db, call: Values, maxAttempts: number, stats: { retries: number }): Promise<Row[]> =>
+  retryingConflicts(() => batchCall.rows(db, call), { maxAttempts, onRetry: () => (stats.retries += 1) });
 
 function valuesOf(transfers: BatchTransfer[], options: BatcherOptions): Values {
   const count = options.currencies.length;
