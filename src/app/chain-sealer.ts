@@ -18,14 +18,23 @@ export interface ChainSealer {
 /** The tick, ms: a quarter of the allowed delay, at least 10 ms. */
 export const sealTickMs = (maxDelayMs: number): number => Math.max(10, Math.floor(maxDelayMs / 4));
 
-/** Starts ticking now; `onError` hears a round that failed (logged by the caller, never thrown). */
-export function startChainSealer(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>, maxDelayMs: number, onError: (error: unknown) => void): ChainSealer {
+/**
+ * Starts ticking now; `onError` hears a round that failed (logged by the caller, never thrown).
+ * `round` is one tick's work: sealing alone by default; the server passes follow-ledger.ts's
+ * `followLedger`, which also writes the movement notices of what it sealed.
+ */
+export function startChainSealer(
+  ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>,
+  maxDelayMs: number,
+  onError: (error: unknown) => void,
+  round: () => Promise<unknown> = () => sealChain(ctx),
+): ChainSealer {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const tickMs = sealTickMs(maxDelayMs);
   const tick = () => {
-    running = sealChain(ctx)
+    running = round()
       .then(
         () => undefined,
         (error: unknown) => onError(error),

@@ -105,17 +105,9 @@ export async function applyMovement(
     },
     account: accountView({ ...subject, balance: balanceAfter }),
   };
-  // Notices and webhooks of this movement, in its transaction (issue 18; movement-events.ts).
-  const sides = {
-    type: request.type,
-    actorUserId,
-    actorUsername: leg.from.ownerUsername,
-    from: leg.from,
-    to: leg.to,
-    amountMinor: amount,
-    currency: leg.from.currency,
-  };
-  await recordMovementEvents(ctx, trx, sides, result.transaction);
+  // The webhook of this movement, in its transaction (issue 18; movement-events.ts). Its notices are
+  // written after commit, from the sealed ledger (write-movement-notices.ts).
+  await recordMovementEvents(ctx, trx, leg, result.transaction);
   return result;
 }
 

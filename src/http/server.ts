@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { startChainSealer, type ChainSealer } from '../app/chain-sealer.js';
+import { followLedger } from '../app/follow-ledger.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
 
@@ -27,10 +28,16 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     await app.close();
     throw error;
   }
-  // The hash chain's sealer (issue 16 item 1): only a serving instance seals; 0 turns it off.
+  // The hash chain's sealer (issue 16 item 1), and after it the movement notices (issue 18): only a
+  // serving instance runs them; 0 turns both off (notices follow the chain).
   const sealer =
     config.chainSealMaxDelayMs > 0
-      ? startChainSealer(app.ctx, config.chainSealMaxDelayMs, (error) => app.log.warn({ err: error }, 'chain sealing failed'))
+      ? startChainSealer(
+          app.ctx,
+          config.chainSealMaxDelayMs,
+          (error) => app.log.warn({ err: error }, 'sealing or movement notices failed'),
+          () => followLedger(app.ctx),
+        )
       : null;
   installSignalHandlers(app, config, () => logger.flush(), sealer);
   // One line for the person who typed `npm start`, on stderr: stdout carries only JSON log lines (contract "Operations").

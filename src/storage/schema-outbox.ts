@@ -52,3 +52,12 @@ export interface NotificationSettingsTable {
   email_off: Generated<string>;
   sent_threshold_minor: bigint | null;
 }
+
+/** How far the movement notice writer has followed the chain (migration 020): one row, id 1. */
+export interface NoticeCursorTable {
+  id: number;
+  /** The last chain position whose movement notices are written. */
+  position: bigint;
+  /** Ledger transactions with a lower seq got their notices in their own transaction (before migration 020). */
+  first_seq: bigint;
+}

@@ -7,7 +7,7 @@
  * The tables themselves are in ./tables/ by area (and ./schema-outbox.ts); this file names them all.
  */
 import type { Insertable, Selectable } from 'kysely';
-import type { NotificationSettingsTable, NotificationsTable, OutboxTable, UserEmailsTable } from './schema-outbox.js';
+import type { NoticeCursorTable, NotificationSettingsTable, NotificationsTable, OutboxTable, UserEmailsTable } from './schema-outbox.js';
 import type {
   AccountsTable,
   LedgerTransactionsTable,
@@ -56,6 +56,7 @@ export interface Database {
   notifications: NotificationsTable;
   user_emails: UserEmailsTable;
   notification_settings: NotificationSettingsTable;
+  notice_cursor: NoticeCursorTable;
   reversal_approvals: ReversalApprovalsTable;
   password_resets: PasswordResetsTable;
 }

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { followLedger } from '../../src/app/follow-ledger.js';
 import { auth, createHarness, dialects, waitFor, PASSWORD, type Harness, type TestUser } from '../helpers/harness.js';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
 
@@ -96,6 +97,7 @@ for (const dialect of await dialects()) {
         payload: { from_account_id: bob.accountId, to: 'alice', amount: 250 },
       });
       assert.equal(res.statusCode, 201);
+      await followLedger(h.app.ctx); // the server does this each tick: notices follow the sealed ledger
       const list = await h.inject({ method: 'GET', url: '/api/v1/notifications?unread=true', headers: auth(alice) });
       assert.equal(list.statusCode, 200);
       const received = list.json().data.find((n: { kind: string }) => n.kind === 'money_received');

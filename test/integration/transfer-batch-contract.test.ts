@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { followLedger } from '../../src/app/follow-ledger.js';
 import { transferBatcherOf } from '../../src/app/batched-transfers.js';
 import { outcomeOfFacts, MOVEMENT_FACTS_FORMAT } from '../../src/app/movement-facts.js';
 import { readStoredOutcome, storeOutcome, TYPED_OUTCOME_STATUS } from '../../src/app/stored-outcome.js';
@@ -119,8 +120,10 @@ describe('batched transfers answer as today’s path (PostgreSQL)', { skip: !pg 
   });
 
   it('writes the same notices and ledger rows', async () => {
-    const notices = async (b: Bank) =>
-      (
+    // Notices are written after commit, from the sealed ledger, for both paths alike.
+    const notices = async (b: Bank) => {
+      await followLedger(b.h.app.ctx);
+      return (
         await sql<{
           username: string;
           kind: string;
@@ -129,6 +132,7 @@ describe('batched transfers answer as today’s path (PostgreSQL)', { skip: !pg 
           b.h.app.ctx.storage.db,
         )
       ).rows;
+    };
     assert.deepEqual(await notices(batched), await notices(unbatched));
     assert.ok((await notices(batched)).some((n) => n.kind === 'money_sent' && n.text === 'You sent 1.25 USD to bob.'));
     const ledger = async (b: Bank) =>

@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { followLedger } from '../../src/app/follow-ledger.js';
 import { auth, createHarness, dialects, waitFor, type Harness, type TestUser } from '../helpers/harness.js';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
 import { signedIn, type Browser } from './browser.js';
@@ -47,13 +48,16 @@ for (const dialect of await dialects()) {
         headers: { ...auth(from), 'idempotency-key': key },
         payload: { from_account_id: from.accountId, to: to.accountNumber, amount },
       });
-    const noticesOf = (user: TestUser) =>
-      h.app.ctx.storage.db.selectFrom('notifications').select(['id', 'kind', 'read_at']).where('user_id', '=', user.userId).orderBy('seq').execute();
+    const noticesOf = async (user: TestUser) => {
+      await followLedger(h.app.ctx);
+      return h.app.ctx.storage.db.selectFrom('notifications').select(['id', 'kind', 'read_at']).where('user_id', '=', user.userId).orderBy('seq').execute();
+    };
 
     it('shows the unread count on the bell, lists the notices, and marks one and then all read (POST-redirect-GET)', async () => {
       const before = (await noticesOf(bob)).filter((n) => n.read_at === null).length;
       assert.equal((await transfer(alice, bob, 125, 'bell-1')).statusCode, 201);
       assert.equal((await transfer(alice, bob, 250, 'bell-2')).statusCode, 201);
+      await followLedger(h.app.ctx); // the server does this each tick: notices follow the sealed ledger
       const dashboard = await bobBrowser.get('/dashboard');
       assert.equal(bellCount(dashboard.body), String(before + 2));
 

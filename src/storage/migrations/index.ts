@@ -21,6 +21,7 @@ import * as reversals from './016-reversals.js';
 import * as outbox from './017-outbox.js';
 import * as passwordReset from './018-password-reset.js';
 import * as transferBatch from './019-transfer-batch.js';
+import * as noticesAfterCommit from './020-notices-after-commit.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -42,6 +43,7 @@ const all: Record<string, DialectMigration> = {
   '017-outbox': outbox,
   '018-password-reset': passwordReset,
   '019-transfer-batch': transferBatch,
+  '020-notices-after-commit': noticesAfterCommit,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -1,7 +1,7 @@
 /**
  * In-app notifications and their settings (migration 017, issue 18). Times are epoch ms, amounts
- * minor units. The money path's notices are written by one statement per movement
- * (`insertMovementNotices`), so a transfer pays one insert whatever the user's choices.
+ * minor units. A movement's notices are written after commit by the notice writer
+ * (movement-notice-repository.ts), not here.
  */
 import { sql } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
@@ -31,65 +31,6 @@ export async function insertNotifications(db: Db | Trx, notices: readonly NewNot
     .insertInto('notifications')
     .values(notices.map((n) => ({ id: n.id, user_id: n.userId, kind: n.kind, text: n.text, created_at: n.createdAtMs })))
     .execute();
-}
-
-/**
- * A movement's notices in one statement of fixed text, prepared once (prepared-query.ts; issue 17:
- * nothing on the transfer path is built at run time): `received` when given; `sent` only when its
- * user chose a "money sent" threshold (minor units) at or below `sentAmountMinor`. An absent notice
- * binds NULL ids, so its half of the UNION selects no row (`where ... is not null`, and no settings
- * row has a NULL user_id), and the SQL text never depends on which notices there are.
- */
-export async function insertMovementNotices(
-  trx: Db | Trx,
-  notices: { received: NewNotification | null; sent: NewNotification | null; sentAmountMinor: bigint },
-): Promise<void> {
-  const { received, sent } = notices;
-  if (!received && !sent) return;
-  await movementNotices.changed(trx, {
-    rId: received?.id ?? null,
-    rUser: received?.userId ?? null,
-    rKind: received?.kind ?? null,
-    rText: received?.text ?? null,
-    rAt: received?.createdAtMs ?? null,
-    sId: sent?.id ?? null,
-    sUser: sent?.userId ?? null,
-    sKind: sent?.kind ?? null,
-    sText: sent?.text ?? null,
-    sAt: sent?.createdAtMs ?? null,
-    amount: notices.sentAmountMinor,
-  });
-}
-
-interface MovementNoticeValues {
-  rId: string | null;
-  rUser: string | null;
-  rKind: string | null;
-  rText: string | null;
-  rAt: bigint | null;
-  sId: string | null;
-  sUser: string | null;
-  sKind: string | null;
-  sText: string | null;
-  sAt: bigint | null;
-  amount: bigint;
-}
-
-// Typed casts: PostgreSQL reads bare parameters in a UNION as text, and a NULL needs a type.
-const movementNotices = preparedQuery<MovementNoticeValues>((db, p) => {
-  const text = (name: keyof MovementNoticeValues) => sql`cast(${p(name)} as text)`;
-  const bigint = (name: keyof MovementNoticeValues) => sql`cast(${p(name)} as bigint)`;
-  const query = sql`insert into notifications (id, user_id, kind, text, created_at)
-    select ${text('rId')}, ${text('rUser')}, ${text('rKind')}, ${text('rText')}, ${bigint('rAt')} where ${text('rId')} is not null
-    union all
-    select ${text('sId')}, ${text('sUser')}, ${text('sKind')}, ${text('sText')}, ${bigint('sAt')} from notification_settings
-    where user_id = ${text('sUser')} and sent_threshold_minor is not null and sent_threshold_minor <= ${bigint('amount')}`;
-  return { compile: () => query.compile(db) };
-});
-
-/** Whether the notice `id` was written (a conditional one: its threshold met). */
-export async function notificationExists(db: Db | Trx, id: string): Promise<boolean> {
-  return (await db.selectFrom('notifications').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
 /** A user's notices, newest first; `unread` keeps the unread only; `beforeSeq` pages. */

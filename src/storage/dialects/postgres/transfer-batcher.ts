@@ -1,6 +1,6 @@
 /**
  * PostgreSQL: transfers that arrive in one turn of the event loop go to the database as ONE call of
- * `minibank_transfer_batch` (migration 019, issue 17 item 5): one round trip, autocommitted, so the
+ * `minibank_transfer_batch` (transfer-batch-sql.ts, issue 17 item 5): one round trip, autocommitted, so the
  * whole batch commits together (one WAL flush), and each caller gets its own row.
  *
  * Collecting: like the group commit (storage/group-commit.ts), no timer. The first transfer
@@ -37,21 +37,15 @@ export interface BatchTransfer {
   createdAtMs: bigint;
   tokenId: string | null;
   sessionHandle: string | null;
-  receivedNoticeId: string;
-  sentNoticeId: string;
-  /** The notice texts, one per entry of the batcher's `currencies`, `\u0001` for the other side's username. */
-  receivedTexts: readonly string[];
-  sentTexts: readonly string[];
 }
 
 /**
  * What the function did with one transfer. `moved`/`refused`: `body` is the facts it stored
  * (app/movement-facts.ts). `replay`: the key was there; `status`, `body`, `requestHash` are its row.
- * `fallback`: nothing written (no notice text for the payer's currency). `failed`: nothing written,
- * `errorCode` is the SQLSTATE.
+ * `failed`: nothing written, `errorCode` is the SQLSTATE.
  */
 export interface BatchRow {
-  kind: 'moved' | 'refused' | 'replay' | 'fallback' | 'failed';
+  kind: 'moved' | 'refused' | 'replay' | 'failed';
   body: string | null;
   status: number | null;
   requestHash: string | null;
@@ -69,8 +63,6 @@ export interface TransferBatcher {
 export interface BatcherOptions {
   /** Most transfers per call (>= 1). */
   maxBatch: number;
-  /** The currencies the notice texts are given for, in order. */
-  currencies: readonly string[];
   /** Format tag and `response_status` of the stored facts (app/movement-facts.ts, app/stored-outcome.ts). */
   format: string;
   status: number;
@@ -90,11 +82,6 @@ interface Values {
   ats: string[];
   tokens: (string | null)[];
   sessions: (string | null)[];
-  receivedIds: string[];
-  sentIds: string[];
-  currencies: string[];
-  receivedTexts: string[];
-  sentTexts: string[];
   format: string;
   status: number;
 }
@@ -114,8 +101,7 @@ const batchCall = preparedQuery<Values, Row>((db, p) => {
   const text = (name: keyof Values) => sql`${p(name)}::text[]`;
   const query = sql<Row>`select * from minibank_transfer_batch(${text('users')}, ${text('keys')}, ${text('hashes')}, ${text('payers')},
     ${text('payees')}, ${p('amounts')}::bigint[], ${text('memos')}, ${text('txns')}, ${p('ats')}::bigint[], ${text('tokens')},
-    ${text('sessions')}, ${text('receivedIds')}, ${text('sentIds')}, ${text('currencies')}, ${text('receivedTexts')}, ${text('sentTexts')},
-    ${p('format')}::text, ${p('status')}::int)`;
+    ${text('sessions')}, ${p('format')}::text, ${p('status')}::int)`;
   return { compile: () => query.compile(db) };
 });
 
@@ -187,10 +173,6 @@ const callWithRetries = (db: Db, call: Values, maxAttempts: number, stats: { ret
   retryingConflicts(() => batchCall.rows(db, call), { maxAttempts, onRetry: () => (stats.retries += 1) });
 
 function valuesOf(transfers: BatchTransfer[], options: BatcherOptions): Values {
-  const count = options.currencies.length;
-  for (const t of transfers) {
-    if (t.receivedTexts.length !== count || t.sentTexts.length !== count) throw new Error('transfer batch: one notice text per currency');
-  }
   return {
     users: transfers.map((t) => t.userId),
     keys: transfers.map((t) => t.key),
@@ -203,11 +185,6 @@ function valuesOf(transfers: BatchTransfer[], options: BatcherOptions): Values {
     ats: transfers.map((t) => t.createdAtMs.toString()),
     tokens: transfers.map((t) => t.tokenId),
     sessions: transfers.map((t) => t.sessionHandle),
-    receivedIds: transfers.map((t) => t.receivedNoticeId),
-    sentIds: transfers.map((t) => t.sentNoticeId),
-    currencies: [...options.currencies],
-    receivedTexts: transfers.flatMap((t) => t.receivedTexts),
-    sentTexts: transfers.flatMap((t) => t.sentTexts),
     format: options.format,
     status: options.status,
   };
