@@ -201,7 +201,7 @@ export const settings = {
   chainSealMaxDelayMs: setting(
     'CHAIN_SEAL_MAX_DELAY_MS',
     '1000',
-    "A committed ledger transaction is sealed into the hash chain within this time (docs/ledger.md); 0 turns the server's sealer off (benchmarks).",
+    "A committed ledger transaction is sealed into the hash chain within this time (docs/ledger.md), and its money notices are written right after; 0 turns the server's sealer off, and with it the money notices (benchmarks).",
     integer(0, 600_000),
   ),
   shutdownTimeoutMs: setting(
