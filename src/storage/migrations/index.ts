@@ -22,6 +22,7 @@ import * as outbox from './017-outbox.js';
 import * as passwordReset from './018-password-reset.js';
 import * as transferBatch from './019-transfer-batch.js';
 import * as noticesAfterCommit from './020-notices-after-commit.js';
+import * as sealInDatabase from './021-seal-in-database.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -44,6 +45,7 @@ const all: Record<string, DialectMigration> = {
   '018-password-reset': passwordReset,
   '019-transfer-batch': transferBatch,
   '020-notices-after-commit': noticesAfterCommit,
+  '021-seal-in-database': sealInDatabase,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

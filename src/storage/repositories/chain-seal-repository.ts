@@ -1,12 +1,14 @@
 /**
- * The chain sealer's reads and writes (migration 012; app/seal-chain.ts decides, this stores). Each
- * database opens a sealing round its own way (dialects/<name>/chain-sql.ts); both then read the
- * transactions to hash and append chain rows here. Functions take `db | trx` first.
+ * The chain sealer's reads and writes (migration 012; app/seal-chain.ts decides, this stores). On
+ * SQLite a round is opened (dialects/sqlite/chain-sql.ts), its transactions read and hashed in Node
+ * and its chain rows appended here; on PostgreSQL the whole round runs in the database (migration
+ * 021, dialects/postgres/chain-sql.ts). Both databases' transactions are read here for `minibank
+ * verify`. Functions take `db | trx` first.
  */
 import type { ChainedTransaction } from '../../domain/chain-encoding.js';
 import { preparedQuery } from '../prepared-query.js';
 import { PostgresAdapter } from 'kysely';
-import { insertPostgresChainRows, openPostgresSealRound, postgresChainedTransactions, postgresHasUnsealed } from '../dialects/postgres/chain-sql.js';
+import { postgresChainedTransactions, postgresHasUnsealed, sealPostgresRound, type DatabaseSealRound } from '../dialects/postgres/chain-sql.js';
 import { openSqliteSealRound, sqliteHasUnsealed } from '../dialects/sqlite/chain-sql.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 
@@ -16,7 +18,7 @@ export interface SealRound {
   previous: { position: bigint; hash: string } | null;
   /** Ledger transaction seqs to seal, in the order they take their positions. */
   candidates: bigint[];
-  /** PostgreSQL: the horizon to record on the new rows; null on SQLite. */
+  /** Always null on SQLite (PostgreSQL's horizon is kept by its round in the database). */
   horizon: bigint | null;
   /** True when the batch was full: another round should follow at once. */
   more: boolean;
@@ -34,11 +36,22 @@ export interface NewChainRow {
 }
 
 /**
- * Takes the sealer's lock inside `trx` and reads what to seal (at most `limit`): 'busy' when another
- * sealer holds the lock (PostgreSQL's advisory lock; on SQLite the write transaction is the lock).
+ * SQLite: reads what the round in `trx` may seal (at most `limit`); the write transaction is the
+ * sealer's lock. PostgreSQL seals in the database instead (`sealRoundInDatabase`): its candidates
+ * follow other rules (commit_xid and a horizon, not seq), so this must not be used there.
  */
-export async function openSealRound(trx: Trx, dialect: Dialect, limit: number): Promise<SealRound | 'busy'> {
-  return dialect === 'postgres' ? openPostgresSealRound(trx, limit) : openSqliteSealRound(trx, limit);
+export async function openSealRound(trx: Trx, limit: number): Promise<SealRound> {
+  return openSqliteSealRound(trx, limit);
+}
+
+/**
+ * PostgreSQL: one whole sealing round inside `trx` (migration 021's `minibank_seal_round`): at most
+ * `limit` transactions sealed, their rows stamped `sealedAtMs` (epoch ms) and left for the caller to
+ * commit. 'busy' when another sealer holds the advisory lock; `more` when the batch was full.
+ * Throws what PostgreSQL throws.
+ */
+export async function sealRoundInDatabase(trx: Trx, limit: number, sealedAtMs: bigint): Promise<DatabaseSealRound> {
+  return sealPostgresRound(trx, limit, sealedAtMs);
 }
 
 /**
@@ -49,7 +62,7 @@ export async function hasUnsealed(db: Db, dialect: Dialect): Promise<boolean> {
   return dialect === 'postgres' ? postgresHasUnsealed(db) : sqliteHasUnsealed(db);
 }
 
-/** PostgreSQL reads and writes a round as one JSON value (dialects/postgres/chain-sql.ts); SQLite row by row. */
+/** PostgreSQL reads transactions as one JSON value (dialects/postgres/chain-sql.ts); SQLite row by row. */
 const isPostgres = (db: Db | Trx): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
 type SeqRange = { lo: bigint; hi: bigint };
@@ -171,10 +184,9 @@ const ROW_KEYS = Array.from({ length: INSERT_SIZES[0] }, (_, i) => ({
   horizon: `horizon${i}`,
 }));
 
-/** Appends chain rows; a position or transaction already sealed fails the statement (unique keys). */
+/** Appends chain rows (SQLite's round); a position or transaction already sealed fails the statement (unique keys). */
 export async function insertChainRows(trx: Trx, rows: readonly NewChainRow[]): Promise<void> {
   if (rows.length === 0) return;
-  if (isPostgres(trx)) return insertPostgresChainRows(trx, rows);
   let at = 0;
   for (const size of INSERT_SIZES) {
     for (; rows.length - at >= size; at += size) {

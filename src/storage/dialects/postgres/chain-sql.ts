@@ -9,35 +9,33 @@
  * then looks only at `commit_xid >= horizon` (an index range), and among those seals whatever is
  * visible and not yet in the chain. A late commit is therefore sealed at a later position, never
  * skipped, and a long-running writer elsewhere widens the window but does not delay sealing.
+ *
+ * The round itself (lock, horizon, candidates, encoding, SHA-256, chain rows) runs in the database,
+ * in migration 021's `minibank_seal_round`: one round trip and no per-link work in Node. Node still
+ * reads transactions for `minibank verify`, which recomputes every link with the TypeScript encoder.
  */
 import { CompiledQuery, sql } from 'kysely';
 import type { Db, Trx } from '../../storage.js';
 import type { ChainedTransaction } from '../../../domain/chain-encoding.js';
 import { preparedQuery } from '../../prepared-query.js';
-import type { NewChainRow, SealRound } from '../../repositories/chain-seal-repository.js';
 
-/** One sealer at a time per database: the lock key is "minibank" in ASCII. */
-const SEAL_LOCK_KEY = sql.lit('7886488577209688683');
+/** What one round in the database did (migration 021's `minibank_seal_round`). */
+export type DatabaseSealRound = { sealed: number; more: boolean } | 'busy';
 
-export async function openPostgresSealRound(trx: Trx, limit: number): Promise<SealRound | 'busy'> {
-  const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${SEAL_LOCK_KEY}::bigint) as ok`.execute(trx);
-  if (!lock.rows[0]?.ok) return 'busy';
-  const xmin = await sql<{ x: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as x`.execute(trx);
-  const head = await trx.selectFrom('ledger_chain').select(['position', 'hash', 'horizon']).orderBy('position', 'desc').limit(1).executeTakeFirst();
-  const previousHorizon = head?.horizon === null || head?.horizon === undefined ? null : BigInt(head.horizon);
-  const window = previousHorizon === null ? sql`true` : sql`t.commit_xid >= ${String(previousHorizon)}::xid8`;
-  const rows = await sql<{ seq: bigint }>`
-    select t.seq from ledger_transactions t
-    where ${window} and not exists (select 1 from ledger_chain c where c.transaction_seq = t.seq)
-    order by t.seq limit ${limit}`.execute(trx);
-  const full = rows.rows.length >= limit;
-  return {
-    previous: head ? { position: BigInt(head.position), hash: head.hash } : null,
-    candidates: rows.rows.map((r) => BigInt(r.seq)),
-    // A full batch may have left older writers' rows behind: keep the old horizon until one is not full.
-    horizon: full ? previousHorizon : BigInt(xmin.rows[0]!.x),
-    more: full,
-  };
+const SEAL_ROUND = 'select r_sealed, r_more, r_busy from minibank_seal_round(cast($1 as int4), cast($2 as int8))';
+
+/**
+ * Runs one sealing round in the database inside `trx` (migration 021): the advisory lock, the
+ * horizon, the candidates (at most `limit`), each link's version-1 encoding and SHA-256, and the
+ * chain rows stamped `sealedAtMs` (epoch ms). 'busy' when another sealer holds the lock; `more` when
+ * the batch was full. Nothing is committed here: the caller's transaction decides. Throws what
+ * PostgreSQL throws (a unique key violated by a second sealer, a damaged head hash).
+ */
+export async function sealPostgresRound(trx: Trx, limit: number, sealedAtMs: bigint): Promise<DatabaseSealRound> {
+  const result = await trx.executeQuery<{ r_sealed: number; r_more: boolean; r_busy: boolean }>(CompiledQuery.raw(SEAL_ROUND, [limit, String(sealedAtMs)]));
+  const row = result.rows[0];
+  if (!row) throw new Error('minibank_seal_round returned no row');
+  return row.r_busy ? 'busy' : { sealed: row.r_sealed, more: row.r_more };
 }
 
 /** What the next round would look at (from the head's horizon) holds something unsealed; no lock, no transaction. */
@@ -52,10 +50,9 @@ export async function postgresHasUnsealed(db: Db): Promise<boolean> {
 }
 
 /*
- * Reading a round's rows and writing its chain rows through pg cost the sealer more than hashing
- * them (row-by-row parsing, seven bound values per chain row; docs/performance.md "Ledger chain").
- * Here both cross as one JSON value: PostgreSQL builds or unpacks it, pg parses it with JSON.parse.
- * Integers travel as decimal strings, so nothing passes through a float.
+ * Reading transactions row by row through pg cost more than hashing them (docs/performance.md
+ * "Ledger chain"), so verify's reads cross as one JSON value: PostgreSQL builds it, pg parses it
+ * with JSON.parse. Integers travel as decimal strings, so nothing passes through a float.
  */
 
 type ChainJsonRow = [
@@ -98,28 +95,4 @@ export async function postgresChainedTransactions(db: Db | Trx, seqs: readonly b
     });
   }
   return found;
-}
-
-const chainRowsFromJson = preparedQuery<{ rows: string }>((db, p) => {
-  const query = sql`insert into ledger_chain (position, transaction_seq, transaction_id, encoding, hash, sealed_at, horizon)
-    select position, transaction_seq, transaction_id, encoding, hash, sealed_at, horizon
-    from json_to_recordset(cast(${p('rows')} as json))
-      as r(position int8, transaction_seq int8, transaction_id text, encoding int, hash text, sealed_at int8, horizon int8)`;
-  return { compile: () => query.compile(db) };
-});
-
-/** Appends chain rows in one statement; a position or transaction already sealed fails it (unique keys). */
-export async function insertPostgresChainRows(trx: Trx, rows: readonly NewChainRow[]): Promise<void> {
-  const json = JSON.stringify(
-    rows.map((r) => ({
-      position: String(r.position),
-      transaction_seq: String(r.transactionSeq),
-      transaction_id: r.transactionId,
-      encoding: r.encoding,
-      hash: r.hash,
-      sealed_at: String(r.sealedAtMs),
-      horizon: r.horizon === null ? null : String(r.horizon),
-    })),
-  );
-  await chainRowsFromJson.changed(trx, { rows: json });
 }
