@@ -1,16 +1,24 @@
 /**
- * What the ledger chain's sealer (issue 16 item 1) and the movement notices (issue 18) cost per
- * transfer, measured in-process as CPU time (`process.cpuUsage`, user + system), so a busy machine
- * moves the figures far less than it moves req/s. Each round, on one seeded bank:
- *   1. `--transfers` idempotent API transfers through `postMovement` (the server's own code),
- *      `--concurrency` at a time, so they share group commits as under the bench (SQLite);
- *   2. `sealChain` over what step 1 committed, in the rounds the server's sealer would run;
- *   3. the same transfers through `applyMovement` twice, as they are and with their movement
- *      notices written a second time in the same unit (`insertMovementNotices`, same statement and
- *      shapes), alternating which goes first: the difference is what the notice statement adds to
- *      a transfer, its share of the commit included.
- * Prints CPU us per transfer for each, per round, and the medians. Divide a side cost by the
- * bench's server CPU per transfer (HTTP included) for its share of the transfer benchmark.
+ * What the ledger chain's sealer (issue 16 item 1, target: under 5 % of a transfer) costs per sealed
+ * transaction, measured in-process as CPU time, so a busy machine moves the figures far less than it
+ * moves req/s. Each round, on one seeded bank:
+ *   1. `--transfers` idempotent API transfers through `postMovement` (the server's own code, the
+ *      batched path on PostgreSQL), `--concurrency` at a time, so they share group commits and
+ *      batches as under the bench;
+ *   2. `sealChain` over what step 1 committed, in the rounds the server's sealer would run.
+ * For both steps it counts Node's CPU (`process.cpuUsage`, user + system) and, on PostgreSQL, the
+ * server's: utime + stime from /proc/<pid>/stat of the `postgres` processes (clock ticks of 10 ms,
+ * hence thousands of transactions per sample), two ways:
+ *   - "pg ours": the backends connected to this run's database and the server's own processes
+ *     (checkpointer, WAL writer...), found in pg_stat_activity: other sessions on the server do not
+ *     count;
+ *   - "pg all": every `postgres` process on the machine: includes whatever else uses the server.
+ * Prints CPU us per transfer and per sealed transaction for each round, and the medians; the
+ * sealing share is sealing (Node + pg ours) over a transfer (Node + pg ours), HTTP not included (the
+ * bench's server CPU per transfer is the other denominator).
+ *
+ * Movement notices used to be measured here too; they left the transfer's commit (migration 020),
+ * so there is no notice statement inside a transfer left to measure.
  *
  *   npx tsx bench/experiments/side-costs.ts [--backend postgres] [--rounds 5] [--transfers 4000]
  */
@@ -20,14 +28,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { sealChain } from '../../src/app/seal-chain.js';
-import { applyMovement } from '../../src/app/move-money.js';
 import { postMovement } from '../../src/app/post-movement.js';
 import { apiIdempotencyKey, requestFingerprint } from '../../src/app/idempotency.js';
-import { newNotice } from '../../src/app/notify.js';
 import { loadConfig } from '../../src/config.js';
-import { moneyReceivedText, moneySentText } from '../../src/domain/notification-kinds.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { insertMovementNotices } from '../../src/storage/repositories/notification-repository.js';
 import { seedBank, seedContext } from '../lib/seed.js';
 
 const flag = (name: string, fallback: string) => {
@@ -40,11 +44,65 @@ const transfers = Number(flag('--transfers', '4000'));
 const concurrency = Number(flag('--concurrency', '50'));
 const pgUrl = flag('--pg-url', 'postgres://postgres@127.0.0.1:5432/postgres');
 
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU in ticks of 1/100 s. */
+const TICK_US = 10_000;
+
 const cpuUs = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** utime + stime, in us, of every process named `postgres` on this machine, by pid. */
+function postgresCpuUs(): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const open = stat.indexOf('(');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(open + 1, close) !== 'postgres') continue;
+      // Fields 14 and 15 (utime, stime); the command name in parentheses may hold spaces.
+      const fields = stat.slice(close + 2).split(' ');
+      found.set(Number(name), (Number(fields[11]) + Number(fields[12])) * TICK_US);
+    } catch {
+      // A process that ended while the list was read.
+    }
+  }
+  return found;
+}
+
+interface ServerCpu {
+  ours: number;
+  all: number;
+}
+
+/**
+ * Runs `work` and returns the PostgreSQL server's CPU (us) spent meanwhile: by this run's processes
+ * (its database's backends and the server's own, listed before and after) and by all of them.
+ */
+async function serverCpuDuring(admin: pg.Client | null, database: string, work: () => Promise<void>): Promise<ServerCpu> {
+  if (!admin) {
+    await work();
+    return { ours: 0, all: 0 };
+  }
+  const ourPids = async () =>
+    (await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 or datname is null', [database])).rows.map((r) => r.pid);
+  const before = new Set(await ourPids());
+  const start = postgresCpuUs();
+  await work();
+  const end = postgresCpuUs();
+  for (const pid of await ourPids()) before.add(pid);
+  let ours = 0;
+  let all = 0;
+  for (const [pid, us] of end) {
+    const spent = us - (start.get(pid) ?? 0);
+    all += spent;
+    if (before.has(pid)) ours += spent;
+  }
+  return { ours, all };
+}
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'minibank-side-costs-'));
 const database = `minibank_side_costs_${crypto.randomBytes(4).toString('hex')}`;
@@ -66,7 +124,8 @@ try {
   const ctx = seedContext(config, storage, { hash: async () => '', verify: async () => false } as never);
   await sealChain(ctx); // the seed's deposits: sealed before measuring
   const pick = () => bank.users[Math.floor(Math.random() * bank.users.length)]!;
-  const results: { transfer: number; seal: number; notices: number }[] = [];
+  type Row = { transferNode: number; transferPg: number; sealNode: number; sealPg: number; sealPgAll: number };
+  const results: Row[] = [];
 
   for (let round = 1; round <= rounds; round++) {
     const jobs = Array.from({ length: transfers }, () => {
@@ -76,7 +135,6 @@ try {
       return { from, to, amount: BigInt(1 + Math.floor(Math.random() * 100)) };
     });
     let at = 0;
-    const t0 = cpuUs();
     const worker = async () => {
       for (let job = jobs[at++]; job; job = jobs[at++]) {
         const body = { from_account_id: job.from.accountId, to: job.to.accountNumber, amount_minor: Number(job.amount), memo: null };
@@ -92,64 +150,48 @@ try {
           throw new Error(`transfer refused: ${JSON.stringify(outcome, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    const transferUs = (cpuUs() - t0) / transfers;
+    // Node's CPU is read inside the work: reading /proc and pg_stat_activity must not count.
+    let transferNode = 0;
+    const transferPg = await serverCpuDuring(admin, database, async () => {
+      const t0 = cpuUs();
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      transferNode = cpuUs() - t0;
+    });
 
-    const t1 = cpuUs();
     let sealed = 0;
-    // The server seals every quarter of CHAIN_SEAL_MAX_DELAY_MS; at ~3,600 transfers/s that is
-    // about 900 per round, the size the loop below gives each call.
-    while (true) {
-      const outcome = await sealChain(ctx);
-      sealed += outcome.sealed;
-      if (outcome.sealed === 0) break;
-    }
-    const sealUs = (cpuUs() - t1) / Math.max(1, sealed);
+    let sealNode = 0;
+    // The server seals every quarter of CHAIN_SEAL_MAX_DELAY_MS; at ~2,000 transfers/s that is about
+    // 500 per tick, the round size sealChain uses (it runs rounds back to back until none is full).
+    const sealPg = await serverCpuDuring(admin, database, async () => {
+      const t1 = cpuUs();
+      while (true) {
+        const outcome = await sealChain(ctx);
+        sealed += outcome.sealed;
+        if (outcome.sealed === 0) break;
+      }
+      sealNode = cpuUs() - t1;
+    });
+    if (sealed !== transfers) throw new Error(`sealed ${sealed}, expected ${transfers}`);
 
-    // The notices' marginal cost: the same movements twice, once as they are and once writing their
-    // notices a second time in the same unit; the difference is one notice statement inside a transfer.
-    const movements = async (extraNotices: boolean) => {
-      let next = 0;
-      const start = cpuUs();
-      const run = async () => {
-        for (let job = jobs[next++]; job; job = jobs[next++]) {
-          const current = job;
-          await storage.writeTransaction(async (trx) => {
-            await applyMovement(ctx, trx, current.from.userId, {
-              type: 'transfer',
-              fromAccountId: current.from.accountId,
-              to: current.to.accountNumber,
-              amountMinor: current.amount,
-              memo: null,
-            });
-            if (!extraNotices) return;
-            const received = newNotice(ctx, current.to.userId, 'money_received', moneyReceivedText(current.amount, 'EUR', current.from.username));
-            const sent = newNotice(ctx, current.from.userId, 'money_sent', moneySentText(current.amount, 'EUR', current.to.username));
-            await insertMovementNotices(trx, { received, sent, sentAmountMinor: current.amount });
-          });
-        }
-      };
-      await Promise.all(Array.from({ length: concurrency }, run));
-      return (cpuUs() - start) / transfers;
+    const row: Row = {
+      transferNode: transferNode / transfers,
+      transferPg: transferPg.ours / transfers,
+      sealNode: sealNode / sealed,
+      sealPg: sealPg.ours / sealed,
+      sealPgAll: sealPg.all / sealed,
     };
-    // Alternate which goes first, so a machine getting busier does not favour one.
-    let plain: number, doubled: number;
-    if (round % 2) {
-      plain = await movements(false);
-      doubled = await movements(true);
-    } else {
-      doubled = await movements(true);
-      plain = await movements(false);
-    }
-    const noticeUs = doubled - plain;
-    results.push({ transfer: transferUs, seal: sealUs, notices: noticeUs });
+    results.push(row);
     console.log(
-      `round ${round}: transfer ${transferUs.toFixed(1)} us, sealing ${sealUs.toFixed(1)} us per sealed transaction (${sealed}), notices ${noticeUs.toFixed(1)} us`,
+      `round ${round}: transfer ${row.transferNode.toFixed(1)} us Node + ${row.transferPg.toFixed(1)} us pg; ` +
+        `sealing ${row.sealNode.toFixed(1)} us Node + ${row.sealPg.toFixed(1)} us pg ours (${row.sealPgAll.toFixed(1)} us pg all) per sealed transaction (${sealed})`,
     );
   }
-  const m = (k: 'transfer' | 'seal' | 'notices') => median(results.map((r) => r[k]));
+  const m = (k: keyof Row) => median(results.map((r) => r[k]));
+  const share = median(results.map((r) => (r.sealNode + r.sealPg) / (r.transferNode + r.transferPg)));
   console.log(
-    `${backend} medians over ${rounds} rounds of ${transfers}: transfer (no HTTP) ${m('transfer').toFixed(1)} us, sealing ${m('seal').toFixed(1)} us, notices ${m('notices').toFixed(1)} us of CPU per transfer`,
+    `${backend} medians over ${rounds} rounds of ${transfers}: transfer (no HTTP) ${m('transferNode').toFixed(1)} us Node + ${m('transferPg').toFixed(1)} us pg; ` +
+      `sealing ${m('sealNode').toFixed(1)} us Node + ${m('sealPg').toFixed(1)} us pg ours (${m('sealPgAll').toFixed(1)} us pg all) per sealed transaction; ` +
+      `sealing / transfer (Node + pg ours) ${(100 * share).toFixed(1)} %`,
   );
   await storage.close();
 } finally {
