@@ -16,7 +16,13 @@ export interface Clock {
 }
 
 export interface Randomness {
+  /** A random UUID (version 4). */
   uuid(): string;
+  /**
+   * A time-ordered UUID (version 7, RFC 9562): ids made later sort later, so rows written in bulk
+   * append to the end of their id index instead of touching a random page each (write-movement-notices.ts).
+   */
+  orderedUuid(): string;
   /** `count` uniformly random decimal digits. */
   digits(count: number): string;
   /** `count` random bytes, for secrets. */

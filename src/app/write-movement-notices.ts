@@ -64,11 +64,21 @@ async function noticeRound(ctx: AppContext, trx: Trx): Promise<{ written: number
   const last = await windowEnd(trx, cursor.position, WINDOW);
   if (last === null) return { written: 0, more: false };
   const movements = await sealedMovements(trx, { after: cursor.position, last, firstSeq: cursor.firstSeq });
-  const notices = movements.flatMap(movementNotices).map((notice) => ({ ...notice, id: ctx.random.uuid() }));
+  const notices = inIndexOrder(movements.flatMap(movementNotices)).map((notice) => ({ ...notice, id: ctx.random.orderedUuid() }));
   await insertMovementNoticeBatch(trx, notices);
   if (emailOn(ctx)) await emailAll(ctx, trx, notices);
   await advanceNoticeCursor(trx, last);
   return { written: notices.length, more: last - cursor.position >= BigInt(WINDOW) };
+}
+
+/**
+ * The round's notices grouped by user, each user's in chain order (a stable sort), with ids that grow
+ * (UUIDv7): every index of `notifications` ((user_id, seq), the unread (user_id), the id) then takes
+ * its new entries in runs instead of one random page each. Measured on a 30,000-row table: 16 us per
+ * notice against 29 us in chain order with random ids (docs/performance.md).
+ */
+function inIndexOrder(notices: MovementNotice[]): MovementNotice[] {
+  return notices.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 }
 
 /** Each notice's email, where its user has a confirmed address and wants that kind (notify.ts). */

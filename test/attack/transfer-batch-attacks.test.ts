@@ -42,12 +42,14 @@ async function bank(batchMax: number): Promise<Bank> {
   return { h, alice, bob };
 }
 
-/** The bank's money notices in order, once the ledger is followed (they are written after commit, from the sealed chain). */
-async function moneyNotices(b: Bank): Promise<{ kind: string; text: string }[]> {
+/**
+ * The bank's money notices by user, each user's in order, once the ledger is followed (they are
+ * written after commit, from the sealed chain, a round's grouped by user id, which differs per bank).
+ */
+async function moneyNotices(b: Bank): Promise<{ username: string; kind: string; text: string }[]> {
   await followLedger(b.h.app.ctx);
-  const rows = await sql<{ kind: string; text: string }>`select kind, text from notifications where kind like 'money%' order by seq`.execute(
-    b.h.app.ctx.storage.db,
-  );
+  const rows = await sql<{ username: string; kind: string; text: string }>`select u.username, n.kind, n.text from notifications n
+    join users u on u.id = n.user_id where n.kind like 'money%' order by u.username, n.seq`.execute(b.h.app.ctx.storage.db);
   return rows.rows;
 }
 

@@ -18,10 +18,10 @@ import { startServer } from '../e2e/server-process.js';
 import { auth, dialects, PASSWORD, waitFor, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { createTempPgDatabase } from '../helpers/postgres.js';
 
-/** Every money notice, in the order written, as "username kind text". */
+/** Every money notice as "username kind text", by user, each user's in the order written (the writer groups a round's by user). */
 async function moneyNotices(h: Harness): Promise<string[]> {
   const rows = await sql<{ username: string; kind: string; text: string }>`select u.username, n.kind, n.text
-    from notifications n join users u on u.id = n.user_id where n.kind like 'money%' order by n.seq`.execute(h.app.ctx.storage.db);
+    from notifications n join users u on u.id = n.user_id where n.kind like 'money%' order by u.username, n.seq`.execute(h.app.ctx.storage.db);
   return rows.rows.map((r) => `${r.username} ${r.kind} ${r.text}`);
 }
 
@@ -80,12 +80,12 @@ for (const dialect of await dialects()) {
         await post(h, alice, `/api/v1/payment-requests/${request.id}/pay`, { from_account_id: alice.accountId });
         await followLedger(h.app.ctx);
         assert.deepEqual(await moneyNotices(h), [
-          'bob money_received You received 0.99 USD from alice.',
-          'bob money_received You received 1.00 USD from alice.',
           'alice money_sent You sent 1.00 USD to bob.',
           'alice money_sent You sent 1.50 USD.',
-          'bob money_received You received 3.00 USD from alice.',
           'alice money_sent You sent 3.00 USD to bob.',
+          'bob money_received You received 0.99 USD from alice.',
+          'bob money_received You received 1.00 USD from alice.',
+          'bob money_received You received 3.00 USD from alice.',
         ]);
       });
     });
@@ -98,7 +98,7 @@ for (const dialect of await dialects()) {
         await sealChain(h.app.ctx);
         const cursor = await cursorOf(h);
         // Every notice gets the same id: the second insert of the round breaks the unique key.
-        const broken: AppContext = { ...h.app.ctx, random: { ...h.app.ctx.random, uuid: () => 'one-id-for-all' } };
+        const broken: AppContext = { ...h.app.ctx, random: { ...h.app.ctx.random, orderedUuid: () => 'one-id-for-all' } };
         await assert.rejects(writeMovementNotices(broken));
         assert.deepEqual(await moneyNotices(h), []);
         assert.equal(await cursorOf(h), cursor, 'the cursor did not move');

@@ -128,7 +128,7 @@ describe('batched transfers answer as today’s path (PostgreSQL)', { skip: !pg 
           username: string;
           kind: string;
           text: string;
-        }>`select u.username, n.kind, n.text from notifications n join users u on u.id = n.user_id where n.kind like 'money%' order by n.seq`.execute(
+        }>`select u.username, n.kind, n.text from notifications n join users u on u.id = n.user_id where n.kind like 'money%' order by u.username, n.seq`.execute(
           b.h.app.ctx.storage.db,
         )
       ).rows;
