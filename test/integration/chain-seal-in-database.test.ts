@@ -17,7 +17,7 @@ import pg from 'pg';
 import { chainHash, sealChain } from '../../src/app/seal-chain.js';
 import { verifyBooks } from '../../src/app/verify-books.js';
 import { verifyChain } from '../../src/app/verify-chain.js';
-import { chainedTransactions, sealRoundInDatabase } from '../../src/storage/repositories/chain-seal-repository.js';
+import { chainedTransactions, openSealRound, sealRoundInDatabase } from '../../src/storage/repositories/chain-seal-repository.js';
 import type { Db, Trx } from '../../src/storage/storage.js';
 import { referenceEncodeChainLink } from '../helpers/chain-encoding-reference.js';
 import { auth, createHarness, type Harness, type TestUser } from '../helpers/harness.js';
@@ -302,7 +302,7 @@ describe('sealing inside PostgreSQL (migration 021)', { skip: !pgUp && 'no Postg
     }
   });
 
-  it('seals nothing and says busy while another sealer holds the lock; seals all once it is free', async () => {
+  it('seals nothing and says busy while another sealer holds the lock; seals all once it is free; refuses the round by seq', async () => {
     const h = await createHarness('postgres');
     const other = new pg.Client({ connectionString: h.config.databaseUrl });
     try {
@@ -318,8 +318,33 @@ describe('sealing inside PostgreSQL (migration 021)', { skip: !pgUp && 'no Postg
       await other.query('rollback');
       assert.deepEqual(await sealChain(h.app.ctx), { sealed: 1, busy: false });
       assert.equal(await assertLinksMatchTypeScript(db), 1);
+      // Nothing left: the idle check answers without a round, so a held lock is not even noticed.
+      await other.query('begin');
+      await other.query('select pg_advisory_xact_lock(7886488577209688683)');
+      assert.deepEqual(await sealChain(h.app.ctx), { sealed: 0, busy: false });
+      await other.query('rollback');
+      // SQLite's round by seq is refused here: seq is not commit order on PostgreSQL.
+      await assert.rejects(
+        h.app.ctx.storage.writeTransaction((trx) => openSealRound(trx, 5)),
+        /PostgreSQL seals in the database/,
+      );
     } finally {
       await other.end().catch(() => {});
+      await h.close();
+    }
+  });
+
+  it('plans both functions afresh on each call, so the horizon is known to the planner', async () => {
+    const h = await createHarness('postgres');
+    try {
+      const rows = await sql<{ name: string; config: string[] | null }>`
+        select proname as name, proconfig as config from pg_proc
+        where proname in ('minibank_seal_round', 'minibank_chain_has_unsealed') order by proname`.execute(h.app.ctx.storage.db);
+      assert.deepEqual(rows.rows, [
+        { name: 'minibank_chain_has_unsealed', config: ['plan_cache_mode=force_custom_plan'] },
+        { name: 'minibank_seal_round', config: ['plan_cache_mode=force_custom_plan'] },
+      ]);
+    } finally {
       await h.close();
     }
   });

@@ -15,6 +15,14 @@
  * - hashes with the built-in `sha256()` (PostgreSQL 11+; no pgcrypto) and appends the chain rows,
  *   each with the round's horizon (the head's when the batch was full, as before);
  * - returns (sealed, more, busy). The caller commits; a round rolled back leaves nothing behind.
+ * `minibank_chain_has_unsealed()` answers the idle tick's question ("would a round find anything?")
+ * with the same window.
+ *
+ * Both are planned afresh on every call (`plan_cache_mode = force_custom_plan`). A plpgsql statement
+ * otherwise switches to a generic plan after five calls, and the generic plan cannot know the
+ * horizon: it guessed a third of the ledger inside the window and anti-joined it against the whole
+ * chain with a hash (a sequential scan of `ledger_chain` per round, measured growing with the chain).
+ * Knowing the horizon, the planner probes the chain's index for the few transactions in the window.
  *
  * `minibank verify` still recomputes every link in TypeScript (app/verify-chain.ts), so each link
  * sealed here is checked by an independent implementation of the documented encoding.
@@ -28,6 +36,7 @@ import type { Dialect } from '../storage.js';
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   if (dialect !== 'postgres') return;
   await sql.raw(functionSql()).execute(db);
+  await sql.raw(hasUnsealedSql()).execute(db);
 }
 
 /** The UTF-8 bytes of a text expression. */
@@ -80,7 +89,9 @@ function functionSql(): string {
   return `
 create or replace function minibank_seal_round(p_limit int, p_sealed_at bigint)
 returns table (r_sealed int, r_more boolean, r_busy boolean)
-language plpgsql as $fn$
+language plpgsql
+set plan_cache_mode = force_custom_plan
+as $fn$
 declare
   v_xmin bigint;
   v_head_position bigint;
@@ -134,6 +145,27 @@ begin
     select v_head_position + k.ord, k.seq, k.id, 1, k.hash, p_sealed_at, case when v_more then v_head_horizon else v_xmin end
     from unnest(v_seqs, v_ids, v_hashes) with ordinality as k(seq, id, hash, ord);
   return query select n, v_more, false;
+end
+$fn$`;
+}
+
+/** True when a round would find something: visible, unsealed, at or after the head's horizon (0 without one). */
+function hasUnsealedSql(): string {
+  return `
+create or replace function minibank_chain_has_unsealed()
+returns boolean
+language plpgsql
+set plan_cache_mode = force_custom_plan
+as $fn$
+declare
+  v_head_horizon bigint;
+begin
+  -- Read first, so the query below is planned knowing it (see the header).
+  select horizon into v_head_horizon from ledger_chain order by position desc limit 1;
+  return exists (
+    select 1 from ledger_transactions t
+    where t.commit_xid >= coalesce(v_head_horizon, 0)::text::xid8
+      and not exists (select 1 from ledger_chain c where c.transaction_seq = t.seq));
 end
 $fn$`;
 }

@@ -38,9 +38,11 @@ export interface NewChainRow {
 /**
  * SQLite: reads what the round in `trx` may seal (at most `limit`); the write transaction is the
  * sealer's lock. PostgreSQL seals in the database instead (`sealRoundInDatabase`): its candidates
- * follow other rules (commit_xid and a horizon, not seq), so this must not be used there.
+ * follow other rules (commit_xid and a horizon, not seq): throws when `trx` is PostgreSQL's.
  */
 export async function openSealRound(trx: Trx, limit: number): Promise<SealRound> {
+  // seq is not commit order on PostgreSQL: a round by seq there could skip a late commit for good.
+  if (isPostgres(trx)) throw new Error('PostgreSQL seals in the database (sealRoundInDatabase), not by seq');
   return openSqliteSealRound(trx, limit);
 }
 

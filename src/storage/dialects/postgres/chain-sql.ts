@@ -38,11 +38,8 @@ export async function sealPostgresRound(trx: Trx, limit: number, sealedAtMs: big
   return row.r_busy ? 'busy' : { sealed: row.r_sealed, more: row.r_more };
 }
 
-/** What the next round would look at (from the head's horizon) holds something unsealed; no lock, no transaction. */
-const ANY_UNSEALED = CompiledQuery.raw(`select exists (
-    select 1 from ledger_transactions t
-    where t.commit_xid >= coalesce((select horizon from ledger_chain order by position desc limit 1), 0)::text::xid8
-      and not exists (select 1 from ledger_chain c where c.transaction_seq = t.seq)) as found`);
+/** What the next round would look at (from the head's horizon) holds something unsealed; no lock, no transaction (migration 021). */
+const ANY_UNSEALED = CompiledQuery.raw('select minibank_chain_has_unsealed() as found');
 
 export async function postgresHasUnsealed(db: Db): Promise<boolean> {
   const result = await db.executeQuery<{ found: boolean }>(ANY_UNSEALED);
