@@ -6,6 +6,10 @@
  *      batched path on PostgreSQL), `--concurrency` at a time, so they share group commits and
  *      batches as under the bench;
  *   2. `sealChain` over what step 1 committed, in the rounds the server's sealer would run.
+ * With `--seal-every N`, steps 1 and 2 alternate every N transfers, as the server's ticks do (at
+ * ~2,400 transfers/s a 250 ms tick finds about 600): a backlog of thousands sealed in rounds of 500
+ * costs more per transaction on PostgreSQL, since each full round keeps the old horizon and its
+ * window holds the whole backlog again.
  * For both steps it counts Node's CPU (`process.cpuUsage`, user + system) and, on PostgreSQL, the
  * server's: utime + stime from /proc/<pid>/stat of the `postgres` processes (clock ticks of 10 ms,
  * hence thousands of transactions per sample), two ways:
@@ -20,7 +24,7 @@
  * Movement notices used to be measured here too; they left the transfer's commit (migration 020),
  * so there is no notice statement inside a transfer left to measure.
  *
- *   npx tsx bench/experiments/side-costs.ts [--backend postgres] [--rounds 5] [--transfers 4000]
+ *   npx tsx bench/experiments/side-costs.ts [--backend postgres] [--rounds 5] [--transfers 4000] [--seal-every 600]
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -42,6 +46,8 @@ const backend = flag('--backend', 'sqlite');
 const rounds = Number(flag('--rounds', '5'));
 const transfers = Number(flag('--transfers', '4000'));
 const concurrency = Number(flag('--concurrency', '50'));
+/** Transfers between two sealing calls; by default all of a round's at once (one backlog). */
+const sealEvery = Number(flag('--seal-every', String(transfers)));
 const pgUrl = flag('--pg-url', 'postgres://postgres@127.0.0.1:5432/postgres');
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU in ticks of 1/100 s. */
@@ -135,8 +141,9 @@ try {
       return { from, to, amount: BigInt(1 + Math.floor(Math.random() * 100)) };
     });
     let at = 0;
+    let end = 0;
     const worker = async () => {
-      for (let job = jobs[at++]; job; job = jobs[at++]) {
+      for (let job = at < end ? jobs[at++] : undefined; job; job = at < end ? jobs[at++] : undefined) {
         const body = { from_account_id: job.from.accountId, to: job.to.accountNumber, amount_minor: Number(job.amount), memo: null };
         const key = apiIdempotencyKey(crypto.randomUUID());
         const { outcome } = await postMovement(
@@ -150,35 +157,36 @@ try {
           throw new Error(`transfer refused: ${JSON.stringify(outcome, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
       }
     };
-    // Node's CPU is read inside the work: reading /proc and pg_stat_activity must not count.
-    let transferNode = 0;
-    const transferPg = await serverCpuDuring(admin, database, async () => {
-      const t0 = cpuUs();
-      await Promise.all(Array.from({ length: concurrency }, worker));
-      transferNode = cpuUs() - t0;
-    });
-
-    let sealed = 0;
-    let sealNode = 0;
-    // The server seals every quarter of CHAIN_SEAL_MAX_DELAY_MS; at ~2,000 transfers/s that is about
-    // 500 per tick, the round size sealChain uses (it runs rounds back to back until none is full).
-    const sealPg = await serverCpuDuring(admin, database, async () => {
-      const t1 = cpuUs();
-      while (true) {
-        const outcome = await sealChain(ctx);
-        sealed += outcome.sealed;
-        if (outcome.sealed === 0) break;
-      }
-      sealNode = cpuUs() - t1;
-    });
+    let [transferNode, transferPg, sealNode, sealPg, sealPgAll, sealed] = [0, 0, 0, 0, 0, 0];
+    while (end < jobs.length) {
+      end = Math.min(jobs.length, end + sealEvery);
+      // Node's CPU is read inside the work: reading /proc and pg_stat_activity must not count.
+      const moved = await serverCpuDuring(admin, database, async () => {
+        const t0 = cpuUs();
+        await Promise.all(Array.from({ length: concurrency }, worker));
+        transferNode += cpuUs() - t0;
+      });
+      transferPg += moved.ours;
+      const sealing = await serverCpuDuring(admin, database, async () => {
+        const t1 = cpuUs();
+        while (true) {
+          const outcome = await sealChain(ctx);
+          sealed += outcome.sealed;
+          if (outcome.sealed === 0) break;
+        }
+        sealNode += cpuUs() - t1;
+      });
+      sealPg += sealing.ours;
+      sealPgAll += sealing.all;
+    }
     if (sealed !== transfers) throw new Error(`sealed ${sealed}, expected ${transfers}`);
 
     const row: Row = {
       transferNode: transferNode / transfers,
-      transferPg: transferPg.ours / transfers,
+      transferPg: transferPg / transfers,
       sealNode: sealNode / sealed,
-      sealPg: sealPg.ours / sealed,
-      sealPgAll: sealPg.all / sealed,
+      sealPg: sealPg / sealed,
+      sealPgAll: sealPgAll / sealed,
     };
     results.push(row);
     console.log(
@@ -189,7 +197,7 @@ try {
   const m = (k: keyof Row) => median(results.map((r) => r[k]));
   const share = median(results.map((r) => (r.sealNode + r.sealPg) / (r.transferNode + r.transferPg)));
   console.log(
-    `${backend} medians over ${rounds} rounds of ${transfers}: transfer (no HTTP) ${m('transferNode').toFixed(1)} us Node + ${m('transferPg').toFixed(1)} us pg; ` +
+    `${backend} medians over ${rounds} rounds of ${transfers} (sealed every ${sealEvery}): transfer (no HTTP) ${m('transferNode').toFixed(1)} us Node + ${m('transferPg').toFixed(1)} us pg; ` +
       `sealing ${m('sealNode').toFixed(1)} us Node + ${m('sealPg').toFixed(1)} us pg ours (${m('sealPgAll').toFixed(1)} us pg all) per sealed transaction; ` +
       `sealing / transfer (Node + pg ours) ${(100 * share).toFixed(1)} %`,
   );
