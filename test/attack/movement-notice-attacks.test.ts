@@ -17,31 +17,35 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { AppContext } from '../../src/app/context.js';
 import { followLedger } from '../../src/app/follow-ledger.js';
 import { sealChain } from '../../src/app/seal-chain.js';
 import { writeMovementNotices } from '../../src/app/write-movement-notices.js';
 import { saveNotificationSettings } from '../../src/storage/repositories/notification-repository.js';
+import type { Dialect } from '../../src/storage/storage.js';
 import { auth, createHarness, dialects, waitFor, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { codeAt, manualClock } from '../helpers/second-factor.js';
 import { startSmtpCapture } from '../helpers/smtp-capture.js';
 import { staffUser } from '../helpers/staff.js';
 import { signedIn } from '../pages/browser.js';
 
-/** Every money notice, in the order written, as "username kind text". */
+/**
+ * Every money notice as "username kind text", by user, each user's in the order written: the order
+ * promised is each user's (chain order); across users a round may write in any order.
+ */
 async function moneyNotices(h: Harness): Promise<string[]> {
   const rows = await sql<{ username: string; kind: string; text: string }>`select u.username, n.kind, n.text
-    from notifications n join users u on u.id = n.user_id where n.kind like 'money%' order by n.seq`.execute(h.app.ctx.storage.db);
+    from notifications n join users u on u.id = n.user_id where n.kind like 'money%' order by u.username, n.seq`.execute(h.app.ctx.storage.db);
   return rows.rows.map((r) => `${r.username} ${r.kind} ${r.text}`);
 }
 
-/** Every queued money email (whatever its delivery status), in queue order, as "address kind". */
+/** Every queued money email (whatever its delivery status), by address, each one's in queue order, as "address kind". */
 async function moneyEmails(h: Harness): Promise<string[]> {
   const rows = await h.app.ctx.storage.db
     .selectFrom('outbox')
     .select(['target', 'event_type'])
     .where('channel', '=', 'email')
     .where('event_type', 'like', 'money%')
+    .orderBy('target')
     .orderBy('seq')
     .execute();
   return rows.map((r) => `${r.target} ${r.event_type}`);
@@ -66,6 +70,24 @@ const confirmAddress = (h: Harness, user: TestUser, address: string) =>
 /** The user's "money sent" threshold (minor units, null: none) and the kinds they turned off for email, as /settings saves them. */
 const choose = (h: Harness, user: TestUser, sentThresholdMinor: bigint | null, emailOff: string[] = []) =>
   saveNotificationSettings(h.app.ctx.storage.db, user.userId, { sentThresholdMinor, emailOff });
+
+/** A fault injected in the database (`on`) or removed: an email to an address that already has one queued fails its insert. */
+async function refuseSecondEmail(h: Harness, dialect: Dialect, on: boolean): Promise<void> {
+  const db = h.app.ctx.storage.db;
+  if (!on) {
+    await sql`drop trigger refuse_second_email ${sql.raw(dialect === 'postgres' ? 'on outbox' : '')}`.execute(db);
+    return;
+  }
+  const second = sql.raw(`new.channel = 'email' and exists (select 1 from outbox o where o.channel = 'email' and o.target = new.target)`);
+  if (dialect === 'postgres') {
+    await sql`create or replace function refuse_second_email() returns trigger language plpgsql as $$
+      begin if ${second} then raise exception 'injected: a second email'; end if; return new; end $$`.execute(db);
+    await sql`create trigger refuse_second_email before insert on outbox for each row execute function refuse_second_email()`.execute(db);
+  } else {
+    await sql`create trigger refuse_second_email before insert on outbox when ${second}
+      begin select raise(abort, 'injected: a second email'); end`.execute(db);
+  }
+}
 
 function transferRequest(h: Harness, from: TestUser, to: string, amount: number, extra: { key?: string; memo?: string; fromAccountId?: string } = {}) {
   return h.inject({
@@ -139,10 +161,10 @@ for (const dialect of await dialects()) {
         await followLedger(h.app.ctx);
         assert.equal(await ledgerCount(h), ledgerBefore, 'following the ledger moves no money');
         assert.deepEqual(await moneyNotices(h), [
-          'bob money_received You received 4.01 USD from alice.',
           'alice money_sent You sent 4.01 USD to bob.',
-          'bob money_received You received 4.02 USD from alice.',
           'alice money_sent You sent 4.02 USD to bob.',
+          'bob money_received You received 4.01 USD from alice.',
+          'bob money_received You received 4.02 USD from alice.',
         ]);
         const carolKinds = await h.app.ctx.storage.db.selectFrom('notifications').select('kind').where('user_id', '=', carol.userId).execute();
         assert.deepEqual(
@@ -204,7 +226,7 @@ for (const dialect of await dialects()) {
           .executeTakeFirstOrThrow();
         assert.deepEqual(stored, { type: 'transfer', actor_user_id: admin.userId }, 'the reversal is a transfer journal the payer did not make');
         await followLedger(h.app.ctx);
-        assert.deepEqual(await moneyNotices(h), ['bob money_received You received 3.00 USD from alice.', 'alice money_sent You sent 3.00 USD to bob.']);
+        assert.deepEqual(await moneyNotices(h), ['alice money_sent You sent 3.00 USD to bob.', 'bob money_received You received 3.00 USD from alice.']);
         const staffNotices = await h.app.ctx.storage.db.selectFrom('notifications').select('user_id').where('kind', '=', 'staff_action').execute();
         assert.deepEqual(staffNotices.map((n) => n.user_id).sort(), [alice.userId, bob.userId].sort(), 'both hear of it as a staff action instead');
       });
@@ -294,20 +316,20 @@ for (const dialect of await dialects()) {
             assert.deepEqual(await moneyEmails(h), [], 'nothing is queued with the movement');
             await followLedger(h.app.ctx);
             assert.deepEqual(await moneyNotices(h), [
-              'bob money_received You received 1.50 USD from alice.',
               'alice money_sent You sent 1.50 USD to bob.',
+              'alice money_sent You sent 1.00 USD to carol.',
+              'alice money_sent You sent 5.00 USD to dave.',
+              'bob money_received You received 1.50 USD from alice.',
               'carol money_received You received 0.99 USD from alice.',
               'carol money_received You received 1.00 USD from alice.',
-              'alice money_sent You sent 1.00 USD to carol.',
               'dave money_received You received 5.00 USD from alice.',
-              'alice money_sent You sent 5.00 USD to dave.',
             ]);
             assert.deepEqual(await moneyEmails(h), [
               'alice@example.com money_sent',
-              'carol@example.com money_received',
-              'carol@example.com money_received',
               'alice@example.com money_sent',
               'alice@example.com money_sent',
+              'carol@example.com money_received',
+              'carol@example.com money_received',
             ]);
             await followLedger(h.app.ctx);
             assert.equal((await moneyEmails(h)).length, 5, 'a second pass queues nothing');
@@ -337,15 +359,11 @@ for (const dialect of await dialects()) {
         await transfer(h, alice, 'bob', 12);
         await sealChain(h.app.ctx);
         const cursor = await cursorOf(h);
-        // Fresh ids for the two notices, then one id for every email: the second email's outbox row
-        // breaks the unique key after the notices and the first email were written in the round.
-        let calls = 0;
-        const broken: AppContext = {
-          ...h.app.ctx,
-          random: { ...h.app.ctx.random, uuid: () => (++calls <= 2 ? h.app.ctx.random.uuid() : 'one-id-for-every-email') },
-        };
-        await assert.rejects(writeMovementNotices(broken));
-        assert.ok(calls >= 4, `the round reached the second email (${calls} ids asked)`);
+        // The database refuses a second email to one address: the round fails after it wrote both
+        // notices and queued the first email (the trigger fires only when that one is there).
+        await refuseSecondEmail(h, dialect, true);
+        await assert.rejects(writeMovementNotices(h.app.ctx), /injected: a second email/);
+        await refuseSecondEmail(h, dialect, false);
         assert.deepEqual(await moneyNotices(h), []);
         assert.deepEqual(await moneyEmails(h), [], 'the first email went with the round');
         assert.equal(await cursorOf(h), cursor);
@@ -375,11 +393,12 @@ for (const dialect of await dialects()) {
         await choose(h, alice, 200n); // lowered to the amount before the round
         await choose(h, bob, null, []);
         await followLedger(h.app.ctx);
-        assert.deepEqual((await moneyNotices(h)).slice(1), [
-          'bob money_received You received 2.00 USD from alice.',
+        assert.deepEqual(await moneyNotices(h), [
           'alice money_sent You sent 2.00 USD to bob.',
+          'bob money_received You received 5.00 USD from alice.',
+          'bob money_received You received 2.00 USD from alice.',
         ]);
-        assert.deepEqual(await moneyEmails(h), ['bob@example.com money_received', 'alice@example.com money_sent']);
+        assert.deepEqual(await moneyEmails(h), ['alice@example.com money_sent', 'bob@example.com money_received']);
       });
     });
 
