@@ -25,6 +25,7 @@ import { makeAccountNumber } from '../../src/domain/account-number.js';
 import { moneyReceivedText, moneySentText } from '../../src/domain/notification-kinds.js';
 import { buildApp } from '../../src/http/app.js';
 import { createPasswordHasher } from '../../src/services/password-hasher.js';
+import { migrateToLatest } from '../../src/storage/migrate.js';
 import { migrationsFor } from '../../src/storage/migrations/index.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { chainedTransactions } from '../../src/storage/repositories/chain-seal-repository.js';
@@ -243,5 +244,52 @@ for (const dialect of await dialects()) {
         fs.rmSync(dataDir, { recursive: true, force: true });
       }
     });
+
+    // Known gap, reported (not fixable in the writer: a notice row does not name its transaction).
+    // docs/operations.md lets the previous version run on a migrated schema: PostgreSQL's rolling
+    // upgrade runs `minibank migrate` first and replaces instances one at a time, and "going back"
+    // rolls the code back on the migrated schema. A transfer that version commits after migration
+    // 020 writes its notices itself, and its seq is at or above first_seq, so the writer of the new
+    // version notifies it again. Marked todo so it runs and shows without failing the suite.
+    it(
+      'a transfer the previous version commits after migration 020 (rolling upgrade, or code rolled back) is notified once',
+      { todo: 'notified twice today: the old version writes its notices and the writer writes them again (seq >= first_seq)' },
+      async () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'minibank-upgrade-'));
+        const pg = dialect === 'postgres' ? await createTempPgDatabase() : undefined;
+        const config: Config = loadConfig({}, { dataDir, secret: TEST_SECRET, databaseUrl: pg?.url ?? '', dbPoolSize: 10, rateLimits: false });
+        try {
+          const storage = openStorage(config);
+          const nowMs = Date.now();
+          try {
+            const db = storage.db as OldDb;
+            await migrateToBefore(db, dialect);
+            const alice = await oldUser(db, 'alice', 'not-used', nowMs);
+            const bob = await oldUser(db, 'bob', 'not-used', nowMs);
+            const cash: OldAccount = { id: crypto.randomUUID(), userId: null, username: null };
+            await db
+              .insertInto('accounts')
+              .values({ id: cash.id, number: accountNumber(), user_id: null, kind: 'system', currency: 'USD', created_at: nowMs })
+              .execute();
+            await oldMovement(db, { type: 'deposit', from: cash, to: alice, amount: 1000n, actorUserId: alice.userId!, thresholdMinor: null, nowMs });
+            await migrateToLatest(storage); // `minibank migrate`, run once before the instances are replaced
+            // An instance of the previous version, not yet replaced, commits a transfer as it always did.
+            await oldMovement(db, { type: 'transfer', from: alice, to: bob, amount: 250n, actorUserId: alice.userId!, thresholdMinor: null, nowMs });
+          } finally {
+            await storage.close();
+          }
+          const app = await buildApp({ config });
+          try {
+            await followLedger(app.ctx);
+            assert.deepEqual(await moneyNotices(app.ctx.storage.db as OldDb), ['bob money_received You received 2.50 USD from alice.']);
+          } finally {
+            await app.close();
+          }
+        } finally {
+          await pg?.drop();
+          fs.rmSync(dataDir, { recursive: true, force: true });
+        }
+      },
+    );
   });
 }
