@@ -63,7 +63,7 @@ async function noticeRound(ctx: AppContext, trx: Trx): Promise<{ written: number
   if (cursor === 'busy') return 'busy';
   const last = await windowEnd(trx, cursor.position, WINDOW);
   if (last === null) return { written: 0, more: false };
-  const movements = await sealedMovements(trx, { after: cursor.position, last, firstSeq: cursor.firstSeq });
+  const movements = await sealedMovements(trx, { after: cursor.position, last });
   const notices = inIndexOrder(movements.flatMap(movementNotices)).map((notice) => ({ ...notice, id: ctx.random.orderedUuid() }));
   await insertMovementNoticeBatch(trx, notices);
   if (emailOn(ctx)) await emailAll(ctx, trx, notices);

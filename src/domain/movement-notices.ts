@@ -4,7 +4,8 @@
  * after commit (app/write-movement-notices.ts).
  *
  * The rule: a movement its payer made themselves notifies; one the payee pulled (a hold's capture,
- * whose actor is the payee) or the bank made (deposits, reversals) does not.
+ * whose actor is the payee) or the bank made (deposits, reversals: staff tell both customers with a
+ * staff-action notice instead) does not.
  * - A transfer or withdrawal whose actor owns the debited account is such a movement.
  * - The payee of a transfer to a customer's account gets "money received", naming the payer.
  * - The payer gets "money sent" when they chose a threshold (minor units) at or below the amount,
@@ -18,6 +19,8 @@ export const NOTIFYING_TYPES: readonly string[] = ['transfer', 'withdrawal'];
 /** A sealed two-entry movement as the notice writer reads it. Amounts in minor units, times epoch ms. */
 export interface SealedMovement {
   type: string;
+  /** True for a staff reversal (its `reversal_of` is set; a reversed transfer is stored as a transfer). */
+  reversal: boolean;
   actorUserId: string | null;
   amountMinor: bigint;
   currency: string;
@@ -39,7 +42,7 @@ export interface MovementNotice {
 /** The notices of `movement`, payee's first; none for a movement its payer did not make. */
 export function movementNotices(movement: SealedMovement): MovementNotice[] {
   const { type, amountMinor, currency, payer, payee, createdAtMs } = movement;
-  if (!NOTIFYING_TYPES.includes(type)) return [];
+  if (!NOTIFYING_TYPES.includes(type) || movement.reversal) return [];
   if (payer.userId === null || movement.actorUserId !== payer.userId) return [];
   const notices: MovementNotice[] = [];
   if (type === 'transfer' && payee.userId !== null) {

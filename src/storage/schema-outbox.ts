@@ -58,6 +58,4 @@ export interface NoticeCursorTable {
   id: number;
   /** The last chain position whose movement notices are written. */
   position: bigint;
-  /** Ledger transactions with a lower seq got their notices in their own transaction (before migration 020). */
-  first_seq: bigint;
 }

@@ -14,8 +14,6 @@ import type { Db, Dialect, Trx } from '../storage.js';
 export interface NoticeCursor {
   /** Last chain position whose notices are written. */
   position: bigint;
-  /** Ledger transactions below this seq had their notices written with them (before migration 020). */
-  firstSeq: bigint;
 }
 
 /** The chain reaches past the cursor (read without a transaction or lock: an idle tick costs one small read). */
@@ -35,11 +33,11 @@ export async function hasUnnoticed(db: Db): Promise<boolean> {
  * PostgreSQL: the cursor row `FOR UPDATE SKIP LOCKED`; SQLite: the write transaction is the lock.
  */
 export async function lockNoticeCursor(trx: Trx, dialect: Dialect): Promise<NoticeCursor | 'busy'> {
-  let query = trx.selectFrom('notice_cursor').select(['position', 'first_seq']).where('id', '=', 1);
+  let query = trx.selectFrom('notice_cursor').select('position').where('id', '=', 1);
   if (dialect === 'postgres') query = query.forUpdate().skipLocked();
   const row = await query.executeTakeFirst();
   if (!row) return dialect === 'postgres' ? 'busy' : Promise.reject(new Error('notice_cursor has no row (migration 020)'));
-  return { position: BigInt(row.position), firstSeq: BigInt(row.first_seq) };
+  return { position: BigInt(row.position) };
 }
 
 /** The last position of the next `limit` chain rows after `after`, or null when none is sealed yet. */
@@ -56,6 +54,7 @@ const windowEndQuery = preparedQuery<{ after: bigint; limit: bigint }, { last: b
 
 type MovementRow = {
   type: string;
+  reversal_of: string | null;
   actor_user_id: string | null;
   created_at: bigint;
   amount: bigint;
@@ -67,9 +66,10 @@ type MovementRow = {
   threshold: bigint | null;
 };
 
-// Two-entry movements only: every type that can notify (NOTIFYING_TYPES) is a transfer journal.
-const movementsQuery = preparedQuery<{ after: bigint; last: bigint; firstSeq: bigint }, MovementRow>((db, p) => {
-  const query = sql<MovementRow>`select t.type, t.actor_user_id, t.created_at, cr.amount, pa.currency,
+// Two-entry movements only: every type that can notify (NOTIFYING_TYPES) is a transfer journal. A
+// transaction whose version wrote its notices itself (notices_after_commit 0, migration 020) is left out.
+const movementsQuery = preparedQuery<{ after: bigint; last: bigint }, MovementRow>((db, p) => {
+  const query = sql<MovementRow>`select t.type, t.reversal_of, t.actor_user_id, t.created_at, cr.amount, pa.currency,
       pa.user_id as payer_user, pu.username as payer_name, ca.user_id as payee_user, cu.username as payee_name,
       s.sent_threshold_minor as threshold
     from ledger_chain c
@@ -81,17 +81,18 @@ const movementsQuery = preparedQuery<{ after: bigint; last: bigint; firstSeq: bi
     join accounts ca on ca.id = cr.account_id
     left join users cu on cu.id = ca.user_id
     left join notification_settings s on s.user_id = pa.user_id
-    where c.position > ${p('after')} and c.position <= ${p('last')} and t.seq >= ${p('firstSeq')}
+    where c.position > ${p('after')} and c.position <= ${p('last')} and t.notices_after_commit = 1
       and t.type in (${sql.join(NOTIFYING_TYPES.map((type) => sql.lit(type)))})
     order by c.position`;
   return { compile: () => query.compile(db) };
 });
 
-/** The sealed movements at chain positions in (after, last], from ledger seq `firstSeq` on, in chain order. */
-export async function sealedMovements(trx: Trx, window: { after: bigint; last: bigint; firstSeq: bigint }): Promise<SealedMovement[]> {
+/** The sealed movements at chain positions in (after, last] that leave their notices to the writer, in chain order. */
+export async function sealedMovements(trx: Trx, window: { after: bigint; last: bigint }): Promise<SealedMovement[]> {
   const rows = await movementsQuery.rows(trx, window);
   return rows.map((r) => ({
     type: r.type,
+    reversal: r.reversal_of !== null,
     actorUserId: r.actor_user_id,
     amountMinor: BigInt(r.amount),
     currency: r.currency,

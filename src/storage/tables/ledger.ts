@@ -40,6 +40,13 @@ export interface LedgerTransactionsTable {
   commit_xid?: string | null;
   /** The transaction this one reverses (migration 016); its public type is then "reversal". */
   reversal_of?: string | null;
+  /**
+   * 1 when written by a version that leaves its movement notices to the notice writer (migration
+   * 020; every insert of today's code); 0 (the default) when the version that wrote it wrote them
+   * itself, in the same transaction: older rows, and rows of an older instance during a rolling
+   * upgrade or after a rollback. The writer notifies only 1 (app/write-movement-notices.ts).
+   */
+  notices_after_commit?: Generated<bigint>;
 }
 
 /** The hash chain over the ledger (migration 012, docs/ledger.md "The chain"): one row per sealed transaction. */

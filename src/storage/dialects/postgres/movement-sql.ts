@@ -103,9 +103,9 @@ const movement = preparedQuery<Values, Row>((db, p) => {
       returning balance
     ),
     txn as (
-      insert into ledger_transactions (id, type, memo, actor_user_id, actor_token_id, actor_session_id, created_at, reversal_of)
+      insert into ledger_transactions (id, type, memo, actor_user_id, actor_token_id, actor_session_id, created_at, reversal_of, notices_after_commit)
       select ${p('id')}::text, ${p('type')}::text, ${p('memo')}::text, ${p('actorUserId')}::text, ${p('actorTokenId')}::text, ${p('actorSessionId')}::text, ${createdAt},
-             ${p('reversalOf')}::text
+             ${p('reversalOf')}::text, 1
       where exists (select 1 from credited)
       returning seq
     ),

@@ -1,9 +1,11 @@
 /**
  * The current definition of `minibank_transfer_batch`, PostgreSQL's batched transfer path (issue 17
  * item 5; storage/dialects/postgres/transfer-batcher.ts calls it). Migration 019 created the first
- * version; migration 020 replaced it with this one, which no longer writes the movement notices
- * (they are written after commit from the sealed ledger: app/write-movement-notices.ts). A later
- * change (to movement-rules.ts, say) edits this text and adds a migration that runs it again.
+ * version; migration 020 added this one beside it (a new signature: an instance of the previous
+ * version, during a rolling upgrade, still calls the first), which writes no movement notices (they
+ * are written after commit from the sealed ledger: app/write-movement-notices.ts) and marks its
+ * ledger transactions `notices_after_commit`. A later change (to movement-rules.ts, say) edits this
+ * text and adds a migration that runs it again.
  *
  * For each transfer, in its own `BEGIN ... EXCEPTION` block (a subtransaction: a failure undoes
  * only that transfer's writes), it does what runIdempotent + applyMovement do on the unbatched path:
@@ -29,10 +31,6 @@ import { KINDS_THAT_MAY_OVERDRAW } from '../../../domain/movement-rules.js';
 
 /** SQL string literal of a value written in the code (never of a request's value). */
 const lit = (value: string): string => `'${value.replace(/'/g, "''")}'`;
-
-/** The signature of migration 019's first version, which 020 drops (its parameters differ). */
-export const FIRST_TRANSFER_BATCH_SIGNATURE =
-  'minibank_transfer_batch(text[], text[], text[], text[], text[], bigint[], text[], text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text, int)';
 
 /** `create or replace function minibank_transfer_batch(...)`: the whole statement. */
 export function transferBatchFunctionSql(): string {
@@ -117,8 +115,8 @@ begin
           if v_open and v_active and v_same and v_bounds and v_covered then
             update accounts set balance = f_bal - amt, held = f_held where id = payer_id returning balance into f_after;
             update accounts set balance = t_bal + amt, held = t_held where id = payee_id returning balance into t_after;
-            insert into ledger_transactions (id, type, memo, actor_user_id, actor_token_id, actor_session_id, created_at, reversal_of)
-              values (p_txn[i], 'transfer', p_memo[i], p_user[i], p_token[i], p_session[i], p_at[i], null)
+            insert into ledger_transactions (id, type, memo, actor_user_id, actor_token_id, actor_session_id, created_at, reversal_of, notices_after_commit)
+              values (p_txn[i], 'transfer', p_memo[i], p_user[i], p_token[i], p_session[i], p_at[i], null, 1)
               returning seq into v_seq;
             insert into entries (transaction_seq, account_id, amount, balance_after, created_at)
               values (v_seq, payer_id, -amt, f_after, p_at[i]), (v_seq, payee_id, amt, t_after, p_at[i]);

@@ -85,6 +85,8 @@ const insertTransaction = preparedQuery<TransactionValues, { seq: bigint }>((db,
       actor_session_id: p('actorSessionId'),
       created_at: p('createdAt'),
       reversal_of: p('reversalOf'),
+      // This version leaves the movement's notices to the notice writer (migration 020).
+      notices_after_commit: 1n,
     })
     .returning('seq'),
 );
