@@ -156,6 +156,20 @@ describe('batched transfers answer as today’s path (PostgreSQL)', { skip: !pg 
     assert.deepEqual(strip(rows), strip(await ledger(unbatched)));
   });
 
+  it('runs the batch function without sequential scans, and keeps migration 019’s version for instances of the previous release', async () => {
+    // A plan cached while idempotency_keys was empty read the table whole once per transfer, ever
+    // slower as it grew (1,049/s falling to 244/s over 12,000 transfers): transfer-batch-sql.ts.
+    const rows = await sql<{ args: number; config: string[] | null }>`select pronargs as args, proconfig as config from pg_proc
+      where proname = 'minibank_transfer_batch' order by pronargs`.execute(batched.h.app.ctx.storage.db);
+    assert.deepEqual(
+      rows.rows.map((r) => [Number(r.args), r.config]),
+      [
+        [13, ['enable_seqscan=off']],
+        [18, null],
+      ],
+    );
+  });
+
   it('stores facts that read back as the answer was given, and as the older format would store it', async () => {
     const rows = (
       await sql<{ response_status: number; response_body: string }>`select response_status, response_body from idempotency_keys`.execute(

@@ -23,6 +23,11 @@
  * horizon: it guessed a third of the ledger inside the window and anti-joined it against the whole
  * chain with a hash (a sequential scan of `ledger_chain` per round, measured growing with the chain).
  * Knowing the horizon, the planner probes the chain's index for the few transactions in the window.
+ * Even so it misjudged the window on a growing ledger (xid8 has no statistics to estimate a range
+ * with) and still hash-joined against a sequential scan of the whole chain, a cost that grows with
+ * the chain; so both functions also run without sequential scans, hash or merge joins: the window
+ * is read through the `commit_xid` index and each candidate probes the chain's `transaction_seq`
+ * index, whatever the estimates say.
  *
  * `minibank verify` still recomputes every link in TypeScript (app/verify-chain.ts), so each link
  * sealed here is checked by an independent implementation of the documented encoding.
@@ -91,6 +96,9 @@ create or replace function minibank_seal_round(p_limit int, p_sealed_at bigint)
 returns table (r_sealed int, r_more boolean, r_busy boolean)
 language plpgsql
 set plan_cache_mode = force_custom_plan
+set enable_seqscan = off
+set enable_hashjoin = off
+set enable_mergejoin = off
 as $fn$
 declare
   v_xmin bigint;
@@ -156,6 +164,9 @@ create or replace function minibank_chain_has_unsealed()
 returns boolean
 language plpgsql
 set plan_cache_mode = force_custom_plan
+set enable_seqscan = off
+set enable_hashjoin = off
+set enable_mergejoin = off
 as $fn$
 declare
   v_head_horizon bigint;

@@ -16,9 +16,13 @@ export interface NoticeCursor {
   position: bigint;
 }
 
-/** The chain reaches past the cursor (read without a transaction or lock: an idle tick costs one small read). */
+/**
+ * The chain reaches past the cursor (read without a transaction or lock: an idle tick costs one small
+ * read). Compared through max(position), one probe of the primary key's end: `exists (... position >
+ * cursor)` was planned on PostgreSQL as a scan of the whole chain from its start, every tick.
+ */
 const ANY_UNNOTICED = CompiledQuery.raw(
-  'select exists (select 1 from ledger_chain where position > (select position from notice_cursor where id = 1)) as found',
+  'select (select coalesce(max(position), 0) from ledger_chain) > (select position from notice_cursor where id = 1) as found',
 );
 
 /** True when sealed transactions wait for the notice writer. */
@@ -31,11 +35,15 @@ export async function hasUnnoticed(db: Db): Promise<boolean> {
 /**
  * Takes the writer's lock inside `trx` and reads the cursor: 'busy' when another writer holds it.
  * PostgreSQL: the cursor row `FOR UPDATE SKIP LOCKED`; SQLite: the write transaction is the lock.
+ * On PostgreSQL the round's statements are then planned afresh (`plan_cache_mode`, this transaction
+ * only): a connection's cached generic plan cannot know the window's positions and may read the
+ * growing ledger whole; planning a few statements per round costs far less.
  */
 export async function lockNoticeCursor(trx: Trx, dialect: Dialect): Promise<NoticeCursor | 'busy'> {
   let query = trx.selectFrom('notice_cursor').select('position').where('id', '=', 1);
   if (dialect === 'postgres') query = query.forUpdate().skipLocked();
   const row = await query.executeTakeFirst();
+  if (row && dialect === 'postgres') await sql`set local plan_cache_mode = force_custom_plan`.execute(trx);
   if (!row) return dialect === 'postgres' ? 'busy' : Promise.reject(new Error('notice_cursor has no row (migration 020)'));
   return { position: BigInt(row.position) };
 }

@@ -23,7 +23,7 @@
  * - stores the raw facts (app/movement-facts.ts) in the idempotency row, tagged `p_format` with
  *   `response_status` `p_status` (Node passes both from their one home, stored-outcome.ts and
  *   movement-facts.ts), and returns the same text, so Node decodes answer and replay alike.
- * Any error undoes that transfer, claim included (`failed`, with SQLSTATE and message). 40001 and
+ * Planned without sequential scans (see the function's SET clause). Any error undoes that transfer, claim included (`failed`, with SQLSTATE and message). 40001 and
  * 40P01 are re-raised: the whole call rolls back and Node retries it (transfer-batcher.ts).
  */
 import { MAX_BALANCE_MINOR } from '../../../domain/money.js';
@@ -44,7 +44,14 @@ create or replace function minibank_transfer_batch(
   p_memo text[], p_txn text[], p_at bigint[], p_token text[], p_session text[],
   p_format text, p_status int)
 returns table (r_ord int, r_kind text, r_body text, r_status int, r_hash text, r_error_code text, r_error_message text)
-language plpgsql as $fn$
+language plpgsql
+-- Every statement here finds its rows by a key (primary key, unique number, the claim's ctid). A
+-- plpgsql statement keeps the plan it was first given on a connection, and a plan made while a table
+-- was small or empty (a new bank; idempotency_keys after its first ANALYZE) may read it whole, and
+-- goes on reading it whole as it grows until the next ANALYZE: measured, idempotency_keys scanned once
+-- per transfer, 1,049 transfers/s falling to 244/s over 12,000 transfers. No sequential scans, then.
+set enable_seqscan = off
+as $fn$
 declare
   n int := coalesce(array_length(p_user, 1), 0);
   i int;
@@ -56,7 +63,7 @@ declare
   f_kind text; f_bal bigint; f_held bigint; f_status text; f_cur text; f_closed bigint; f_number text; f_name text; f_created bigint;
   t_bal bigint; t_held bigint; t_status text; t_cur text; t_closed bigint;
   v_open boolean; v_active boolean; v_same boolean; v_bounds boolean; v_covered boolean;
-  f_after bigint; t_after bigint; v_seq bigint;
+  f_after bigint; t_after bigint; v_seq bigint; v_claim tid;
 begin
   -- Every account the batch may move, locked first in one id order: two batches (two instances on one
   -- database) then queue for each other instead of deadlocking, each transfer below locking its pair
@@ -67,10 +74,13 @@ begin
   for i in 1..n loop
     r_ord := i; r_kind := null; r_body := null; r_status := null; r_hash := null; r_error_code := null; r_error_message := null;
     begin
+      -- The claim's own row (ctid) is where the outcome is stored below: no second search by key.
+      v_claim := null;
       insert into idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at)
         values (p_user[i], p_key[i], p_hash[i], null, null, p_at[i])
-        on conflict (user_id, key) do nothing;
-      if not found then
+        on conflict (user_id, key) do nothing
+        returning ctid into v_claim;
+      if v_claim is null then
         select k.request_hash, k.response_status, k.response_body into r_hash, r_status, r_body
           from idempotency_keys k where k.user_id = p_user[i] and k.key = p_key[i];
         r_kind := 'replay';
@@ -134,8 +144,7 @@ begin
               'currencies', jsonb_build_object('from', f_cur, 'to', t_cur))::text;
           end if;
         end if;
-        update idempotency_keys set response_status = p_status, response_body = r_body
-          where user_id = p_user[i] and key = p_key[i];
+        update idempotency_keys set response_status = p_status, response_body = r_body where ctid = v_claim;
         r_status := p_status;
       end if;
     exception
