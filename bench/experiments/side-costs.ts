@@ -5,7 +5,10 @@
  *   1. `--transfers` idempotent API transfers through `postMovement` (the server's own code, the
  *      batched path on PostgreSQL), `--concurrency` at a time, so they share group commits and
  *      batches as under the bench;
- *   2. `sealChain` over what step 1 committed, in the rounds the server's sealer would run.
+ *   2. `sealChain` over what step 1 committed, in the rounds the server's sealer would run;
+ *   3. `writeMovementNotices` over what step 2 sealed, as the server runs it after each seal (issue
+ *      18: the movement notices left the transfer's commit, migration 020; the bench's users chose no
+ *      "money sent" threshold, so one notice per transfer).
  * With `--seal-every N`, steps 1 and 2 alternate every N transfers, as the server's ticks do (at
  * ~2,400 transfers/s a 250 ms tick finds about 600): a backlog of thousands sealed in rounds of 500
  * costs more per transaction on PostgreSQL, since each full round keeps the old horizon and its
@@ -21,8 +24,7 @@
  * sealing share is sealing (Node + pg ours) over a transfer (Node + pg ours), HTTP not included (the
  * bench's server CPU per transfer is the other denominator).
  *
- * Movement notices used to be measured here too; they left the transfer's commit (migration 020),
- * so there is no notice statement inside a transfer left to measure.
+ * The notices' share is counted the same way, per transfer.
  *
  *   npx tsx bench/experiments/side-costs.ts [--backend postgres] [--rounds 5] [--transfers 4000] [--seal-every 600]
  */
@@ -32,6 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { sealChain } from '../../src/app/seal-chain.js';
+import { writeMovementNotices } from '../../src/app/write-movement-notices.js';
 import { postMovement } from '../../src/app/post-movement.js';
 import { apiIdempotencyKey, requestFingerprint } from '../../src/app/idempotency.js';
 import { loadConfig } from '../../src/config.js';
@@ -130,7 +133,7 @@ try {
   const ctx = seedContext(config, storage, { hash: async () => '', verify: async () => false } as never);
   await sealChain(ctx); // the seed's deposits: sealed before measuring
   const pick = () => bank.users[Math.floor(Math.random() * bank.users.length)]!;
-  type Row = { transferNode: number; transferPg: number; sealNode: number; sealPg: number; sealPgAll: number };
+  type Row = { transferNode: number; transferPg: number; sealNode: number; sealPg: number; sealPgAll: number; noticeNode: number; noticePg: number };
   const results: Row[] = [];
 
   for (let round = 1; round <= rounds; round++) {
@@ -157,7 +160,7 @@ try {
           throw new Error(`transfer refused: ${JSON.stringify(outcome, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
       }
     };
-    let [transferNode, transferPg, sealNode, sealPg, sealPgAll, sealed] = [0, 0, 0, 0, 0, 0];
+    let [transferNode, transferPg, sealNode, sealPg, sealPgAll, sealed, noticeNode, noticePg, noticed] = [0, 0, 0, 0, 0, 0, 0, 0, 0];
     while (end < jobs.length) {
       end = Math.min(jobs.length, end + sealEvery);
       // Node's CPU is read inside the work: reading /proc and pg_stat_activity must not count.
@@ -178,7 +181,14 @@ try {
       });
       sealPg += sealing.ours;
       sealPgAll += sealing.all;
+      const noticing = await serverCpuDuring(admin, database, async () => {
+        const t2 = cpuUs();
+        noticed += (await writeMovementNotices(ctx)).written;
+        noticeNode += cpuUs() - t2;
+      });
+      noticePg += noticing.ours;
     }
+    if (noticed !== transfers) throw new Error(`wrote ${noticed} notices, expected ${transfers}`);
     if (sealed !== transfers) throw new Error(`sealed ${sealed}, expected ${transfers}`);
 
     const row: Row = {
@@ -187,19 +197,24 @@ try {
       sealNode: sealNode / sealed,
       sealPg: sealPg / sealed,
       sealPgAll: sealPgAll / sealed,
+      noticeNode: noticeNode / transfers,
+      noticePg: noticePg / transfers,
     };
     results.push(row);
     console.log(
       `round ${round}: transfer ${row.transferNode.toFixed(1)} us Node + ${row.transferPg.toFixed(1)} us pg; ` +
-        `sealing ${row.sealNode.toFixed(1)} us Node + ${row.sealPg.toFixed(1)} us pg ours (${row.sealPgAll.toFixed(1)} us pg all) per sealed transaction (${sealed})`,
+        `sealing ${row.sealNode.toFixed(1)} us Node + ${row.sealPg.toFixed(1)} us pg ours (${row.sealPgAll.toFixed(1)} us pg all) per sealed transaction (${sealed}); ` +
+        `notices ${row.noticeNode.toFixed(1)} us Node + ${row.noticePg.toFixed(1)} us pg per transfer`,
     );
   }
   const m = (k: keyof Row) => median(results.map((r) => r[k]));
   const share = median(results.map((r) => (r.sealNode + r.sealPg) / (r.transferNode + r.transferPg)));
+  const noticeShare = median(results.map((r) => (r.noticeNode + r.noticePg) / (r.transferNode + r.transferPg)));
   console.log(
     `${backend} medians over ${rounds} rounds of ${transfers} (sealed every ${sealEvery}): transfer (no HTTP) ${m('transferNode').toFixed(1)} us Node + ${m('transferPg').toFixed(1)} us pg; ` +
       `sealing ${m('sealNode').toFixed(1)} us Node + ${m('sealPg').toFixed(1)} us pg ours (${m('sealPgAll').toFixed(1)} us pg all) per sealed transaction; ` +
-      `sealing / transfer (Node + pg ours) ${(100 * share).toFixed(1)} %`,
+      `sealing / transfer (Node + pg ours) ${(100 * share).toFixed(1)} %; ` +
+      `notices ${m('noticeNode').toFixed(1)} us Node + ${m('noticePg').toFixed(1)} us pg per transfer, notices / transfer ${(100 * noticeShare).toFixed(1)} %`,
   );
   await storage.close();
 } finally {

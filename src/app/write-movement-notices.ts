@@ -29,8 +29,8 @@ import type { AppContext } from './context.js';
 import { emailNotice } from './notify.js';
 import { emailOn } from './outbox.js';
 
-/** Chain positions one round covers: bounds how long a round holds SQLite's write lock. */
-const WINDOW = 1000;
+/** Chain positions one round covers by default: bounds how long a round holds SQLite's write lock. */
+export const NOTICE_WINDOW = 1000;
 /** Rounds one call runs back to back before yielding to the next tick. */
 const MAX_ROUNDS = 20;
 
@@ -42,15 +42,15 @@ export interface NoticeOutcome {
 }
 
 /**
- * Writes the notices of every sealed movement not yet covered, in rounds of at most WINDOW chain
- * positions. Transactions sealed later are covered by a later call. Throws what the database
+ * Writes the notices of every sealed movement not yet covered, in rounds of at most `window` chain
+ * positions (tests pass a smaller one to cover several rounds). Transactions sealed later are covered by a later call. Throws what the database
  * throws (a lock timeout on SQLite): the caller's next tick tries again, from the same cursor.
  */
-export async function writeMovementNotices(ctx: AppContext): Promise<NoticeOutcome> {
+export async function writeMovementNotices(ctx: AppContext, window = NOTICE_WINDOW): Promise<NoticeOutcome> {
   let written = 0;
   if (!(await hasUnnoticed(ctx.storage.db))) return { written, busy: false };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = await ctx.storage.writeTransaction((trx) => noticeRound(ctx, trx));
+    const result = await ctx.storage.writeTransaction((trx) => noticeRound(ctx, trx, window));
     if (result === 'busy') return { written, busy: true };
     written += result.written;
     if (!result.more) break;
@@ -58,17 +58,17 @@ export async function writeMovementNotices(ctx: AppContext): Promise<NoticeOutco
   return { written, busy: false };
 }
 
-async function noticeRound(ctx: AppContext, trx: Trx): Promise<{ written: number; more: boolean } | 'busy'> {
+async function noticeRound(ctx: AppContext, trx: Trx, window: number): Promise<{ written: number; more: boolean } | 'busy'> {
   const cursor = await lockNoticeCursor(trx, ctx.storage.dialect);
   if (cursor === 'busy') return 'busy';
-  const last = await windowEnd(trx, cursor.position, WINDOW);
+  const last = await windowEnd(trx, cursor.position, window);
   if (last === null) return { written: 0, more: false };
   const movements = await sealedMovements(trx, { after: cursor.position, last });
   const notices = inIndexOrder(movements.flatMap(movementNotices)).map((notice) => ({ ...notice, id: ctx.random.orderedUuid() }));
   await insertMovementNoticeBatch(trx, notices);
   if (emailOn(ctx)) await emailAll(ctx, trx, notices);
   await advanceNoticeCursor(trx, last);
-  return { written: notices.length, more: last - cursor.position >= BigInt(WINDOW) };
+  return { written: notices.length, more: last - cursor.position >= BigInt(window) };
 }
 
 /**

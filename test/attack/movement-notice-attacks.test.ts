@@ -425,7 +425,7 @@ for (const dialect of await dialects()) {
           ).p,
         );
         assert.ok(head > 1000n, `the backlog passes one window (${head} positions)`);
-        const outcome = await writeMovementNotices(h.app.ctx);
+        const outcome = await writeMovementNotices(h.app.ctx, 1000);
         assert.equal(outcome.written, COUNT + (COUNT - 9), 'a received notice each, and a sent one for each amount of 10.00 or more (the 10th on)');
         assert.equal(await cursorOf(h), head);
         assert.equal((await followLedger(h.app.ctx)).notices.written, 0);
