@@ -334,7 +334,7 @@ describe('sealing inside PostgreSQL (migration 021)', { skip: !pgUp && 'no Postg
     }
   });
 
-  const INDEX_ONLY_PLANS = ['plan_cache_mode=force_custom_plan', 'enable_seqscan=off', 'enable_hashjoin=off', 'enable_mergejoin=off'];
+  const INDEX_ONLY_PLANS = ['plan_cache_mode=force_custom_plan', 'enable_seqscan=off', 'enable_hashjoin=off', 'enable_mergejoin=off', 'jit=off'];
   it('plans both functions afresh on each call and through indexes only, so neither reads the whole chain as it grows', async () => {
     const h = await createHarness('postgres');
     try {

@@ -164,7 +164,7 @@ describe('batched transfers answer as today’s path (PostgreSQL)', { skip: !pg 
     assert.deepEqual(
       rows.rows.map((r) => [Number(r.args), r.config]),
       [
-        [13, ['enable_seqscan=off']],
+        [13, ['enable_seqscan=off', 'jit=off']],
         [18, null],
       ],
     );

@@ -27,7 +27,8 @@
  * with) and still hash-joined against a sequential scan of the whole chain, a cost that grows with
  * the chain; so both functions also run without sequential scans, hash or merge joins: the window
  * is read through the `commit_xid` index and each candidate probes the chain's `transaction_seq`
- * index, whatever the estimates say.
+ * index, whatever the estimates say. And without JIT: a plan penalised that way can cost past
+ * jit_above_cost, and compiling (about 150 ms measured) would dwarf a round.
  *
  * `minibank verify` still recomputes every link in TypeScript (app/verify-chain.ts), so each link
  * sealed here is checked by an independent implementation of the documented encoding.
@@ -99,6 +100,7 @@ set plan_cache_mode = force_custom_plan
 set enable_seqscan = off
 set enable_hashjoin = off
 set enable_mergejoin = off
+set jit = off
 as $fn$
 declare
   v_xmin bigint;
@@ -167,6 +169,7 @@ set plan_cache_mode = force_custom_plan
 set enable_seqscan = off
 set enable_hashjoin = off
 set enable_mergejoin = off
+set jit = off
 as $fn$
 declare
   v_head_horizon bigint;

@@ -37,10 +37,11 @@ export async function hasUnnoticed(db: Db): Promise<boolean> {
  * way, PostgreSQL hash-joined the window against sequential scans of the whole ledger, a cost per
  * round that grows with the bank (measured: 87, 120, 143 us of server CPU per notice over three
  * rounds of 3,000 transfers; bench/experiments/side-costs.ts). A cached generic plan cannot know the
- * window either. So: planned afresh, by index lookups, whatever the estimates say.
+ * window either. So: planned afresh, by index lookups, whatever the estimates say; and without JIT,
+ * which a plan's penalised cost could otherwise trigger (measured: 157 ms of compiling for one insert).
  */
 const PLAN_BY_INDEXES =
-  'set local plan_cache_mode = force_custom_plan; set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off';
+  'set local plan_cache_mode = force_custom_plan; set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off; set local jit = off';
 
 /**
  * Takes the writer's lock inside `trx` and reads the cursor: 'busy' when another writer holds it.
@@ -86,10 +87,15 @@ type MovementRow = {
 // Two-entry movements only: every type that can notify (NOTIFYING_TYPES) is a transfer journal. A
 // transaction whose version wrote its notices itself (notices_after_commit 0, migration 020) is left out.
 const movementsQuery = preparedQuery<{ after: bigint; last: bigint }, MovementRow>((db, p) => {
-  const query = sql<MovementRow>`select t.type, t.reversal_of, t.actor_user_id, t.created_at, cr.amount, pa.currency,
+  // The window first, materialised: it drives the joins, each a lookup by key. Left to choose, the
+  // planner (stale statistics: every row it had seen had notices_after_commit 0) walked all of
+  // ledger_transactions and probed the chain for each, a round growing with the ledger.
+  const query = sql<MovementRow>`with window_positions as materialized (
+      select position, transaction_seq from ledger_chain where position > ${p('after')} and position <= ${p('last')})
+    select t.type, t.reversal_of, t.actor_user_id, t.created_at, cr.amount, pa.currency,
       pa.user_id as payer_user, pu.username as payer_name, ca.user_id as payee_user, cu.username as payee_name,
       s.sent_threshold_minor as threshold
-    from ledger_chain c
+    from window_positions c
     join ledger_transactions t on t.seq = c.transaction_seq
     join entries d on d.transaction_seq = t.seq and d.amount < 0
     join entries cr on cr.transaction_seq = t.seq and cr.amount > 0
@@ -98,7 +104,7 @@ const movementsQuery = preparedQuery<{ after: bigint; last: bigint }, MovementRo
     join accounts ca on ca.id = cr.account_id
     left join users cu on cu.id = ca.user_id
     left join notification_settings s on s.user_id = pa.user_id
-    where c.position > ${p('after')} and c.position <= ${p('last')} and t.notices_after_commit = 1
+    where t.notices_after_commit = 1
       and t.type in (${sql.join(NOTIFYING_TYPES.map((type) => sql.lit(type)))})
     order by c.position`;
   return { compile: () => query.compile(db) };

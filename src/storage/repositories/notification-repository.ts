@@ -4,7 +4,6 @@
  * (movement-notice-repository.ts), not here.
  */
 import { sql } from 'kysely';
-import { preparedQuery } from '../prepared-query.js';
 import type { Db, Trx } from '../storage.js';
 
 export interface NewNotification {
