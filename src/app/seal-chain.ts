@@ -19,9 +19,10 @@ import {
   chainedTransactions,
   hasUnsealed,
   insertChainRows,
-  openSealRound,
-  sealRoundInDatabase,
   type NewChainRow,
+  openSealRound,
+  roundRunsInDatabase,
+  sealRoundInDatabase,
 } from '../storage/repositories/chain-seal-repository.js';
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
@@ -67,7 +68,7 @@ export async function sealChain(ctx: Pick<AppContext, 'storage' | 'clock' | 'fau
 type RoundResult = { sealed: number; more: boolean } | 'busy';
 
 function sealRound(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>, trx: Trx): Promise<RoundResult> {
-  return ctx.storage.dialect === 'postgres' ? sealRoundInPostgres(ctx, trx) : sealRoundHere(ctx, trx);
+  return roundRunsInDatabase(ctx.storage.dialect) ? sealRoundInPostgres(ctx, trx) : sealRoundHere(ctx, trx);
 }
 
 /** PostgreSQL: the round runs in the database; its rows are written but not committed when it returns. */

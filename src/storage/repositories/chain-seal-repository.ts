@@ -46,6 +46,9 @@ export async function openSealRound(trx: Trx, limit: number): Promise<SealRound>
   return openSqliteSealRound(trx, limit);
 }
 
+/** Whether this database seals a round itself (PostgreSQL, migration 021) rather than in Node (SQLite). */
+export const roundRunsInDatabase = (dialect: Dialect): boolean => dialect === 'postgres';
+
 /**
  * PostgreSQL: one whole sealing round inside `trx` (migration 021's `minibank_seal_round`): at most
  * `limit` transactions sealed, their rows stamped `sealedAtMs` (epoch ms) and left for the caller to

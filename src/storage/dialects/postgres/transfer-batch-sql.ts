@@ -34,10 +34,15 @@ const lit = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
 /** `create or replace function minibank_transfer_batch(...)`: the whole statement. */
 export function transferBatchFunctionSql(): string {
-  const max = `${MAX_BALANCE_MINOR}`;
-  const mayOverdraw = KINDS_THAT_MAY_OVERDRAW.map(lit).join(', ');
-  const format = 'p_format';
-  const refused = (reason: string) => `jsonb_build_object('format', ${format}, 'kind', 'refused', 'reason', ${lit(reason)})::text`;
+  return `${signatureSql()}${claimAndReadSql()}${decideAndPostSql()}${storeAndEndSql()}
+$fn$`;
+}
+
+const FORMAT = 'p_format';
+const refused = (reason: string) => `jsonb_build_object('format', ${FORMAT}, 'kind', 'refused', 'reason', ${lit(reason)})::text`;
+
+/** The signature, settings and declarations. */
+function signatureSql(): string {
   return `
 create or replace function minibank_transfer_batch(
   p_user text[], p_key text[], p_hash text[], p_payer text[], p_payee_number text[], p_amount bigint[],
@@ -66,7 +71,12 @@ declare
   f_kind text; f_bal bigint; f_held bigint; f_status text; f_cur text; f_closed bigint; f_number text; f_name text; f_created bigint;
   t_bal bigint; t_held bigint; t_status text; t_cur text; t_closed bigint;
   v_open boolean; v_active boolean; v_same boolean; v_bounds boolean; v_covered boolean;
-  f_after bigint; t_after bigint; v_seq bigint; v_claim tid;
+  f_after bigint; t_after bigint; v_seq bigint; v_claim tid;`;
+}
+
+/** Locks the batch's accounts, then per transfer: claims the key (or reads the replay), reads payer and payee, refuses what it must. */
+function claimAndReadSql(): string {
+  return `
 begin
   -- Every account the batch may move, locked first in one id order: two batches (two instances on one
   -- database) then queue for each other instead of deadlocking, each transfer below locking its pair
@@ -103,7 +113,15 @@ begin
           elsif payee_id = payer_id then
             r_body := ${refused('same_account')};
           end if;
-        end if;
+        end if;`;
+}
+
+/** Locks the pair in id order, decides on the locked rows (domain/movement-rules.ts) and posts, or records the refusal's facts. */
+function decideAndPostSql(): string {
+  const max = `${MAX_BALANCE_MINOR}`;
+  const mayOverdraw = KINDS_THAT_MAY_OVERDRAW.map(lit).join(', ');
+  const format = FORMAT;
+  return `
         if r_body is null then
           -- Both rows locked in id order (as movement-sql.ts), and decided on the locked values.
           locked := 0;
@@ -146,7 +164,12 @@ begin
                 'withinBounds', coalesce(v_bounds, false), 'covered', coalesce(v_covered, false)),
               'currencies', jsonb_build_object('from', f_cur, 'to', t_cur))::text;
           end if;
-        end if;
+        end if;`;
+}
+
+/** Stores the outcome through the claim's row; one failure undoes only its transfer, a conflict the whole call. */
+function storeAndEndSql(): string {
+  return `
         update idempotency_keys set response_status = p_status, response_body = r_body where ctid = v_claim;
         r_status := p_status;
       end if;
@@ -160,6 +183,5 @@ begin
     end;
     return next;
   end loop;
-end
-$fn$`;
+end`;
 }
