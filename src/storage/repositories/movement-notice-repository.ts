@@ -33,12 +33,12 @@ export async function hasUnnoticed(db: Db): Promise<boolean> {
 }
 
 /**
- * A round reads a window of the chain and, for each position, a few rows by key. Planned any other
- * way, PostgreSQL hash-joined the window against sequential scans of the whole ledger, a cost per
- * round that grows with the bank (measured: 87, 120, 143 us of server CPU per notice over three
- * rounds of 3,000 transfers; bench/experiments/side-costs.ts). A cached generic plan cannot know the
- * window either. So: planned afresh, by index lookups, whatever the estimates say; and without JIT,
- * which a plan's penalised cost could otherwise trigger (measured: 157 ms of compiling for one insert).
+ * A round reads a window of the chain and, for each position, a few rows by key. A connection's
+ * cached generic plan cannot know the window, and estimates from stale statistics can choose joins
+ * over whole tables (bench/experiments/pg-plan-growth.ts found such scans in this step), a cost per
+ * round that grows with the bank. So: planned afresh, by index lookups, whatever the estimates say;
+ * and without JIT, which a plan's penalised cost could otherwise trigger (measured: 157 ms of
+ * compiling for one insert).
  */
 const PLAN_BY_INDEXES =
   'set local plan_cache_mode = force_custom_plan; set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off; set local jit = off';
