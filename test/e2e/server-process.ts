@@ -120,3 +120,48 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/** An answer of the JSON API: its status and parsed body (typed by the caller). */
+export interface ApiAnswer<T> {
+  status: number;
+  json: T;
+}
+
+/** Calls `server`'s JSON API: `method` on `/api/v1` + `path`, a JSON body when given, a bearer token when given. */
+export function apiCaller<T = Record<string, unknown>>(server: RunningServer) {
+  return async (method: string, path: string, body?: unknown, token?: string): Promise<ApiAnswer<T>> => {
+    const res = await fetch(`${server.origin}/api/v1${path}`, {
+      method,
+      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, json: (await res.json()) as T };
+  };
+}
+
+/**
+ * Signs each of `usernames` up with `password` and gets a token, over HTTP; their tokens and first
+ * account ids, in order. Throws when a step is not answered 201 / 200.
+ */
+export async function signedUpOverHttp<const N extends readonly string[]>(
+  server: RunningServer,
+  usernames: N,
+  password: string,
+): Promise<{ [K in keyof N]: HttpUser }> {
+  const call = apiCaller<{ access_token?: string; account?: { id: string } }>(server);
+  const users: HttpUser[] = [];
+  for (const username of usernames) {
+    const signup = await call('POST', '/signup', { username, password });
+    if (signup.status !== 201 || !signup.json.account) throw new Error(`signup ${username}: ${signup.status} ${JSON.stringify(signup.json)}`);
+    const token = await call('POST', '/auth/token', { username, password });
+    if (token.status !== 200 || !token.json.access_token) throw new Error(`token ${username}: ${token.status} ${JSON.stringify(token.json)}`);
+    users.push({ token: token.json.access_token, accountId: signup.json.account.id });
+  }
+  return users as { [K in keyof N]: HttpUser };
+}
+
+/** A user signed up over HTTP: their API token and first account's id. */
+export interface HttpUser {
+  token: string;
+  accountId: string;
+}

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { sealTickMs, startChainSealer } from '../../src/app/chain-sealer.js';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/storage/storage.js';
-import { startServer } from '../e2e/server-process.js';
+import { apiCaller, signedUpOverHttp, startServer } from '../e2e/server-process.js';
 import { auth, dialects, PASSWORD, waitFor, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { createTempPgDatabase } from '../helpers/postgres.js';
 
@@ -92,22 +92,8 @@ for (const dialect of await dialects()) {
       const pg = dialect === 'postgres' ? await createTempPgDatabase() : undefined;
       const server = await startServer({ CHAIN_SEAL_MAX_DELAY_MS: String(MAX_DELAY_MS), ...(pg ? { DATABASE_URL: pg.url } : {}) });
       try {
-        const call = async (method: string, path: string, body?: unknown, token?: string) => {
-          const res = await fetch(`${server.origin}/api/v1${path}`, {
-            method,
-            headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-            body: body ? JSON.stringify(body) : undefined,
-          });
-          return { status: res.status, json: (await res.json()) as Answer };
-        };
-        const users: { token: string; accountId: string }[] = [];
-        for (const username of ['alice', 'bob']) {
-          const signup = await call('POST', '/signup', { username, password: PASSWORD });
-          assert.equal(signup.status, 201, JSON.stringify(signup.json));
-          const token = await call('POST', '/auth/token', { username, password: PASSWORD });
-          users.push({ token: token.json.access_token!, accountId: signup.json.account!.id });
-        }
-        const [alice] = users as [{ token: string; accountId: string }];
+        const call = apiCaller<Answer>(server);
+        const [alice] = await signedUpOverHttp(server, ['alice', 'bob'], PASSWORD);
         assert.equal((await call('POST', '/deposits', { account_id: alice.accountId, amount: 500 }, alice.token)).status, 201);
         const sent = await call('POST', '/transfers', { from_account_id: alice.accountId, to: 'bob', amount: 7 }, alice.token);
         assert.equal(sent.status, 201, JSON.stringify(sent.json));

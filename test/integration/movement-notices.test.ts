@@ -14,7 +14,7 @@ import { followLedger } from '../../src/app/follow-ledger.js';
 import { sealChain } from '../../src/app/seal-chain.js';
 import { writeMovementNotices } from '../../src/app/write-movement-notices.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { startServer } from '../e2e/server-process.js';
+import { apiCaller, signedUpOverHttp, startServer } from '../e2e/server-process.js';
 import { auth, dialects, PASSWORD, waitFor, withHarness, type Harness, type TestUser } from '../helpers/harness.js';
 import { createTempPgDatabase } from '../helpers/postgres.js';
 
@@ -143,22 +143,8 @@ for (const dialect of await dialects()) {
       const pg = dialect === 'postgres' ? await createTempPgDatabase() : undefined;
       const server = await startServer({ CHAIN_SEAL_MAX_DELAY_MS: '400', ...(pg ? { DATABASE_URL: pg.url } : {}) });
       try {
-        const call = async (method: string, path: string, body?: unknown, token?: string) => {
-          const res = await fetch(`${server.origin}/api/v1${path}`, {
-            method,
-            headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-            body: body ? JSON.stringify(body) : undefined,
-          });
-          return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-        };
-        const users: { token: string; accountId: string }[] = [];
-        for (const username of ['alice', 'bob']) {
-          const signup = await call('POST', '/signup', { username, password: PASSWORD });
-          assert.equal(signup.status, 201, JSON.stringify(signup.json));
-          const token = await call('POST', '/auth/token', { username, password: PASSWORD });
-          users.push({ token: token.json.access_token as string, accountId: (signup.json.account as { id: string }).id });
-        }
-        const [alice, bob] = users as [{ token: string; accountId: string }, { token: string; accountId: string }];
+        const call = apiCaller(server);
+        const [alice, bob] = await signedUpOverHttp(server, ['alice', 'bob'], PASSWORD);
         assert.equal((await call('POST', '/deposits', { account_id: alice.accountId, amount: 500 }, alice.token)).status, 201);
         assert.equal((await call('POST', '/transfers', { from_account_id: alice.accountId, to: 'bob', amount: 7 }, alice.token)).status, 201);
         await waitFor(

@@ -37,6 +37,7 @@
  * SQLite: nothing (the TypeScript round has no round trips to save there).
  */
 import { sql, type Kysely } from 'kysely';
+import { indexOnlyPlansForFunction } from '../dialects/postgres/index-only-plans.js';
 import type { Dialect } from '../storage.js';
 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
@@ -96,11 +97,7 @@ function functionSql(): string {
 create or replace function minibank_seal_round(p_limit int, p_sealed_at bigint)
 returns table (r_sealed int, r_more boolean, r_busy boolean)
 language plpgsql
-set plan_cache_mode = force_custom_plan
-set enable_seqscan = off
-set enable_hashjoin = off
-set enable_mergejoin = off
-set jit = off
+${indexOnlyPlansForFunction()}
 as $fn$
 declare
   v_xmin bigint;
@@ -165,11 +162,7 @@ function hasUnsealedSql(): string {
 create or replace function minibank_chain_has_unsealed()
 returns boolean
 language plpgsql
-set plan_cache_mode = force_custom_plan
-set enable_seqscan = off
-set enable_hashjoin = off
-set enable_mergejoin = off
-set jit = off
+${indexOnlyPlansForFunction()}
 as $fn$
 declare
   v_head_horizon bigint;

@@ -7,6 +7,7 @@
  */
 import { CompiledQuery, PostgresAdapter, sql } from 'kysely';
 import { NOTIFYING_TYPES, type MovementNotice, type SealedMovement } from '../../domain/movement-notices.js';
+import { indexOnlyPlansForTransaction } from '../dialects/postgres/index-only-plans.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { Db, Dialect, Trx } from '../storage.js';
 
@@ -32,16 +33,8 @@ export async function hasUnnoticed(db: Db): Promise<boolean> {
   return found === true || Number(found ?? 0) === 1;
 }
 
-/**
- * A round reads a window of the chain and, for each position, a few rows by key. A connection's
- * cached generic plan cannot know the window, and estimates from stale statistics can choose joins
- * over whole tables (bench/experiments/pg-plan-growth.ts found such scans in this step), a cost per
- * round that grows with the bank. So: planned afresh, by index lookups, whatever the estimates say;
- * and without JIT, which a plan's penalised cost could otherwise trigger (measured: 157 ms of
- * compiling for one insert).
- */
-const PLAN_BY_INDEXES =
-  'set local plan_cache_mode = force_custom_plan; set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off; set local jit = off';
+/** A round's statements read a window of the chain and a few rows by key each (dialects/postgres/index-only-plans.ts). */
+const PLAN_BY_INDEXES = indexOnlyPlansForTransaction();
 
 /**
  * Takes the writer's lock inside `trx` and reads the cursor: 'busy' when another writer holds it.
@@ -53,8 +46,11 @@ export async function lockNoticeCursor(trx: Trx, dialect: Dialect): Promise<Noti
   let query = trx.selectFrom('notice_cursor').select('position').where('id', '=', 1);
   if (dialect === 'postgres') query = query.forUpdate().skipLocked();
   const row = await query.executeTakeFirst();
-  if (row && dialect === 'postgres') await sql.raw(PLAN_BY_INDEXES).execute(trx);
-  if (!row) return dialect === 'postgres' ? 'busy' : Promise.reject(new Error('notice_cursor has no row (migration 020)'));
+  if (!row) {
+    if (dialect === 'postgres') return 'busy';
+    throw new Error('notice_cursor has no row (migration 020)');
+  }
+  if (dialect === 'postgres') await sql.raw(PLAN_BY_INDEXES).execute(trx);
   return { position: BigInt(row.position) };
 }
 
