@@ -15,6 +15,7 @@ import { buildRequests, pick, randomKey, runLoad, type LoadFigures, type LoadReq
 import { runRaw } from './lib/raw-load.js';
 import { browserSession, probeStack, type StackParts } from './lib/probe.js';
 import { benchDir, freePort, repoDir, serversOf, startChild, type Servers } from './lib/processes.js';
+import { postgresCpuSpentUs, postgresCpuUs } from './lib/postgres-cpu.js';
 import { recordInDocs, renderTable, writeResults, type Row } from './lib/report.js';
 import { BENCH_PASSWORD, seedBank, type BenchUser } from './lib/seed.js';
 
@@ -321,6 +322,7 @@ function row(scenario: string, f: LoadFigures, ratio: number | null, ratioTo: st
     p99Ms: f.p99Ms,
     errors: f.errors,
     cpuUsPerRequest: f.serverCpuUsPerRequest ?? null,
+    databaseCpuUsPerRequest: f.databaseCpuUsPerRequest ?? null,
     ratio,
     ratioTo,
     target,
@@ -353,15 +355,19 @@ async function measure(url: readonly string[], request: LoadRequest, connections
   // is then the same for every scenario, and nothing it does is counted in the server's CPU.
   const requests = buildRequests(url, request, { connections, durationS: args.durationS, maxRate: args.maxRate });
   const cpuBefore = target?.cpuSeconds() ?? null;
+  // PostgreSQL's own work (statements, commits, migration 021's sealing rounds) is none of Node's.
+  const databaseBefore = args.backend === 'postgres' && target ? postgresCpuUs() : null;
   const figures: LoadFigures = await runRaw(url, requests, { connections, durationS: args.durationS, cycle: !request.unique });
   const cpuAfter = target?.cpuSeconds() ?? null;
+  const databaseUs = databaseBefore ? postgresCpuSpentUs(databaseBefore, postgresCpuUs()) : null;
+  figures.databaseCpuUsPerRequest = databaseUs !== null && figures.total > 0 ? databaseUs / figures.total : null;
   if (figures.ranOut) log(`  warning: the ${requests.length} prepared requests ran out before ${args.durationS} s; raise --max-rate`);
   figures.serverCpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && figures.total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / figures.total : null;
   const windowPeaks = target?.windowPeakRssBytes().map((b) => (b === null ? null : Math.round(b / 1048576)));
   figures.serverPeakRssMb = windowPeaks?.length ? Math.max(...windowPeaks.map((mb) => mb ?? 0)) : null;
   if (windowPeaks && windowPeaks.length > 1) figures.serverPeakRssMbPerProcess = windowPeaks;
   log(
-    `  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req, peak RSS in this scenario ${figures.serverPeakRssMbPerProcess?.join('+') ?? figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`,
+    `  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req${figures.databaseCpuUsPerRequest != null ? `, database CPU ${figures.databaseCpuUsPerRequest.toFixed(0)} us/req` : ''}, peak RSS in this scenario ${figures.serverPeakRssMbPerProcess?.join('+') ?? figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`,
   );
   return figures;
 }

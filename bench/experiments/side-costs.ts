@@ -39,6 +39,7 @@ import { postMovement } from '../../src/app/post-movement.js';
 import { apiIdempotencyKey, requestFingerprint } from '../../src/app/idempotency.js';
 import { loadConfig } from '../../src/config.js';
 import { openStorage } from '../../src/storage/open-storage.js';
+import { postgresCpuUs } from '../lib/postgres-cpu.js';
 import { seedBank, seedContext } from '../lib/seed.js';
 
 const flag = (name: string, fallback: string) => {
@@ -53,34 +54,11 @@ const concurrency = Number(flag('--concurrency', '50'));
 const sealEvery = Number(flag('--seal-every', String(transfers)));
 const pgUrl = flag('--pg-url', 'postgres://postgres@127.0.0.1:5432/postgres');
 
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU in ticks of 1/100 s. */
-const TICK_US = 10_000;
-
 const cpuUs = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** utime + stime, in us, of every process named `postgres` on this machine, by pid. */
-function postgresCpuUs(): Map<number, number> {
-  const found = new Map<number, number>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const open = stat.indexOf('(');
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(open + 1, close) !== 'postgres') continue;
-      // Fields 14 and 15 (utime, stime); the command name in parentheses may hold spaces.
-      const fields = stat.slice(close + 2).split(' ');
-      found.set(Number(name), (Number(fields[11]) + Number(fields[12])) * TICK_US);
-    } catch {
-      // A process that ended while the list was read.
-    }
-  }
-  return found;
-}
 
 interface ServerCpu {
   ours: number;

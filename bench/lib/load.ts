@@ -18,6 +18,9 @@ export interface LoadFigures {
   /** Server CPU time (user + system) per request during the measured run, in microseconds: far less
    * sensitive to other load on a shared machine than requests per second. */
   serverCpuUsPerRequest?: number | null;
+  /** PostgreSQL's CPU time per request over the same run, in microseconds: every `postgres` process on
+   * the machine (bench/lib/postgres-cpu.ts), so nothing else should use that server meanwhile. */
+  databaseCpuUsPerRequest?: number | null;
   /** The server's peak RSS (MB) during this scenario (its warm-up included), the highest of the
    * instances: which scenario drives memory up. */
   serverPeakRssMb?: number | null;

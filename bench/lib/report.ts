@@ -10,6 +10,8 @@ export interface Row {
   errors: number | null;
   /** Server CPU per request (user + system), in microseconds. */
   cpuUsPerRequest: number | null;
+  /** PostgreSQL's CPU per request (all its processes), in microseconds; absent on SQLite (in-process). */
+  databaseCpuUsPerRequest?: number | null;
   /** Throughput divided by the reference throughput named in `ratioTo`. */
   ratio: number | null;
   ratioTo: string;
@@ -23,7 +25,20 @@ export interface Row {
 const fmt = (v: number | null, digits = 0) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
 export function renderTable(rows: Row[]): string {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU us/req', 'ratio', 'target', 'met', 'note', 'peak RSS MB'];
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'server CPU us/req',
+    'database CPU us/req',
+    'ratio',
+    'target',
+    'met',
+    'note',
+    'peak RSS MB',
+  ];
   const cells = rows.map((r) => [
     r.scenario,
     fmt(r.requestsPerSecond),
@@ -31,6 +46,7 @@ export function renderTable(rows: Row[]): string {
     fmt(r.p99Ms, 1),
     fmt(r.errors),
     fmt(r.cpuUsPerRequest),
+    fmt(r.databaseCpuUsPerRequest ?? null),
     r.ratio === null ? '-' : `${r.ratio.toFixed(2)} ${r.ratioTo}`,
     r.target,
     r.met === null ? '-' : r.met ? 'yes' : 'NO',
