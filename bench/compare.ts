@@ -32,6 +32,9 @@ interface Figures {
   p99Ms: number;
   serverCpuUs: number | null;
   databaseCpuUs: number | null;
+  /** The server's own account of sealing and notices per request (bench/lib/ledger-follow.ts), us. */
+  sealUs: number | null;
+  noticesUs: number | null;
 }
 
 const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -82,7 +85,16 @@ function runOnce(variant: Variant, scenario: string, benchArgs: string[]): Figur
     const file = fs.readdirSync(resultsDir).find((f) => f.endsWith('.json'));
     if (!file) throw new Error(`no results JSON from ${variant.label}`);
     const results = JSON.parse(fs.readFileSync(path.join(resultsDir, file), 'utf8')) as {
-      measured: Record<string, { requestsPerSecond: number; p99Ms: number; serverCpuUsPerRequest?: number | null; databaseCpuUsPerRequest?: number | null }>;
+      measured: Record<
+        string,
+        {
+          requestsPerSecond: number;
+          p99Ms: number;
+          serverCpuUsPerRequest?: number | null;
+          databaseCpuUsPerRequest?: number | null;
+          afterCommitUsPerRequest?: { seal: number; notices: number } | null;
+        }
+      >;
     };
     const m = results.measured[scenario];
     if (!m) throw new Error(`no ${scenario} figures from ${variant.label}`);
@@ -91,6 +103,8 @@ function runOnce(variant: Variant, scenario: string, benchArgs: string[]): Figur
       p99Ms: m.p99Ms,
       serverCpuUs: m.serverCpuUsPerRequest ?? null,
       databaseCpuUs: m.databaseCpuUsPerRequest ?? null,
+      sealUs: m.afterCommitUsPerRequest?.seal ?? null,
+      noticesUs: m.afterCommitUsPerRequest?.notices ?? null,
     };
   } finally {
     fs.rmSync(resultsDir, { recursive: true, force: true });
@@ -106,35 +120,46 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 const us = (v: number | null) => (v === null ? '-' : v.toFixed(0));
+const tenths = (v: number | null) => (v === null ? '-' : v.toFixed(1));
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
 
 function main(): void {
   const { variants, rounds, scenario, benchArgs } = parse(process.argv.slice(2));
   const byVariant = variants.map(() => [] as Figures[]);
-  console.log(`| round | variant | req/s | p99 ms | server CPU us | database CPU us | total CPU us |\n| --- | --- | --- | --- | --- | --- | --- |`);
+  console.log(
+    `| round | variant | req/s | p99 ms | server CPU us | database CPU us | total CPU us | sealing us | notices us |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+  );
   for (let round = 1; round <= rounds; round++) {
     variants.forEach((variant, i) => {
       const f = runOnce(variant, scenario, benchArgs);
       byVariant[i]!.push(f);
-      console.log(
-        `| ${round} | ${variant.label} | ${f.requestsPerSecond.toFixed(0)} | ${f.p99Ms} | ${us(f.serverCpuUs)} | ${us(f.databaseCpuUs)} | ${us(totalCpu(f))} |`,
-      );
+      const cells = [f.requestsPerSecond.toFixed(0), f.p99Ms, us(f.serverCpuUs), us(f.databaseCpuUs), us(totalCpu(f)), tenths(f.sealUs), tenths(f.noticesUs)];
+      console.log(`| ${round} | ${variant.label} | ${cells.join(' | ')} |`);
     });
   }
   console.log(`\nMedians over ${rounds} round(s), and each variant against "${variants[0]!.label}" (the median of the round-by-round ratios):\n`);
-  console.log('| variant | req/s | total CPU us | req/s vs first | total CPU vs first |\n| --- | --- | --- | --- | --- |');
+  console.log(
+    '| variant | req/s | total CPU us | sealing us | notices us | req/s vs first | total CPU vs first |\n| --- | --- | --- | --- | --- | --- | --- |',
+  );
   variants.forEach((variant, i) => {
     const runs = byVariant[i]!;
-    const cpu = runs.map(totalCpu).filter((v): v is number => v !== null);
     const rpsRatio = median(runs.map((f, r) => f.requestsPerSecond / byVariant[0]![r]!.requestsPerSecond));
     const cpuRatios = runs.flatMap((f, r) => {
       const [mine, first] = [totalCpu(f), totalCpu(byVariant[0]![r]!)];
       return mine !== null && first !== null ? [mine / first] : [];
     });
     const cpuText = cpuRatios.length ? pct(median(cpuRatios)) : '-';
-    console.log(
-      `| ${variant.label} | ${median(runs.map((f) => f.requestsPerSecond)).toFixed(0)} | ${cpu.length ? median(cpu).toFixed(0) : '-'} | ${pct(rpsRatio)} | ${cpuText} |`,
-    );
+    const medianOf = (pick: (f: Figures) => number | null) => {
+      const present = runs.map(pick).filter((v): v is number => v !== null);
+      return present.length ? median(present) : null;
+    };
+    const cells = [
+      median(runs.map((f) => f.requestsPerSecond)).toFixed(0),
+      us(medianOf(totalCpu)),
+      tenths(medianOf((f) => f.sealUs)),
+      tenths(medianOf((f) => f.noticesUs)),
+    ];
+    console.log(`| ${variant.label} | ${cells.join(' | ')} | ${pct(rpsRatio)} | ${cpuText} |`);
   });
 }
 

@@ -15,6 +15,7 @@ import { buildRequests, pick, randomKey, runLoad, type LoadFigures, type LoadReq
 import { runRaw } from './lib/raw-load.js';
 import { browserSession, probeStack, type StackParts } from './lib/probe.js';
 import { benchDir, freePort, repoDir, serversOf, startChild, type Servers } from './lib/processes.js';
+import { ledgerFollowSeconds } from './lib/ledger-follow.js';
 import { postgresCpuSpentUs, postgresCpuUs } from './lib/postgres-cpu.js';
 import { recordInDocs, renderTable, writeResults, type Row } from './lib/report.js';
 import { BENCH_PASSWORD, seedBank, type BenchUser } from './lib/seed.js';
@@ -182,7 +183,16 @@ async function main(): Promise<void> {
     // Hello-world's CPU per request over this scenario's: the ratio a server with a core of its own
     // would reach; far steadier than req/s when other work shares the machine.
     const helloCpu = mean([helloBefore.serverCpuUsPerRequest, helloAfter.serverCpuUsPerRequest]);
-    const cpuRatioNote = (f: LoadFigures) => (helloCpu && f.serverCpuUsPerRequest ? `CPU-cost ratio ${(helloCpu / f.serverCpuUsPerRequest).toFixed(2)}` : '');
+    const cpuRatioNote = (f: LoadFigures) =>
+      [
+        helloCpu && f.serverCpuUsPerRequest ? `CPU-cost ratio ${(helloCpu / f.serverCpuUsPerRequest).toFixed(2)}` : '',
+        // Only where the scenario made ledger transactions: sealing and notices follow those.
+        f.afterCommitUsPerRequest && f.afterCommitUsPerRequest.seal + f.afterCommitUsPerRequest.notices > 0
+          ? `after commit (in the CPU columns): sealing ${f.afterCommitUsPerRequest.seal.toFixed(0)} us, notices ${f.afterCommitUsPerRequest.notices.toFixed(0)} us per request`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
     const vsHello = (name: string, label: string, min: number, extra?: (f: LoadFigures) => { ok: boolean; text: string }) => {
       const f = measured[name];
       if (!f) return;
@@ -357,17 +367,24 @@ async function measure(url: readonly string[], request: LoadRequest, connections
   const cpuBefore = target?.cpuSeconds() ?? null;
   // PostgreSQL's own work (statements, commits, migration 021's sealing rounds) is none of Node's.
   const databaseBefore = args.backend === 'postgres' && target ? postgresCpuUs() : null;
+  const followBefore = target ? await ledgerFollowSeconds(target.urls) : null;
   const figures: LoadFigures = await runRaw(url, requests, { connections, durationS: args.durationS, cycle: !request.unique });
   const cpuAfter = target?.cpuSeconds() ?? null;
   const databaseUs = databaseBefore ? postgresCpuSpentUs(databaseBefore, postgresCpuUs()) : null;
   figures.databaseCpuUsPerRequest = databaseUs !== null && figures.total > 0 ? databaseUs / figures.total : null;
+  const followAfter = followBefore ? await ledgerFollowSeconds(target!.urls) : null;
+  // The work trails its transfers by up to a tick; the warm-up's spills in as much as the run's spills out.
+  figures.afterCommitUsPerRequest =
+    followBefore && followAfter && figures.total > 0
+      ? { seal: ((followAfter.seal - followBefore.seal) * 1e6) / figures.total, notices: ((followAfter.notices - followBefore.notices) * 1e6) / figures.total }
+      : null;
   if (figures.ranOut) log(`  warning: the ${requests.length} prepared requests ran out before ${args.durationS} s; raise --max-rate`);
   figures.serverCpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && figures.total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / figures.total : null;
   const windowPeaks = target?.windowPeakRssBytes().map((b) => (b === null ? null : Math.round(b / 1048576)));
   figures.serverPeakRssMb = windowPeaks?.length ? Math.max(...windowPeaks.map((mb) => mb ?? 0)) : null;
   if (windowPeaks && windowPeaks.length > 1) figures.serverPeakRssMbPerProcess = windowPeaks;
   log(
-    `  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req${figures.databaseCpuUsPerRequest != null ? `, database CPU ${figures.databaseCpuUsPerRequest.toFixed(0)} us/req` : ''}, peak RSS in this scenario ${figures.serverPeakRssMbPerProcess?.join('+') ?? figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`,
+    `  ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, errors ${figures.errors}, server CPU ${figures.serverCpuUsPerRequest?.toFixed(0) ?? '?'} us/req${figures.databaseCpuUsPerRequest != null ? `, database CPU ${figures.databaseCpuUsPerRequest.toFixed(0)} us/req` : ''}${figures.afterCommitUsPerRequest ? `, after commit: sealing ${figures.afterCommitUsPerRequest.seal.toFixed(1)} us/req, notices ${figures.afterCommitUsPerRequest.notices.toFixed(1)} us/req` : ''}, peak RSS in this scenario ${figures.serverPeakRssMbPerProcess?.join('+') ?? figures.serverPeakRssMb ?? '?'} MB ${JSON.stringify(figures.statusCodes)}`,
   );
   return figures;
 }

@@ -21,6 +21,9 @@ export interface LoadFigures {
   /** PostgreSQL's CPU time per request over the same run, in microseconds: every `postgres` process on
    * the machine (bench/lib/postgres-cpu.ts), so nothing else should use that server meanwhile. */
   databaseCpuUsPerRequest?: number | null;
+  /** The server's after-commit work per request over the same run, in microseconds, from its own
+   * /metrics (bench/lib/ledger-follow.ts): the chain's sealing and the movement notices. */
+  afterCommitUsPerRequest?: { seal: number; notices: number } | null;
   /** The server's peak RSS (MB) during this scenario (its warm-up included), the highest of the
    * instances: which scenario drives memory up. */
   serverPeakRssMb?: number | null;

@@ -20,9 +20,18 @@ export interface MovementObservation {
   amountMinor: bigint;
 }
 
+/** The after-commit work on the ledger (follow-ledger.ts): the chain's sealing, the movement notices. */
+export type LedgerFollowWork = 'seal' | 'notices';
+
 export interface AppObserver {
   movement(observation: MovementObservation): void;
   signIn(outcome: 'success' | 'failure'): void;
+  /**
+   * One tick's part of the after-commit work finished: `seconds` spent on the work itself (work-timer.ts:
+   * on SQLite the main thread's CPU, on PostgreSQL mostly the database's) and `count` transactions
+   * sealed or notices written. Not called for a part that failed.
+   */
+  ledgerFollowed(work: LedgerFollowWork, seconds: number, count: number): void;
 }
 
 /**

@@ -26,9 +26,18 @@ import {
 } from '../storage/repositories/chain-seal-repository.js';
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
+import { WorkTimer } from './work-timer.js';
 
-/** Most transactions one round seals: bounds how long a round holds SQLite's write lock. */
+/** Most transactions one SQLite round seals: bounds how long a round holds SQLite's write lock. */
 const BATCH = 500;
+/**
+ * Most transactions one PostgreSQL round seals. Its round takes no lock the money path needs, and a
+ * full round costs its successor double: it keeps the old horizon, so the next window holds the whole
+ * batch again (each link read and anti-joined twice; measured as 14 % of the transfer benchmark's
+ * throughput with rounds of 500 at 2,200 transfers/s, docs/performance.md "Round 2, fourth session").
+ * A tick's backlog (four ticks a second by default) should fit in one round.
+ */
+const DATABASE_BATCH = 5000;
 /** Rows per insert statement (SQLite); a round of several chunks is what the kill test interrupts. */
 const CHUNK = 100;
 /** Rounds one call runs back to back before yielding to the next tick. */
@@ -39,6 +48,8 @@ export interface SealOutcome {
   sealed: number;
   /** True when another sealer held the lock, so this one sealed nothing more. */
   busy: boolean;
+  /** Time spent on the work itself (the idle check, the rounds inside their transactions), ms (work-timer.ts). */
+  workMs: number;
 }
 
 /** SHA-256 of a chain link, lower-case hex. */
@@ -48,21 +59,23 @@ export function chainHash(txn: ChainedTransaction, position: bigint, previousHas
 }
 
 /**
- * Seals everything committed and not yet sealed, in rounds of at most BATCH. Returns how many it
+ * Seals everything committed and not yet sealed, in rounds of at most BATCH (SQLite) or
+ * DATABASE_BATCH (PostgreSQL) transactions. Returns how many it
  * sealed; `busy` when another sealer was at work (it will seal what this one left). Throws what the
  * database throws (a lock timeout on SQLite): the caller's next tick tries again.
  */
 export async function sealChain(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>): Promise<SealOutcome> {
   let sealed = 0;
+  const timer = new WorkTimer();
   // Most ticks on a quiet bank find nothing: say so with one read instead of a locked round.
-  if (!(await hasUnsealed(ctx.storage.db, ctx.storage.dialect))) return { sealed, busy: false };
+  if (!(await timer.time(() => hasUnsealed(ctx.storage.db, ctx.storage.dialect)))) return { sealed, busy: false, workMs: timer.ms };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = await ctx.storage.writeTransaction((trx) => sealRound(ctx, trx));
-    if (result === 'busy') return { sealed, busy: true };
+    const result = await ctx.storage.writeTransaction((trx) => timer.time(() => sealRound(ctx, trx)));
+    if (result === 'busy') return { sealed, busy: true, workMs: timer.ms };
     sealed += result.sealed;
     if (!result.more) break;
   }
-  return { sealed, busy: false };
+  return { sealed, busy: false, workMs: timer.ms };
 }
 
 type RoundResult = { sealed: number; more: boolean } | 'busy';
@@ -73,7 +86,7 @@ function sealRound(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>, trx: T
 
 /** PostgreSQL: the round runs in the database; its rows are written but not committed when it returns. */
 async function sealRoundInPostgres(ctx: Pick<AppContext, 'clock' | 'faults'>, trx: Trx): Promise<RoundResult> {
-  const round = await sealRoundInDatabase(trx, BATCH, nowMsBig(ctx));
+  const round = await sealRoundInDatabase(trx, DATABASE_BATCH, nowMsBig(ctx));
   // Between the round's writes and its commit, as between SQLite's chunks: a sealer killed here must leave nothing behind.
   if (round !== 'busy' && round.sealed > 0) await ctx.faults.afterChainChunk?.();
   return round;

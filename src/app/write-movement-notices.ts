@@ -28,6 +28,7 @@ import type { Trx } from '../storage/storage.js';
 import type { AppContext } from './context.js';
 import { emailNotice } from './notify.js';
 import { emailOn } from './outbox.js';
+import { WorkTimer } from './work-timer.js';
 
 /** Chain positions one round covers by default: bounds how long a round holds SQLite's write lock. */
 export const NOTICE_WINDOW = 1000;
@@ -39,6 +40,8 @@ export interface NoticeOutcome {
   written: number;
   /** True when another writer held the lock, so this one wrote nothing more. */
   busy: boolean;
+  /** Time spent on the work itself (the idle check, the rounds inside their transactions), ms (work-timer.ts). */
+  workMs: number;
 }
 
 /**
@@ -48,14 +51,15 @@ export interface NoticeOutcome {
  */
 export async function writeMovementNotices(ctx: AppContext, window = NOTICE_WINDOW): Promise<NoticeOutcome> {
   let written = 0;
-  if (!(await hasUnnoticed(ctx.storage.db))) return { written, busy: false };
+  const timer = new WorkTimer();
+  if (!(await timer.time(() => hasUnnoticed(ctx.storage.db)))) return { written, busy: false, workMs: timer.ms };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = await ctx.storage.writeTransaction((trx) => noticeRound(ctx, trx, window));
-    if (result === 'busy') return { written, busy: true };
+    const result = await ctx.storage.writeTransaction((trx) => timer.time(() => noticeRound(ctx, trx, window)));
+    if (result === 'busy') return { written, busy: true, workMs: timer.ms };
     written += result.written;
     if (!result.more) break;
   }
-  return { written, busy: false };
+  return { written, busy: false, workMs: timer.ms };
 }
 
 async function noticeRound(ctx: AppContext, trx: Trx, window: number): Promise<{ written: number; more: boolean } | 'busy'> {

@@ -14,6 +14,8 @@ import { StatementHistogram } from './statement-histogram.js';
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** A tick of sealing or notices: from an idle tick's one read (under 1 ms) to a round that stops the sealer's delay being met (1 s). */
+const LEDGER_FOLLOW_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Upper bounds of the movement size ranges, in minor units: powers of ten from 1.00 to 10,000,000.00 (cents). */
 const MOVEMENT_SIZE_BOUNDS = [100n, 1_000n, 10_000n, 100_000n, 1_000_000n, 10_000_000n, 100_000_000n, 1_000_000_000n];
@@ -115,6 +117,26 @@ export class Metrics {
     buckets: DB_BUCKETS,
   }).registerIn(this.registry);
 
+  /**
+   * The after-commit work (issue 16's sealing, issue 18's notices), one observation per tick and part
+   * (app/work-timer.ts): what it costs beside the transfers (the bench divides the sum by the
+   * transfers it made).
+   */
+  readonly ledgerFollowSeconds = new client.Histogram({
+    name: 'minibank_ledger_follow_seconds',
+    help: 'Time one tick of the after-commit work on the ledger spent on its own work (its idle check and its rounds inside their transactions; not the wait for its turn or the commit), by part: seal (the hash chain) or notices (money received and sent).',
+    labelNames: ['work'] as const,
+    buckets: LEDGER_FOLLOW_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly ledgerFollowed = new client.Counter({
+    name: 'minibank_ledger_followed_total',
+    help: 'Ledger transactions sealed into the hash chain (work="seal") and movement notices written (work="notices") by this instance.',
+    labelNames: ['work'] as const,
+    registers: [this.registry],
+  });
+
   readonly ready: client.Gauge;
   readonly observer: AppObserver;
   private readonly unsubscribe: () => void;
@@ -165,6 +187,10 @@ export class Metrics {
         if (m.outcome === 'ok') this.movementsBySize.inc({ type: m.type, currency: m.currency ?? 'none', up_to: sizeRange(m.amountMinor) });
       },
       signIn: (outcome) => this.logins.inc({ outcome }),
+      ledgerFollowed: (work, seconds, count) => {
+        this.ledgerFollowSeconds.observe({ work }, seconds);
+        if (count > 0) this.ledgerFollowed.inc({ work }, count);
+      },
     };
   }
 

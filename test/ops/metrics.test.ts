@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { followLedger } from '../../src/app/follow-ledger.js';
 import { auth, createHarness, dialects, PASSWORD, type Harness, withHarness } from '../helpers/harness.js';
 import { anotherBrowser, signedIn } from '../pages/browser.js';
 
@@ -173,6 +174,59 @@ for (const dialect of await dialects()) {
           for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, 'buckets are cumulative');
           assert.ok(delta(`${family}_sum`) >= 0);
         }
+      });
+    });
+
+    it('reports each tick of the after-commit work: what it sealed and noticed, and the time it spent (issues 16 and 18)', async () => {
+      await withHarness(dialect, async (h) => {
+        const [alice] = [await h.user('alice'), await h.user('bob')];
+        await h.deposit(alice, 5000);
+        for (const amount of [100, 200]) {
+          const res = await h.inject({
+            method: 'POST',
+            url: '/api/v1/transfers',
+            headers: auth(alice),
+            payload: { from_account_id: alice.accountId, to: 'bob', amount },
+          });
+          assert.equal(res.statusCode, 201, res.body);
+        }
+        const before = await scrape(h);
+        await followLedger(h.app.ctx);
+        const after = await scrape(h);
+        const delta = (name: string, labels: Record<string, string>) => value(after, name, labels) - value(before, name, labels);
+        // The deposit and the two transfers are sealed; bob is told of both transfers (alice chose no "sent" threshold).
+        assert.equal(delta('minibank_ledger_followed_total', { work: 'seal' }), 3);
+        assert.equal(delta('minibank_ledger_followed_total', { work: 'notices' }), 2);
+        for (const work of ['seal', 'notices']) {
+          assert.equal(delta('minibank_ledger_follow_seconds_count', { work }), 1, `one ${work} observation per tick`);
+          const seconds = delta('minibank_ledger_follow_seconds_sum', { work });
+          assert.ok(seconds > 0 && seconds < 30, `${work} took ${seconds} s`);
+        }
+
+        // An idle tick is observed too (its one read), and counts nothing.
+        await followLedger(h.app.ctx);
+        const idle = await scrape(h);
+        assert.equal(value(idle, 'minibank_ledger_followed_total', { work: 'seal' }), value(after, 'minibank_ledger_followed_total', { work: 'seal' }));
+        assert.equal(
+          value(idle, 'minibank_ledger_follow_seconds_count', { work: 'seal' }),
+          value(after, 'minibank_ledger_follow_seconds_count', { work: 'seal' }) + 1,
+        );
+      });
+    });
+
+    it('keeps following the ledger when reporting to the metrics throws', async () => {
+      await withHarness(dialect, async (h) => {
+        const alice = await h.user('alice');
+        await h.deposit(alice, 5000);
+        const broken = {
+          ...h.app.ctx.observer!,
+          ledgerFollowed: () => {
+            throw new Error('metrics down');
+          },
+        };
+        const outcome = await followLedger({ ...h.app.ctx, observer: broken });
+        assert.equal(outcome.sealed.sealed, 1, 'the deposit was sealed all the same');
+        assert.ok(outcome.sealed.workMs > 0);
       });
     });
 
