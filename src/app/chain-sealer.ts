@@ -1,9 +1,12 @@
 /**
- * The server's background sealer (issue 16 item 1): runs `sealChain` every quarter of
- * CHAIN_SEAL_MAX_DELAY_MS, so a transaction committed on this instance or any other is sealed
- * within the delay (one tick to notice it, the round itself well under the rest). Ticks never
- * overlap; a failed round is reported and the next tick tries again. Batching by tick, rather than
- * one round per commit, keeps the sealer from competing with the money path for SQLite's write lock.
+ * The server's background sealer (issue 16 item 1): runs `sealChain` with a pause of half of
+ * CHAIN_SEAL_MAX_DELAY_MS between rounds, so a transaction committed on this instance or any other
+ * is sealed within the delay (one pause to notice it, the rounds, tens of ms under load, well under
+ * the other half). Ticks never overlap; a failed round is reported and the next tick tries again.
+ * Batching by tick, rather than one round per commit, keeps the sealer from competing with the
+ * money path for SQLite's write lock, and fewer, larger rounds cost less per transaction: a quarter
+ * of the delay cost PostgreSQL a third more per transfer on the transfer benchmark (30.6 against
+ * 22.7 us, docs/performance.md "Round 2, fourth session").
  */
 import type { AppContext } from './context.js';
 import { sealChain } from './seal-chain.js';
@@ -15,8 +18,8 @@ export interface ChainSealer {
   stop(): Promise<void>;
 }
 
-/** The tick, ms: a quarter of the allowed delay, at least 10 ms. */
-export const sealTickMs = (maxDelayMs: number): number => Math.max(10, Math.floor(maxDelayMs / 4));
+/** The tick (the pause between rounds), ms: half of the allowed delay, at least 10 ms. */
+export const sealTickMs = (maxDelayMs: number): number => Math.max(10, Math.floor(maxDelayMs / 2));
 
 /**
  * Starts ticking now; `onError` hears a round that failed (logged by the caller, never thrown).
