@@ -1,8 +1,9 @@
 /**
  * Before/after on the bench itself: runs `bench/run.ts` for several variants of the server, one after
- * the other in each round (A B C, A B C, ...), so slow drifts of a shared machine fall on every
- * variant alike, and prints each round's figures, the medians, and each variant's ratios to the first
- * variant taken round by round (the median of those).
+ * the other in each round, each round starting one variant later (A B C, B C A, C A B, ...), so slow
+ * drifts of a shared machine and the place in a round fall on every variant alike. Prints each
+ * round's figures, the medians, and each variant's ratios to the first variant taken round by round
+ * (the median of those).
  *
  * A variant is `label[@dir][,KEY=VALUE...]`: `dir` is a checkout (a git worktree with node_modules)
  * whose bench and build are run, this one by default; the KEY=VALUEs are added to the server's
@@ -130,12 +131,16 @@ function main(): void {
     `| round | variant | req/s | p99 ms | server CPU us | database CPU us | total CPU us | sealing us | notices us |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
   );
   for (let round = 1; round <= rounds; round++) {
-    variants.forEach((variant, i) => {
+    // Each round starts one variant later (A B C, B C A, C A B...): a variant that always ran last
+    // (after two bench runs had warmed or tired the machine) would carry that in every ratio.
+    const order = variants.map((_, k) => (k + round - 1) % variants.length);
+    for (const i of order) {
+      const variant = variants[i]!;
       const f = runOnce(variant, scenario, benchArgs);
       byVariant[i]!.push(f);
       const cells = [f.requestsPerSecond.toFixed(0), f.p99Ms, us(f.serverCpuUs), us(f.databaseCpuUs), us(totalCpu(f)), tenths(f.sealUs), tenths(f.noticesUs)];
       console.log(`| ${round} | ${variant.label} | ${cells.join(' | ')} |`);
-    });
+    }
   }
   console.log(`\nMedians over ${rounds} round(s), and each variant against "${variants[0]!.label}" (the median of the round-by-round ratios):\n`);
   console.log(
