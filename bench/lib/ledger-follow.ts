@@ -1,6 +1,6 @@
 /**
  * The server's own account of its after-commit work (issue 16's sealing, issue 18's notices): the
- * seconds `minibank_ledger_follow_seconds` has added up so far (app/work-timer.ts), read from
+ * seconds `minibank_ledger_follow_seconds` has added up so far (app/follow-rounds.ts), read from
  * /metrics. Read around a scenario and divided by its requests, it is that work's cost per transfer,
  * measured inside the server instead of inferred from two noisy runs.
  */

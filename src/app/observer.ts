@@ -27,8 +27,8 @@ export interface AppObserver {
   movement(observation: MovementObservation): void;
   signIn(outcome: 'success' | 'failure'): void;
   /**
-   * One tick's part of the after-commit work finished: `seconds` spent on the work itself (work-timer.ts:
-   * on SQLite the main thread's CPU, on PostgreSQL mostly the database's) and `count` transactions
+   * One tick's part of the after-commit work finished: `seconds` of wall time spent on the work itself
+   * (follow-rounds.ts: on SQLite the main thread's, on PostgreSQL mostly the database's) and `count` transactions
    * sealed or notices written. Not called for a part that failed.
    */
   ledgerFollowed(work: LedgerFollowWork, seconds: number, count: number): void;

@@ -26,7 +26,7 @@ import {
 } from '../storage/repositories/chain-seal-repository.js';
 import type { Trx } from '../storage/storage.js';
 import { nowMsBig, type AppContext } from './context.js';
-import { WorkTimer } from './work-timer.js';
+import { followInRounds } from './follow-rounds.js';
 
 /** Most transactions one SQLite round seals: bounds how long a round holds SQLite's write lock. */
 const BATCH = 500;
@@ -48,7 +48,7 @@ export interface SealOutcome {
   sealed: number;
   /** True when another sealer held the lock, so this one sealed nothing more. */
   busy: boolean;
-  /** Time spent on the work itself (the idle check, the rounds inside their transactions), ms (work-timer.ts). */
+  /** Time spent on the work itself (the idle check, the rounds inside their transactions), ms (follow-rounds.ts). */
   workMs: number;
 }
 
@@ -65,20 +65,16 @@ export function chainHash(txn: ChainedTransaction, position: bigint, previousHas
  * database throws (a lock timeout on SQLite): the caller's next tick tries again.
  */
 export async function sealChain(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>): Promise<SealOutcome> {
-  let sealed = 0;
-  const timer = new WorkTimer();
-  // Most ticks on a quiet bank find nothing: say so with one read instead of a locked round.
-  if (!(await timer.time(() => hasUnsealed(ctx.storage.db, ctx.storage.dialect)))) return { sealed, busy: false, workMs: timer.ms };
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = await ctx.storage.writeTransaction((trx) => timer.time(() => sealRound(ctx, trx)));
-    if (result === 'busy') return { sealed, busy: true, workMs: timer.ms };
-    sealed += result.sealed;
-    if (!result.more) break;
-  }
-  return { sealed, busy: false, workMs: timer.ms };
+  const { done, busy, workMs } = await followInRounds(
+    ctx.storage,
+    () => hasUnsealed(ctx.storage.db, ctx.storage.dialect),
+    (trx) => sealRound(ctx, trx),
+    MAX_ROUNDS,
+  );
+  return { sealed: done, busy, workMs };
 }
 
-type RoundResult = { sealed: number; more: boolean } | 'busy';
+type RoundResult = { done: number; more: boolean } | 'busy';
 
 function sealRound(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>, trx: Trx): Promise<RoundResult> {
   return roundRunsInDatabase(ctx.storage.dialect) ? sealRoundInPostgres(ctx, trx) : sealRoundHere(ctx, trx);
@@ -88,14 +84,15 @@ function sealRound(ctx: Pick<AppContext, 'storage' | 'clock' | 'faults'>, trx: T
 async function sealRoundInPostgres(ctx: Pick<AppContext, 'clock' | 'faults'>, trx: Trx): Promise<RoundResult> {
   const round = await sealRoundInDatabase(trx, DATABASE_BATCH, nowMsBig(ctx));
   // Between the round's writes and its commit, as between SQLite's chunks: a sealer killed here must leave nothing behind.
-  if (round !== 'busy' && round.sealed > 0) await ctx.faults.afterChainChunk?.();
-  return round;
+  if (round === 'busy') return round;
+  if (round.sealed > 0) await ctx.faults.afterChainChunk?.();
+  return { done: round.sealed, more: round.more };
 }
 
 /** SQLite: the round reads, encodes and hashes in Node, and appends in chunks. */
 async function sealRoundHere(ctx: Pick<AppContext, 'clock' | 'faults'>, trx: Trx): Promise<RoundResult> {
   const round = await openSealRound(trx, BATCH);
-  if (round.candidates.length === 0) return { sealed: 0, more: false };
+  if (round.candidates.length === 0) return { done: 0, more: false };
   const txns = await chainedTransactions(trx, round.candidates);
   const sealedAtMs = nowMsBig(ctx);
   let position = round.previous?.position ?? 0n;
@@ -113,5 +110,5 @@ async function sealRoundHere(ctx: Pick<AppContext, 'clock' | 'faults'>, trx: Trx
     await insertChainRows(trx, rows.slice(at, at + CHUNK));
     await ctx.faults.afterChainChunk?.();
   }
-  return { sealed: rows.length, more: round.more };
+  return { done: rows.length, more: round.more };
 }

@@ -28,7 +28,7 @@ import type { Trx } from '../storage/storage.js';
 import type { AppContext } from './context.js';
 import { emailNotice } from './notify.js';
 import { emailOn } from './outbox.js';
-import { WorkTimer } from './work-timer.js';
+import { followInRounds } from './follow-rounds.js';
 
 /** Chain positions one round covers by default: bounds how long a round holds SQLite's write lock. */
 export const NOTICE_WINDOW = 1000;
@@ -40,7 +40,7 @@ export interface NoticeOutcome {
   written: number;
   /** True when another writer held the lock, so this one wrote nothing more. */
   busy: boolean;
-  /** Time spent on the work itself (the idle check, the rounds inside their transactions), ms (work-timer.ts). */
+  /** Time spent on the work itself (the idle check, the rounds inside their transactions), ms (follow-rounds.ts). */
   workMs: number;
 }
 
@@ -50,29 +50,26 @@ export interface NoticeOutcome {
  * throws (a lock timeout on SQLite): the caller's next tick tries again, from the same cursor.
  */
 export async function writeMovementNotices(ctx: AppContext, window = NOTICE_WINDOW): Promise<NoticeOutcome> {
-  let written = 0;
-  const timer = new WorkTimer();
-  if (!(await timer.time(() => hasUnnoticed(ctx.storage.db)))) return { written, busy: false, workMs: timer.ms };
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = await ctx.storage.writeTransaction((trx) => timer.time(() => noticeRound(ctx, trx, window)));
-    if (result === 'busy') return { written, busy: true, workMs: timer.ms };
-    written += result.written;
-    if (!result.more) break;
-  }
-  return { written, busy: false, workMs: timer.ms };
+  const { done, busy, workMs } = await followInRounds(
+    ctx.storage,
+    () => hasUnnoticed(ctx.storage.db),
+    (trx) => noticeRound(ctx, trx, window),
+    MAX_ROUNDS,
+  );
+  return { written: done, busy, workMs };
 }
 
-async function noticeRound(ctx: AppContext, trx: Trx, window: number): Promise<{ written: number; more: boolean } | 'busy'> {
+async function noticeRound(ctx: AppContext, trx: Trx, window: number): Promise<{ done: number; more: boolean } | 'busy'> {
   const cursor = await lockNoticeCursor(trx, ctx.storage.dialect);
   if (cursor === 'busy') return 'busy';
   const last = await windowEnd(trx, cursor.position, window);
-  if (last === null) return { written: 0, more: false };
+  if (last === null) return { done: 0, more: false };
   const movements = await sealedMovements(trx, { after: cursor.position, last });
   const notices = inIndexOrder(movements.flatMap(movementNotices)).map((notice) => ({ ...notice, id: ctx.random.orderedUuid() }));
   await insertMovementNoticeBatch(trx, notices);
   if (emailOn(ctx)) await emailAll(ctx, trx, notices);
   await advanceNoticeCursor(trx, last);
-  return { written: notices.length, more: last - cursor.position >= BigInt(window) };
+  return { done: notices.length, more: last - cursor.position >= BigInt(window) };
 }
 
 /**

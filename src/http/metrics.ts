@@ -119,7 +119,7 @@ export class Metrics {
 
   /**
    * The after-commit work (issue 16's sealing, issue 18's notices), one observation per tick and part
-   * (app/work-timer.ts): what it costs beside the transfers (the bench divides the sum by the
+   * (app/follow-rounds.ts): what it costs beside the transfers (the bench divides the sum by the
    * transfers it made).
    */
   readonly ledgerFollowSeconds = new client.Histogram({
