@@ -283,6 +283,25 @@ describe('sealing inside PostgreSQL (migration 021)', { skip: !pgUp && 'no Postg
     }
   });
 
+  it('seals a backlog past the SQLite round size (500) in one round: one horizon for all of it, so the next round does not read it again', async () => {
+    const h = await createHarness('postgres');
+    try {
+      const db = h.app.ctx.storage.db;
+      const user = await h.user('backlog');
+      await h.deposit(user, 1);
+      await sealChain(h.app.ctx); // a head with a horizon, as on a running bank
+      for (let i = 0; i < 600; i++) await h.deposit(user, 1);
+      assert.deepEqual(counts(await sealChain(h.app.ctx)), { sealed: 600, busy: false });
+      // A full round keeps the old horizon (docs/ledger.md "Sealing"); a round of 500 would have left
+      // two horizons in these 600 rows.
+      const horizons = await sql<{ horizon: string | null }>`select distinct horizon from ledger_chain where position > 1`.execute(db);
+      assert.equal(horizons.rows.length, 1, `one round: ${horizons.rows.map((r) => String(r.horizon)).join(', ')}`);
+      assert.deepEqual((await verifyChain(db)).problems, []);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('still names a transaction edited after the database sealed it', async () => {
     const h = await createHarness('postgres');
     try {
