@@ -21,12 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-interface Variant {
-  label: string;
-  dir: string;
-  env: Record<string, string>;
-}
+import { parseVariant, type Variant } from './lib/variant-server.js';
 
 interface Figures {
   requestsPerSecond: number;
@@ -40,26 +35,12 @@ interface Figures {
 
 const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
-/** Parses `label[@dir][,KEY=VALUE...]`; throws on a malformed one. */
-export function parseVariant(spec: string): Variant {
-  const [head, ...pairs] = spec.split(',');
-  const [label, dir] = head!.split('@');
-  if (!label) throw new Error(`a variant needs a label: ${spec}`);
-  const env: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`not KEY=VALUE in variant ${spec}: ${pair}`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return { label, dir: path.resolve(dir ?? here), env };
-}
-
 function parse(argv: string[]): { variants: Variant[]; rounds: number; scenario: string; benchArgs: string[] } {
   const variants: Variant[] = [];
   let rounds = 3;
   const benchArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--variant') variants.push(parseVariant(argv[++i] ?? ''));
+    if (argv[i] === '--variant') variants.push(parseVariant(argv[++i] ?? '', here));
     else if (argv[i] === '--rounds') rounds = Number(argv[++i]);
     else benchArgs.push(argv[i]!);
   }

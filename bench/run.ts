@@ -7,16 +7,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { argon2VerificationsPerSecond } from './lib/argon2-rate.js';
 import { parseArgs, wants, type BenchArgs } from './lib/args.js';
-import { buildRequests, pick, randomKey, runLoad, type LoadFigures, type LoadRequest } from './lib/load.js';
+import { buildRequests, pick, runLoad, type LoadFigures, type LoadRequest } from './lib/load.js';
 import { runRaw } from './lib/raw-load.js';
 import { browserSession, probeStack, type StackParts } from './lib/probe.js';
-import { benchDir, freePort, repoDir, serversOf, startChild, type Servers } from './lib/processes.js';
+import { benchDir, freePort, repoDir, serversOf, startChild, startScriptNodeFlags, type Servers } from './lib/processes.js';
+import { createPgDatabase } from './lib/pg-database.js';
 import { ledgerFollowSeconds } from './lib/ledger-follow.js';
 import { postgresCpuSpentUs, postgresCpuUs } from './lib/postgres-cpu.js';
+import { transferRequest } from './lib/transfer-request.js';
 import { recordInDocs, renderTable, writeResults, type Row } from './lib/report.js';
 import { BENCH_PASSWORD, seedBank, type BenchUser } from './lib/seed.js';
 
@@ -67,13 +68,13 @@ async function main(): Promise<void> {
       log(`raw argon2id: ${argon2Rate.toFixed(1)} verifications/s`);
     }
 
-    log(`starting ${args.instances} server process(es) on one database (node ${[...startScriptNodeFlags(), ...serverEntry].join(' ')})`);
+    log(`starting ${args.instances} server process(es) on one database (node ${[...startScriptNodeFlags(repoDir), ...serverEntry].join(' ')})`);
     server = serversOf([]);
     for (let i = 0; i < args.instances; i++) {
       const port = await freePort();
       server.children.push(
         await startChild({
-          args: [...startScriptNodeFlags(), ...args.serverNodeFlags, ...serverEntry, 'serve'],
+          args: [...startScriptNodeFlags(repoDir), ...args.serverNodeFlags, ...serverEntry, 'serve'],
           env: { ...env, PORT: String(port) },
           port,
           logFile: path.join(workDir, `server-${i}.log`),
@@ -92,21 +93,7 @@ async function main(): Promise<void> {
 
     if (wants(args, 'transfers')) {
       log('POST /api/v1/transfers');
-      measured.transfers = await load(urls, {
-        method: 'POST',
-        path: '/api/v1/transfers',
-        headers: { 'content-type': 'application/json' },
-        unique: true,
-        vary: () => {
-          const payer = pick(users);
-          let payee = pick(users);
-          while (payee === payer) payee = pick(users);
-          return {
-            headers: { ...bearer(payer), 'idempotency-key': randomKey() },
-            body: JSON.stringify({ from_account_id: payer.accountId, to: payee.accountNumber, amount: 1 + Math.floor(Math.random() * 100) }),
-          };
-        },
-      });
+      measured.transfers = await load(urls, transferRequest(users));
     }
     if (wants(args, 'me')) {
       log('GET /api/v1/me');
@@ -410,13 +397,6 @@ async function measureHello(args: BenchArgs, workDir: string): Promise<LoadFigur
  * The `node` flags of package.json's `start` script (for example a heap setting, docs/performance.md
  * "Memory"), so the server measured runs as `npm start` runs it.
  */
-function startScriptNodeFlags(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(repoDir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-  const words = (pkg.scripts?.start ?? '').split(/\s+/).filter(Boolean);
-  if (words[0] !== 'node') return [];
-  const entry = words.findIndex((w) => w.endsWith('.js'));
-  return words.slice(1, entry < 0 ? 1 : entry).filter((w) => w.startsWith('--'));
-}
 
 /** Compiles the server so the numbers are those of `npm start`; falls back to tsx if it cannot. */
 function prepareServerBuild(args: BenchArgs): string[] {
@@ -433,23 +413,6 @@ function prepareServerBuild(args: BenchArgs): string[] {
     log(`warning: npm run build reported errors (the compiled files were still written):\n${(build.stdout + build.stderr).slice(0, 2000)}`);
   }
   return [entry];
-}
-
-async function createPgDatabase(adminUrl: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `minibank_bench_${crypto.randomBytes(6).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 main().catch((error: unknown) => {

@@ -166,3 +166,12 @@ export function serversOf(children: Child[]): Servers {
 
 export const benchDir = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 export const repoDir = path.dirname(benchDir);
+
+/** The node flags of the checkout's `npm start` script, so a bench server runs as `npm start` runs it. */
+export function startScriptNodeFlags(dir: string): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/).filter(Boolean);
+  if (words[0] !== 'node') return [];
+  const entry = words.findIndex((w) => w.endsWith('.js'));
+  return words.slice(1, entry < 0 ? 1 : entry).filter((w) => w.startsWith('--'));
+}

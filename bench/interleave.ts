@@ -1,0 +1,211 @@
+/**
+ * Before/after on transfers, with the variants' servers running side by side and taking turns: each
+ * variant is built, seeded and started once, then every cycle gives each one a short slice of the
+ * same transfer load (A B, B A, A B... with more variants, each cycle starts one later). Neighbouring
+ * slices a few seconds apart see the same machine, so the slow drifts of a shared machine, which
+ * made whole bench runs minutes apart differ by 15-20 % (docs/performance.md "Round 2, fourth
+ * session"), fall on every variant alike; and the many short slices give a ratio per cycle, whose
+ * median and spread are printed.
+ *
+ * The cost of a variant in a cycle is all the CPU it used over the whole cycle, per transfer it
+ * answered in its slice: its Node process (so work that trails its slice, as the chain sealer's
+ * does, still counts as its own) plus, on PostgreSQL, its database's backends (by pid, from
+ * pg_stat_activity) and the shared processes' CPU (checkpointer, WAL writer) during its slice.
+ *
+ *   npx tsx bench/interleave.ts [--backend postgres] [--cycles 15] [--slice 4] \
+ *     --variant 'seal only@/tmp/wt-sealonly' --variant 'sealer off,CHAIN_SEAL_MAX_DELAY_MS=0'
+ *
+ * A variant is `label[@dir][,KEY=VALUE...]` (bench/lib/variant-server.ts); the first is the reference.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { backendDatabases, databaseCpuBetween, readCpu, sharedCpuBetween, type BackendDatabases, type CpuReading } from './lib/cpu-readings.js';
+import { ledgerFollowSeconds, type FollowSeconds } from './lib/ledger-follow.js';
+import { buildRequests } from './lib/load.js';
+import { runRaw } from './lib/raw-load.js';
+import { transferRequest } from './lib/transfer-request.js';
+import { parseVariant, startVariant, type RunningVariant, type Variant } from './lib/variant-server.js';
+
+interface Options {
+  variants: Variant[];
+  backend: 'sqlite' | 'postgres';
+  pgUrl: string;
+  cycles: number;
+  sliceS: number;
+  connections: number;
+  accounts: number;
+  maxRate: number;
+  server: 'dist' | 'tsx';
+}
+
+/** One variant's figures in one cycle (CPU per transfer in us). */
+interface SliceFigures {
+  transfers: number;
+  requestsPerSecond: number;
+  nodeUs: number;
+  databaseUs: number;
+  sealUs: number;
+  noticesUs: number;
+}
+
+const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const log = (line: string) => console.error(line);
+
+const USAGE = `Usage: npx tsx bench/interleave.ts --variant SPEC --variant SPEC [...] [flags]
+  --variant label[@dir][,KEY=VALUE...]  a server to compare (the first is the reference)
+  --backend sqlite|postgres   database (default sqlite)
+  --cycles N                  measured cycles, each a slice per variant (default 15)
+  --slice S                   seconds of load per slice (default 4)
+  --connections N             keep-alive connections (default 50)
+  --accounts N                payer/payee accounts per variant (default 1000)
+  --max-rate N                transfers built per second of a slice (default 5000)
+  --pg-url URL                PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
+  --server dist|tsx           each checkout compiled (default; npm run build) or its sources via tsx`;
+
+function parse(argv: string[]): Options {
+  const o: Options = {
+    variants: [],
+    backend: 'sqlite',
+    pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    cycles: 15,
+    sliceS: 4,
+    connections: 50,
+    accounts: 1000,
+    maxRate: 5000,
+    server: 'dist',
+  };
+  const numbers = { '--cycles': 'cycles', '--slice': 'sliceS', '--connections': 'connections', '--accounts': 'accounts', '--max-rate': 'maxRate' } as const;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i]!, argv[i + 1] ?? ''];
+    i++;
+    if (flag === '--variant') o.variants.push(parseVariant(value, here));
+    else if (flag === '--backend' && (value === 'sqlite' || value === 'postgres')) o.backend = value;
+    else if (flag === '--pg-url') o.pgUrl = value;
+    else if (flag === '--server' && (value === 'dist' || value === 'tsx')) o.server = value;
+    else if (flag in numbers && Number(value) > 0) o[numbers[flag as keyof typeof numbers]] = Number(value);
+    else throw new Error(`${flag} ${value}?\n${USAGE}`);
+  }
+  if (o.variants.length < 2) throw new Error(`give at least two --variant\n${USAGE}`);
+  return o;
+}
+
+/** Runs one slice of transfers against `running`; returns the 2xx answers and req/s. */
+async function slice(running: RunningVariant, o: Options): Promise<{ transfers: number; requestsPerSecond: number }> {
+  const request = transferRequest(running.users);
+  const requests = buildRequests(running.server.url, request, { connections: o.connections, durationS: o.sliceS, maxRate: o.maxRate });
+  const f = await runRaw(running.server.url, requests, { connections: o.connections, durationS: o.sliceS, cycle: false });
+  if (f.ranOut) log(`  warning: ${running.variant.label} ran out of prepared transfers; raise --max-rate`);
+  if (f.errors > 0) log(`  warning: ${running.variant.label}: ${f.errors} errors ${JSON.stringify(f.statusCodes)}`);
+  const ok = Object.entries(f.statusCodes).reduce((n, [code, count]) => (code.startsWith('2') ? n + count : n), 0);
+  return { transfers: ok, requestsPerSecond: f.requestsPerSecond };
+}
+
+/**
+ * One cycle: each variant's slice in `order`; returns each variant's figures (by index). Readings at
+ * every slice boundary: Node and database backends over the whole cycle, shared processes per slice.
+ */
+async function cycle(running: RunningVariant[], order: number[], o: Options, databases: BackendDatabases | null): Promise<SliceFigures[]> {
+  const servers = running.map((r) => r.server);
+  const urls = running.map((r) => [r.server.url]);
+  const own = new Set(running.flatMap((r) => (r.databaseName ? [r.databaseName] : [])));
+  const readings: CpuReading[] = [await readCpu(servers, databases)];
+  const followStart = await Promise.all(urls.map((u) => ledgerFollowSeconds(u)));
+  const loads: { transfers: number; requestsPerSecond: number; sharedUs: number }[] = [];
+  for (const i of order) {
+    const load = await slice(running[i]!, o);
+    readings.push(await readCpu(servers, databases));
+    const [from, to] = [readings.at(-2)!, readings.at(-1)!];
+    loads[i] = { ...load, sharedUs: databases ? sharedCpuBetween(from, to, own) : 0 };
+  }
+  const followEnd = await Promise.all(urls.map((u) => ledgerFollowSeconds(u)));
+  const [first, last] = [readings[0]!, readings.at(-1)!];
+  return running.map((r, i) => {
+    const { transfers, requestsPerSecond, sharedUs } = loads[i]!;
+    const n = Math.max(1, transfers);
+    const nodeUs = (last.servers[i]! - first.servers[i]!) / n;
+    const databaseUs = r.databaseName ? (databaseCpuBetween(first, last, r.databaseName) + sharedUs) / n : 0;
+    const follow = (part: keyof FollowSeconds) => (((followEnd[i]?.[part] ?? 0) - (followStart[i]?.[part] ?? 0)) * 1e6) / n;
+    return { transfers, requestsPerSecond, nodeUs, databaseUs, sealUs: follow('seal'), noticesUs: follow('notices') };
+  });
+}
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const [lo, hi] = [Math.floor(at), Math.ceil(at)];
+  return s[lo]! + (s[hi]! - s[lo]!) * (at - lo);
+};
+const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
+const total = (f: SliceFigures) => f.nodeUs + f.databaseUs;
+
+function report(variants: Variant[], byVariant: SliceFigures[][]): void {
+  const cycles = byVariant[0]!.length;
+  console.log(`\nMedians over ${cycles} cycles; each variant against "${variants[0]!.label}" cycle by cycle (median, and the middle half of the ratios):\n`);
+  console.log('| variant | req/s | Node us | database us | total CPU us | sealing us | notices us | total CPU vs first | middle half | req/s vs first |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  variants.forEach((v, i) => {
+    const runs = byVariant[i]!;
+    const med = (pick: (f: SliceFigures) => number) => quantile(runs.map(pick), 0.5);
+    const cpuRatios = runs.map((f, c) => total(f) / total(byVariant[0]![c]!));
+    const rpsRatios = runs.map((f, c) => f.requestsPerSecond / byVariant[0]![c]!.requestsPerSecond);
+    const cells = [
+      med((f) => f.requestsPerSecond).toFixed(0),
+      med((f) => f.nodeUs).toFixed(0),
+      med((f) => f.databaseUs).toFixed(0),
+      med(total).toFixed(0),
+      med((f) => f.sealUs).toFixed(1),
+      med((f) => f.noticesUs).toFixed(1),
+      pct(quantile(cpuRatios, 0.5)),
+      `${pct(quantile(cpuRatios, 0.25))} to ${pct(quantile(cpuRatios, 0.75))}`,
+      pct(quantile(rpsRatios, 0.5)),
+    ];
+    console.log(`| ${v.label} | ${cells.join(' | ')} |`);
+  });
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const running: RunningVariant[] = [];
+  const databases = o.backend === 'postgres' ? await backendDatabases(o.pgUrl) : null;
+  const stopAll = () => Promise.all(running.map((r) => r.stop())).then(() => databases?.close());
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    for (const v of o.variants) {
+      log(`building, seeding and starting "${v.label}" (${v.dir})`);
+      running.push(await startVariant(v, { backend: o.backend, pgUrl: o.pgUrl, accounts: o.accounts, server: o.server }));
+    }
+    log('warming up: one unmeasured cycle');
+    await cycle(
+      running,
+      running.map((_, i) => i),
+      o,
+      databases,
+    );
+    const byVariant = running.map(() => [] as SliceFigures[]);
+    console.log(
+      '| cycle | variant | req/s | Node us | database us | total CPU us | sealing us | notices us |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (let c = 1; c <= o.cycles; c++) {
+      const order = running.map((_, k) => (k + c - 1) % running.length);
+      const figures = await cycle(running, order, o, databases);
+      for (const i of order) {
+        const f = figures[i]!;
+        byVariant[i]!.push(f);
+        const cells = [
+          f.requestsPerSecond.toFixed(0),
+          f.nodeUs.toFixed(0),
+          f.databaseUs.toFixed(0),
+          total(f).toFixed(0),
+          f.sealUs.toFixed(1),
+          f.noticesUs.toFixed(1),
+        ];
+        console.log(`| ${c} | ${running[i]!.variant.label} | ${cells.join(' | ')} |`);
+      }
+    }
+    report(o.variants, byVariant);
+  } finally {
+    await stopAll();
+  }
+}
+
+await main();

@@ -1,0 +1,61 @@
+/**
+ * bench/interleave.ts is not part of `npm test` (its figures depend on the machine), but this tiny
+ * run proves it starts two variants side by side, gives each its slices, and tells them apart: the
+ * variant with the chain sealer off reports no sealing, the other some. It never asserts a timing.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+
+describe('bench/interleave.ts (smoke)', () => {
+  it('runs two SQLite variants in turns and prints a row per cycle and variant, then the ratios', { timeout: 240_000 }, () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/interleave.ts',
+        '--server',
+        'tsx',
+        '--cycles',
+        '2',
+        '--slice',
+        '0.7',
+        '--connections',
+        '4',
+        '--accounts',
+        '20',
+        '--max-rate',
+        '3000',
+        '--variant',
+        'sealer on',
+        '--variant',
+        'sealer off,CHAIN_SEAL_MAX_DELAY_MS=0',
+      ],
+      { encoding: 'utf8', timeout: 220_000, env: { ...process.env, NODE_ENV: 'test' } },
+    );
+    assert.equal(run.status, 0, `interleave failed:\n${run.stdout}\n${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /warning:/, 'every transfer answered 2xx and none ran out');
+    const rows = run.stdout.split('\n').filter((l) => /^\| \d+ \| sealer (on|off) \|/.test(l));
+    assert.equal(rows.length, 4, `two cycles of two slices:\n${run.stdout}`);
+    // Each cycle starts one variant later: cycle 1 "on" first, cycle 2 "off" first.
+    assert.deepEqual(
+      rows.map((l) => l.split('|')[2]!.trim()),
+      ['sealer on', 'sealer off', 'sealer off', 'sealer on'],
+    );
+    const summary = (label: string) =>
+      run.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`| ${label} |`))
+        ?.split('|')
+        .map((c) => c.trim());
+    const on = summary('sealer on');
+    const off = summary('sealer off');
+    assert.ok(on && off, `no summary rows:\n${run.stdout}`);
+    // Cells (after the empty one before the first bar): variant, req/s, Node us, database us, total CPU us, sealing us, notices us, ratio...
+    assert.equal(on[1], 'sealer on');
+    assert.ok(Number(on[3]) > 0 && Number(on[6]) > 0, `the sealer's variant used CPU and sealed: ${on.join(' | ')}`);
+    assert.equal(Number(off[6]), 0, `no sealing with the sealer off: ${off.join(' | ')}`);
+    assert.match(off[8]!, /^[+-]\d+\.\d %$/, 'a ratio against the first variant');
+  });
+});
