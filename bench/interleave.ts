@@ -43,6 +43,8 @@ interface SliceFigures {
   transfers: number;
   requestsPerSecond: number;
   nodeUs: number;
+  /** The kernel's part of nodeUs. */
+  nodeSystemUs: number;
   databaseUs: number;
   sealUs: number;
   noticesUs: number;
@@ -123,9 +125,10 @@ async function cycle(running: RunningVariant[], order: number[], o: Options, dat
     const { transfers, requestsPerSecond, sharedUs } = loads[i]!;
     const n = Math.max(1, transfers);
     const nodeUs = (last.servers[i]! - first.servers[i]!) / n;
+    const nodeSystemUs = (last.serversSystem[i]! - first.serversSystem[i]!) / n;
     const databaseUs = r.databaseName ? (databaseCpuBetween(first, last, r.databaseName) + sharedUs) / n : 0;
     const follow = (part: keyof FollowSeconds) => (((followEnd[i]?.[part] ?? 0) - (followStart[i]?.[part] ?? 0)) * 1e6) / n;
-    return { transfers, requestsPerSecond, nodeUs, databaseUs, sealUs: follow('seal'), noticesUs: follow('notices') };
+    return { transfers, requestsPerSecond, nodeUs, nodeSystemUs, databaseUs, sealUs: follow('seal'), noticesUs: follow('notices') };
   });
 }
 
@@ -135,14 +138,32 @@ const quantile = (xs: number[], q: number): number => {
   const [lo, hi] = [Math.floor(at), Math.ceil(at)];
   return s[lo]! + (s[hi]! - s[lo]!) * (at - lo);
 };
+/**
+ * A 90 % interval for the median of `xs`, by the percentile bootstrap (2,000 resamples with
+ * replacement; Efron and Tibshirani, "An Introduction to the Bootstrap", ch. 13): how far the median
+ * ratio could be from the true one, given the cycles' spread.
+ */
+function medianInterval(xs: number[]): [number, number] {
+  const medians = Array.from({ length: 2000 }, () =>
+    quantile(
+      Array.from(xs, () => xs[Math.floor(Math.random() * xs.length)]!),
+      0.5,
+    ),
+  );
+  return [quantile(medians, 0.05), quantile(medians, 0.95)];
+}
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
 const total = (f: SliceFigures) => f.nodeUs + f.databaseUs;
 
 function report(variants: Variant[], byVariant: SliceFigures[][]): void {
   const cycles = byVariant[0]!.length;
-  console.log(`\nMedians over ${cycles} cycles; each variant against "${variants[0]!.label}" cycle by cycle (median, and the middle half of the ratios):\n`);
-  console.log('| variant | req/s | Node us | database us | total CPU us | sealing us | notices us | total CPU vs first | middle half | req/s vs first |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    `\nMedians over ${cycles} cycles; each variant against "${variants[0]!.label}" cycle by cycle: the median ratio, the middle half of the ratios, and a 90 % bootstrap interval for the median:\n`,
+  );
+  console.log(
+    '| variant | req/s | Node us | of which system | database us | total CPU us | sealing us | notices us | total CPU vs first | middle half | 90 % interval | req/s vs first |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   variants.forEach((v, i) => {
     const runs = byVariant[i]!;
     const med = (pick: (f: SliceFigures) => number) => quantile(runs.map(pick), 0.5);
@@ -151,12 +172,14 @@ function report(variants: Variant[], byVariant: SliceFigures[][]): void {
     const cells = [
       med((f) => f.requestsPerSecond).toFixed(0),
       med((f) => f.nodeUs).toFixed(0),
+      med((f) => f.nodeSystemUs).toFixed(0),
       med((f) => f.databaseUs).toFixed(0),
       med(total).toFixed(0),
       med((f) => f.sealUs).toFixed(1),
       med((f) => f.noticesUs).toFixed(1),
       pct(quantile(cpuRatios, 0.5)),
       `${pct(quantile(cpuRatios, 0.25))} to ${pct(quantile(cpuRatios, 0.75))}`,
+      medianInterval(cpuRatios).map(pct).join(' to '),
       pct(quantile(rpsRatios, 0.5)),
     ];
     console.log(`| ${v.label} | ${cells.join(' | ')} |`);
@@ -183,7 +206,7 @@ async function main(): Promise<void> {
     );
     const byVariant = running.map(() => [] as SliceFigures[]);
     console.log(
-      '| cycle | variant | req/s | Node us | database us | total CPU us | sealing us | notices us |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| cycle | variant | req/s | Node us | of which system | database us | total CPU us | sealing us | notices us |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (let c = 1; c <= o.cycles; c++) {
       const order = running.map((_, k) => (k + c - 1) % running.length);
@@ -194,6 +217,7 @@ async function main(): Promise<void> {
         const cells = [
           f.requestsPerSecond.toFixed(0),
           f.nodeUs.toFixed(0),
+          f.nodeSystemUs.toFixed(0),
           f.databaseUs.toFixed(0),
           total(f).toFixed(0),
           f.sealUs.toFixed(1),

@@ -11,6 +11,8 @@ import { postgresCpuUs } from './postgres-cpu.js';
 export interface CpuReading {
   /** Each server's Node CPU, in the order the servers were given. */
   servers: (number | null)[];
+  /** The kernel's share of it (system time: writes, fsync, checkpoints on SQLite). */
+  serversSystem: (number | null)[];
   /** Every `postgres` process's CPU, by pid. */
   postgres: Map<number, number>;
   /** Each `postgres` pid's database (absent for the shared processes). */
@@ -18,16 +20,18 @@ export interface CpuReading {
 }
 
 /** Reads the counters; `databases` answers pid -> database (null on SQLite: no PostgreSQL read). */
-export async function readCpu(servers: readonly { cpuSeconds(): number | null }[], databases: BackendDatabases | null): Promise<CpuReading> {
-  const nodeUs = servers.map((s) => {
-    const seconds = s.cpuSeconds();
-    return seconds === null ? null : seconds * 1e6;
-  });
-  if (!databases) return { servers: nodeUs, postgres: new Map(), databaseOf: new Map() };
+export async function readCpu(
+  servers: readonly { cpuTimes(): { user: number; system: number } | null }[],
+  databases: BackendDatabases | null,
+): Promise<CpuReading> {
+  const times = servers.map((s) => s.cpuTimes());
+  const nodeUs = times.map((t) => (t === null ? null : (t.user + t.system) * 1e6));
+  const systemUs = times.map((t) => (t === null ? null : t.system * 1e6));
+  if (!databases) return { servers: nodeUs, serversSystem: systemUs, postgres: new Map(), databaseOf: new Map() };
   const postgres = postgresCpuUs();
   // The bench's own queries are no variant's work.
   postgres.delete(databases.ownPid);
-  return { servers: nodeUs, postgres, databaseOf: await databases.read() };
+  return { servers: nodeUs, serversSystem: systemUs, postgres, databaseOf: await databases.read() };
 }
 
 /** CPU (us) between two readings of the backends serving `database`; a pid new since `from` counts from zero. */

@@ -30,6 +30,8 @@ export interface Child {
   startRssWindow(): void;
   /** CPU seconds (user + system) the process has used so far, or null when /proc is unavailable. */
   cpuSeconds(): number | null;
+  /** The same, split: user (JavaScript, SQLite's own code) and system (the kernel: writes, fsync). */
+  cpuTimes(): { user: number; system: number } | null;
   stop(): Promise<void>;
 }
 
@@ -43,13 +45,13 @@ function readHwm(pid: number | undefined): number | null {
   }
 }
 
-/** utime + stime from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
-function readCpuSeconds(pid: number | undefined): number | null {
+/** utime and stime from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux), in seconds. */
+function readCpuTimes(pid: number | undefined): { user: number; system: number } | null {
   if (pid === undefined) return null;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
     return null;
   }
@@ -100,7 +102,11 @@ export async function startChild(options: {
     process: child,
     url,
     logFile: options.logFile,
-    cpuSeconds: () => readCpuSeconds(child.pid),
+    cpuSeconds: () => {
+      const times = readCpuTimes(child.pid);
+      return times && times.user + times.system;
+    },
+    cpuTimes: () => readCpuTimes(child.pid),
     peakRssBytes: () => {
       windowPeak();
       return runPeak;

@@ -9,6 +9,7 @@ import { databaseCpuBetween, sharedCpuBetween, type CpuReading } from '../../ben
 
 const reading = (postgres: [number, number][], databaseOf: [number, string][]): CpuReading => ({
   servers: [],
+  serversSystem: [],
   postgres: new Map(postgres),
   databaseOf: new Map(databaseOf),
 });

@@ -52,10 +52,11 @@ describe('bench/interleave.ts (smoke)', () => {
     const on = summary('sealer on');
     const off = summary('sealer off');
     assert.ok(on && off, `no summary rows:\n${run.stdout}`);
-    // Cells (after the empty one before the first bar): variant, req/s, Node us, database us, total CPU us, sealing us, notices us, ratio...
+    // Cells (after the empty one before the first bar): variant, req/s, Node us, of which system, database us, total CPU us, sealing us, notices us, ratio...
     assert.equal(on[1], 'sealer on');
-    assert.ok(Number(on[3]) > 0 && Number(on[6]) > 0, `the sealer's variant used CPU and sealed: ${on.join(' | ')}`);
-    assert.equal(Number(off[6]), 0, `no sealing with the sealer off: ${off.join(' | ')}`);
-    assert.match(off[8]!, /^[+-]\d+\.\d %$/, 'a ratio against the first variant');
+    assert.ok(Number(on[3]) > 0 && Number(on[7]) > 0, `the sealer's variant used CPU and sealed: ${on.join(' | ')}`);
+    assert.equal(Number(off[7]), 0, `no sealing with the sealer off: ${off.join(' | ')}`);
+    assert.match(off[9]!, /^[+-]\d+\.\d %$/, 'a ratio against the first variant');
+    assert.match(off[11]!, /^[+-]\d+\.\d % to [+-]\d+\.\d %$/, 'a bootstrap interval for the median ratio');
   });
 });

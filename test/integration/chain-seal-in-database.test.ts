@@ -302,6 +302,36 @@ describe('sealing inside PostgreSQL (migration 021)', { skip: !pgUp && 'no Postg
     }
   });
 
+  it("encodes a transaction without entries as a count of 0, between two with entries (022 reads a round's entries at once)", async () => {
+    const h = await createHarness('postgres');
+    try {
+      const db = h.app.ctx.storage.db;
+      const alice = await h.user('alice');
+      const bob = await h.user('bob');
+      await h.deposit(alice, 1_000);
+      // A balanced ledger never writes one, but the encoding allows it, and a round must not lend it a neighbour's entries.
+      await h.app.ctx.storage.writeTransaction(async (trx) => {
+        for (const legs of [
+          [
+            [alice.accountId, -7n],
+            [bob.accountId, 7n],
+          ],
+          [],
+          [
+            [alice.accountId, -9n],
+            [bob.accountId, 9n],
+          ],
+        ] as Leg[][]) {
+          await post(trx, { memo: null, legs });
+        }
+      });
+      assert.deepEqual(counts(await sealChain(h.app.ctx)), { sealed: 4, busy: false });
+      assert.equal(await assertLinksMatchTypeScript(db), 4);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('still names a transaction edited after the database sealed it', async () => {
     const h = await createHarness('postgres');
     try {

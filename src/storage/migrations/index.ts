@@ -23,6 +23,7 @@ import * as passwordReset from './018-password-reset.js';
 import * as transferBatch from './019-transfer-batch.js';
 import * as noticesAfterCommit from './020-notices-after-commit.js';
 import * as sealInDatabase from './021-seal-in-database.js';
+import * as sealRoundLeaner from './022-seal-round-leaner.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -46,6 +47,7 @@ const all: Record<string, DialectMigration> = {
   '019-transfer-batch': transferBatch,
   '020-notices-after-commit': noticesAfterCommit,
   '021-seal-in-database': sealInDatabase,
+  '022-seal-round-leaner': sealRoundLeaner,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
