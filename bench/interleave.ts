@@ -31,6 +31,8 @@ interface Options {
   backend: 'sqlite' | 'postgres';
   pgUrl: string;
   cycles: number;
+  /** Times every server is started afresh for `cycles` cycles (a process's own luck lasts its life). */
+  sittings: number;
   sliceS: number;
   connections: number;
   accounts: number;
@@ -56,7 +58,8 @@ const log = (line: string) => console.error(line);
 const USAGE = `Usage: npx tsx bench/interleave.ts --variant SPEC --variant SPEC [...] [flags]
   --variant label[@dir][,KEY=VALUE...]  a server to compare (the first is the reference)
   --backend sqlite|postgres   database (default sqlite)
-  --cycles N                  measured cycles, each a slice per variant (default 15)
+  --cycles N                  measured cycles per sitting, each a slice per variant (default 15)
+  --sittings N                times every server is started afresh for its cycles (default 1)
   --slice S                   seconds of load per slice (default 4)
   --connections N             keep-alive connections (default 50)
   --accounts N                payer/payee accounts per variant (default 1000)
@@ -70,13 +73,21 @@ function parse(argv: string[]): Options {
     backend: 'sqlite',
     pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     cycles: 15,
+    sittings: 1,
     sliceS: 4,
     connections: 50,
     accounts: 1000,
     maxRate: 5000,
     server: 'dist',
   };
-  const numbers = { '--cycles': 'cycles', '--slice': 'sliceS', '--connections': 'connections', '--accounts': 'accounts', '--max-rate': 'maxRate' } as const;
+  const numbers = {
+    '--cycles': 'cycles',
+    '--sittings': 'sittings',
+    '--slice': 'sliceS',
+    '--connections': 'connections',
+    '--accounts': 'accounts',
+    '--max-rate': 'maxRate',
+  } as const;
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i]!, argv[i + 1] ?? ''];
     i++;
@@ -139,14 +150,16 @@ const quantile = (xs: number[], q: number): number => {
   return s[lo]! + (s[hi]! - s[lo]!) * (at - lo);
 };
 /**
- * A 90 % interval for the median of `xs`, by the percentile bootstrap (2,000 resamples with
- * replacement; Efron and Tibshirani, "An Introduction to the Bootstrap", ch. 13): how far the median
- * ratio could be from the true one, given the cycles' spread.
+ * A 90 % interval for the median of the ratios in `groups` (one group per sitting), by a two-level
+ * percentile bootstrap (2,000 resamples: sittings with replacement, then cycles within each; Davison
+ * and Hinkley, "Bootstrap Methods and their Application", section 3.8): with several sittings the
+ * interval also covers how much a server process's own luck moves the ratio.
  */
-function medianInterval(xs: number[]): [number, number] {
+function medianInterval(groups: number[][]): [number, number] {
+  const any = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
   const medians = Array.from({ length: 2000 }, () =>
     quantile(
-      Array.from(xs, () => xs[Math.floor(Math.random() * xs.length)]!),
+      groups.map(() => any(groups)).flatMap((g) => g.map(() => any(g))),
       0.5,
     ),
   );
@@ -155,20 +168,22 @@ function medianInterval(xs: number[]): [number, number] {
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
 const total = (f: SliceFigures) => f.nodeUs + f.databaseUs;
 
-function report(variants: Variant[], byVariant: SliceFigures[][]): void {
-  const cycles = byVariant[0]!.length;
+function report(variants: Variant[], sittings: SliceFigures[][][]): void {
+  const cycles = sittings.reduce((n, s) => n + s[0]!.length, 0);
   console.log(
-    `\nMedians over ${cycles} cycles; each variant against "${variants[0]!.label}" cycle by cycle: the median ratio, the middle half of the ratios, and a 90 % bootstrap interval for the median:\n`,
+    `\nMedians over ${cycles} cycles in ${sittings.length} sitting(s); each variant against "${variants[0]!.label}" cycle by cycle: the median ratio, the middle half of the ratios, a 90 % bootstrap interval for the median, and each sitting's median:\n`,
   );
   console.log(
-    '| variant | req/s | Node us | of which system | database us | total CPU us | sealing us | notices us | total CPU vs first | middle half | 90 % interval | req/s vs first |',
+    '| variant | req/s | Node us | of which system | database us | total CPU us | sealing us | notices us | total CPU vs first | middle half | 90 % interval | sittings | req/s vs first |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   variants.forEach((v, i) => {
-    const runs = byVariant[i]!;
+    const runs = sittings.flatMap((s) => s[i]!);
     const med = (pick: (f: SliceFigures) => number) => quantile(runs.map(pick), 0.5);
-    const cpuRatios = runs.map((f, c) => total(f) / total(byVariant[0]![c]!));
-    const rpsRatios = runs.map((f, c) => f.requestsPerSecond / byVariant[0]![c]!.requestsPerSecond);
+    // Each cycle's ratio to the first variant's slice of the same cycle, grouped by sitting.
+    const ratios = (pick: (f: SliceFigures) => number) => sittings.map((s) => s[i]!.map((f, c) => pick(f) / pick(s[0]![c]!)));
+    const cpu = ratios(total);
+    const allCpu = cpu.flat();
     const cells = [
       med((f) => f.requestsPerSecond).toFixed(0),
       med((f) => f.nodeUs).toFixed(0),
@@ -177,24 +192,27 @@ function report(variants: Variant[], byVariant: SliceFigures[][]): void {
       med(total).toFixed(0),
       med((f) => f.sealUs).toFixed(1),
       med((f) => f.noticesUs).toFixed(1),
-      pct(quantile(cpuRatios, 0.5)),
-      `${pct(quantile(cpuRatios, 0.25))} to ${pct(quantile(cpuRatios, 0.75))}`,
-      medianInterval(cpuRatios).map(pct).join(' to '),
-      pct(quantile(rpsRatios, 0.5)),
+      pct(quantile(allCpu, 0.5)),
+      `${pct(quantile(allCpu, 0.25))} to ${pct(quantile(allCpu, 0.75))}`,
+      medianInterval(cpu).map(pct).join(' to '),
+      cpu.map((r) => pct(quantile(r, 0.5))).join(', '),
+      pct(quantile(ratios((f) => f.requestsPerSecond).flat(), 0.5)),
     ];
     console.log(`| ${v.label} | ${cells.join(' | ')} |`);
   });
 }
 
-async function main(): Promise<void> {
-  const o = parse(process.argv.slice(2));
-  const running: RunningVariant[] = [];
-  const databases = o.backend === 'postgres' ? await backendDatabases(o.pgUrl) : null;
-  const stopAll = () => Promise.all(running.map((r) => r.stop())).then(() => databases?.close());
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+/** Servers running now, for the SIGINT handler. */
+const running: RunningVariant[] = [];
+
+/**
+ * One sitting: every variant's server started afresh, one unmeasured cycle, then `o.cycles` measured
+ * ones (each printed); returns the figures by variant. The servers are stopped at the end.
+ */
+async function sitting(o: Options, number: number, databases: BackendDatabases | null): Promise<SliceFigures[][]> {
   try {
     for (const v of o.variants) {
-      log(`building, seeding and starting "${v.label}" (${v.dir})`);
+      log(`sitting ${number}: building, seeding and starting "${v.label}" (${v.dir})`);
       running.push(await startVariant(v, { backend: o.backend, pgUrl: o.pgUrl, accounts: o.accounts, server: o.server }));
     }
     log('warming up: one unmeasured cycle');
@@ -205,9 +223,6 @@ async function main(): Promise<void> {
       databases,
     );
     const byVariant = running.map(() => [] as SliceFigures[]);
-    console.log(
-      '| cycle | variant | req/s | Node us | of which system | database us | total CPU us | sealing us | notices us |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    );
     for (let c = 1; c <= o.cycles; c++) {
       const order = running.map((_, k) => (k + c - 1) % running.length);
       const figures = await cycle(running, order, o, databases);
@@ -223,12 +238,28 @@ async function main(): Promise<void> {
           f.sealUs.toFixed(1),
           f.noticesUs.toFixed(1),
         ];
-        console.log(`| ${c} | ${running[i]!.variant.label} | ${cells.join(' | ')} |`);
+        console.log(`| ${number} | ${c} | ${running[i]!.variant.label} | ${cells.join(' | ')} |`);
       }
     }
-    report(o.variants, byVariant);
+    return byVariant;
   } finally {
-    await stopAll();
+    await Promise.all(running.splice(0).map((r) => r.stop()));
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const databases = o.backend === 'postgres' ? await backendDatabases(o.pgUrl) : null;
+  process.once('SIGINT', () => void Promise.all(running.map((r) => r.stop())).then(() => process.exit(130)));
+  try {
+    console.log(
+      '| sitting | cycle | variant | req/s | Node us | of which system | database us | total CPU us | sealing us | notices us |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    const sittings: SliceFigures[][][] = [];
+    for (let n = 1; n <= o.sittings; n++) sittings.push(await sitting(o, n, databases));
+    report(o.variants, sittings);
+  } finally {
+    await databases?.close();
   }
 }
 

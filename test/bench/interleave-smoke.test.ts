@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 
 describe('bench/interleave.ts (smoke)', () => {
-  it('runs two SQLite variants in turns and prints a row per cycle and variant, then the ratios', { timeout: 240_000 }, () => {
+  it('runs two SQLite variants in turns, in two sittings, and prints a row per cycle and variant, then the ratios', { timeout: 240_000 }, () => {
     const run = spawnSync(
       process.execPath,
       [
@@ -18,6 +18,8 @@ describe('bench/interleave.ts (smoke)', () => {
         '--server',
         'tsx',
         '--cycles',
+        '2',
+        '--sittings',
         '2',
         '--slice',
         '0.7',
@@ -36,12 +38,18 @@ describe('bench/interleave.ts (smoke)', () => {
     );
     assert.equal(run.status, 0, `interleave failed:\n${run.stdout}\n${run.stderr}`);
     assert.doesNotMatch(run.stderr, /warning:/, 'every transfer answered 2xx and none ran out');
-    const rows = run.stdout.split('\n').filter((l) => /^\| \d+ \| sealer (on|off) \|/.test(l));
-    assert.equal(rows.length, 4, `two cycles of two slices:\n${run.stdout}`);
-    // Each cycle starts one variant later: cycle 1 "on" first, cycle 2 "off" first.
+    const rows = run.stdout.split('\n').filter((l) => /^\| \d+ \| \d+ \| sealer (on|off) \|/.test(l));
+    assert.equal(rows.length, 8, `two sittings of two cycles of two slices:\n${run.stdout}`);
+    // Each cycle starts one variant later: cycle 1 "on" first, cycle 2 "off" first; then the same again.
     assert.deepEqual(
-      rows.map((l) => l.split('|')[2]!.trim()),
-      ['sealer on', 'sealer off', 'sealer off', 'sealer on'],
+      rows.map((l) =>
+        l
+          .split('|')
+          .slice(1, 4)
+          .map((c) => c.trim())
+          .join(' '),
+      ),
+      ['1 1 sealer on', '1 1 sealer off', '1 2 sealer off', '1 2 sealer on', '2 1 sealer on', '2 1 sealer off', '2 2 sealer off', '2 2 sealer on'],
     );
     const summary = (label: string) =>
       run.stdout
@@ -52,11 +60,13 @@ describe('bench/interleave.ts (smoke)', () => {
     const on = summary('sealer on');
     const off = summary('sealer off');
     assert.ok(on && off, `no summary rows:\n${run.stdout}`);
-    // Cells (after the empty one before the first bar): variant, req/s, Node us, of which system, database us, total CPU us, sealing us, notices us, ratio...
+    // Cells (after the empty one before the first bar): variant, req/s, Node us, of which system,
+    // database us, total CPU us, sealing us, notices us, ratio, middle half, interval, sittings, req/s ratio.
     assert.equal(on[1], 'sealer on');
     assert.ok(Number(on[3]) > 0 && Number(on[7]) > 0, `the sealer's variant used CPU and sealed: ${on.join(' | ')}`);
     assert.equal(Number(off[7]), 0, `no sealing with the sealer off: ${off.join(' | ')}`);
     assert.match(off[9]!, /^[+-]\d+\.\d %$/, 'a ratio against the first variant');
     assert.match(off[11]!, /^[+-]\d+\.\d % to [+-]\d+\.\d %$/, 'a bootstrap interval for the median ratio');
+    assert.match(off[12]!, /^[+-]\d+\.\d %, [+-]\d+\.\d %$/, "each sitting's median ratio");
   });
 });
