@@ -3,8 +3,8 @@
  * transfer). The same round as migration 021 (the same lock, horizon, window, candidates, encoding
  * version 1 byte for byte, rows and results); what changed is only how much work each link takes:
  * - every text column is converted to its UTF-8 bytes once (`convert_to`, which looks the encoding up
- *   and validates the string on every call), where 021 converted each twice (for its length, then
- *   its bytes): 11 calls per transfer instead of 22;
+ *   and validates the string on every call), where 021 converted each string twice (for its length,
+ *   then its bytes) and an entry's account id three times (also to sort by);
  * - the round's arrays are built in the candidates' order, seq (the subquery's `order by ... limit`),
  *   instead of each array aggregate sorting its own input again; the hash loop refuses a round whose
  *   seqs do not ascend, so a change in PostgreSQL's behaviour could stop sealing, never mis-order it;
