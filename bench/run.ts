@@ -3,7 +3,6 @@
  * run, and prints one table. See bench/README.md for what each row means and how the bank is seeded.
  */
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { parseArgs, wants, type BenchArgs } from './lib/args.js';
 import { buildRequests, pick, runLoad, type LoadFigures, type LoadRequest } from './lib/load.js';
 import { runRaw } from './lib/raw-load.js';
 import { browserSession, probeStack, type StackParts } from './lib/probe.js';
-import { benchDir, freePort, repoDir, serversOf, startChild, startScriptNodeFlags, type Servers } from './lib/processes.js';
+import { benchDir, benchServerEnv, freePort, repoDir, serversOf, startChild, startScriptNodeFlags, type Servers } from './lib/processes.js';
 import { createPgDatabase } from './lib/pg-database.js';
 import { ledgerFollowSeconds } from './lib/ledger-follow.js';
 import { postgresCpuSpentUs, postgresCpuUs } from './lib/postgres-cpu.js';
@@ -38,18 +37,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: pgDb?.url ?? '',
-      SECRET: crypto.randomBytes(48).toString('base64'),
-      // Allowed for load tests by the contract; nothing else of the stack is turned off.
-      RATE_LIMITS: 'off',
-      TOKEN_TTL_SECONDS: '86400',
-      DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10',
-    };
+    const env = benchServerEnv(dataDir, pgDb?.url ?? '');
     const config = loadConfig(env);
     // One account per size: --history-size 1000 shares the 1,000-entry account (two would clash on their names).
     const historySizes = [...new Set([wants(args, 'history-1k') ? 1000 : 0, wants(args, 'history-big') ? args.historySize : 0])].filter((n) => n > 0);

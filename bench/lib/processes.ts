@@ -3,6 +3,7 @@
  * free local port, with their output in a log file (never a pipe the bench might not drain).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -180,4 +181,23 @@ export function startScriptNodeFlags(dir: string): string[] {
   if (words[0] !== 'node') return [];
   const entry = words.findIndex((w) => w.endsWith('.js'));
   return words.slice(1, entry < 0 ? 1 : entry).filter((w) => w.startsWith('--'));
+}
+
+/**
+ * The environment a bench server runs with (bench/run.ts, bench/interleave.ts): production mode on
+ * 127.0.0.1, its own data folder and database (`databaseUrl` '' for SQLite), a fresh secret, and
+ * rate limits off, which the contract allows for load tests; nothing else of the stack is turned off.
+ */
+export function benchServerEnv(dataDir: string, databaseUrl: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    SECRET: crypto.randomBytes(48).toString('base64'),
+    RATE_LIMITS: 'off',
+    TOKEN_TTL_SECONDS: '86400',
+    DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10',
+  };
 }

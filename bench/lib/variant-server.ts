@@ -5,13 +5,12 @@
  * started as `npm start` starts it and left running while the variants take turns under load.
  */
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createPgDatabase } from './pg-database.js';
-import { freePort, startChild, startScriptNodeFlags, type Child } from './processes.js';
+import { benchServerEnv, freePort, startChild, startScriptNodeFlags, type Child } from './processes.js';
 import type { BenchUser } from './seed.js';
 
 export interface Variant {
@@ -62,19 +61,7 @@ export async function startVariant(
     fs.rmSync(workDir, { recursive: true, force: true });
   };
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      DATA_DIR: path.join(workDir, 'data'),
-      DATABASE_URL: database?.url ?? '',
-      SECRET: crypto.randomBytes(48).toString('base64'),
-      // As bench/run.ts: allowed for load tests by the contract; nothing else of the stack is off.
-      RATE_LIMITS: 'off',
-      TOKEN_TTL_SECONDS: '86400',
-      DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10',
-      ...variant.env,
-    };
+    const env: NodeJS.ProcessEnv = { ...benchServerEnv(path.join(workDir, 'data'), database?.url ?? ''), ...variant.env };
     const entry = options.server === 'dist' ? build(variant) : ['--import', 'tsx', path.join(variant.dir, 'src/cli/main.ts')];
     const users = seed(variant, env, options.accounts);
     const port = await freePort();
